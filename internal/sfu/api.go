@@ -1,0 +1,74 @@
+// Package sfu is confer's media plane: it receives RTP from publishers and
+// forwards it to subscribers over Pion WebRTC PeerConnections. It knows
+// nothing of HTTP, tenants, storage or the signalling protocol; the room
+// layer drives it through Router and Peer and hears back through
+// RouterHandler and PeerHandler.
+//
+// Each participant has two PeerConnections: a publish one where the client
+// offers and the server only receives, and a subscribe one where the server
+// offers and only sends. With one offerer per connection there is no glare.
+package sfu
+
+import (
+	"log/slog"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Direction names one of a peer's two PeerConnections.
+type Direction int
+
+const (
+	Publish   Direction = iota // client → server; the client offers
+	Subscribe                  // server → client; the server offers
+)
+
+func (d Direction) String() string {
+	if d == Publish {
+		return "publish"
+	}
+	return "subscribe"
+}
+
+// Config configures the media engine of one process.
+type Config struct {
+	// Port is the one UDP port for all peers; ICE-TCP listens on the same
+	// number. 0 picks a free port (tests).
+	Port int
+	// ListenIP restricts the sockets to one address; empty means all.
+	ListenIP string
+	// PublicIPs are advertised as host candidates instead of the local
+	// addresses (1:1 NAT, cloud VMs).
+	PublicIPs []string
+	// Loopback includes 127.0.0.1 candidates so that a machine with no
+	// network (CI) still connects.
+	Loopback bool
+	Logger   *slog.Logger
+}
+
+// TrackInfo identifies a published track. In the subscribe PeerConnection
+// the track's MediaStream id is PeerID and its track id is ID.
+type TrackInfo struct {
+	ID     string
+	PeerID string
+	Kind   string // "audio" or "video"
+}
+
+// RouterHandler hears about tracks appearing and disappearing in a router.
+// Calls come from SFU goroutines and must not block.
+type RouterHandler interface {
+	TrackAdded(TrackInfo)
+	TrackRemoved(TrackInfo)
+}
+
+// PeerHandler carries what the SFU has to tell one peer's client. Calls come
+// from SFU goroutines and must not block.
+type PeerHandler interface {
+	// SubscriberOffer asks the client to answer a new offer on its
+	// subscribe PeerConnection.
+	SubscriberOffer(sdp string)
+	// ICECandidate trickles a server candidate to the client.
+	ICECandidate(dir Direction, c webrtc.ICECandidateInit)
+	// ConnectionState reports a PeerConnection state change.
+	ConnectionState(dir Direction, s webrtc.PeerConnectionState)
+}
