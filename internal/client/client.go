@@ -1,0 +1,262 @@
+// Package client is a Go participant of a confer meeting: it speaks the
+// signalling protocol over a WebSocket and sends and receives media with
+// Pion PeerConnections. Integration tests and the load tester use it; it
+// is the reference client next to the browser's.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/confer-dev/confer/internal/signal"
+)
+
+// JoinError is a refused join, with the protocol's error code.
+type JoinError struct {
+	Code    string
+	Message string
+}
+
+func (e *JoinError) Error() string { return "join refused: " + e.Code + ": " + e.Message }
+
+// Options describe how to join.
+type Options struct {
+	Name        string
+	PIN         string
+	ResumeToken string
+	Device      string
+	// API builds the PeerConnections; nil uses a default API with
+	// loopback candidates and the default codecs.
+	API *webrtc.API
+}
+
+// Client is one participant.
+type Client struct {
+	ws   *websocket.Conn
+	api  *webrtc.API
+	opts Options
+	room string
+
+	Welcome signal.Welcome
+
+	pub *webrtc.PeerConnection
+	sub *webrtc.PeerConnection
+
+	writeMu sync.Mutex
+
+	mu          sync.Mutex
+	onTrack     func(*webrtc.TrackRemote, *webrtc.RTPReceiver)
+	events      []signal.Envelope
+	eventsCh    chan struct{}
+	pubAnswered chan struct{}
+	pendingPub  []webrtc.ICECandidateInit
+	pendingSub  []webrtc.ICECandidateInit
+	closed      bool
+	done        chan struct{}
+}
+
+// NewAPI returns a Pion API suited to clients on this machine: loopback
+// candidates, no mDNS, default codecs and interceptors.
+func NewAPI() (*webrtc.API, error) {
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir)), nil
+}
+
+// Join connects to the server at baseURL (http://host:port) and joins
+// room. onTrack, if not nil, is called for every remote track.
+func Join(ctx context.Context, baseURL, room string, opts Options, onTrack func(*webrtc.TrackRemote, *webrtc.RTPReceiver)) (*Client, error) {
+	api := opts.API
+	if api == nil {
+		var err error
+		if api, err = NewAPI(); err != nil {
+			return nil, err
+		}
+	}
+	wsURL := "ws" + strings.TrimPrefix(baseURL, "http") + "/ws"
+	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {baseURL}}})
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
+	}
+	ws.SetReadLimit(1 << 20)
+	c := &Client{ws: ws, api: api, opts: opts, room: room, onTrack: onTrack,
+		eventsCh: make(chan struct{}, 1), pubAnswered: make(chan struct{}, 1), done: make(chan struct{})}
+	if err := c.send(ctx, signal.TypeJoin, signal.Join{Version: signal.ProtocolVersion, Room: room, Name: opts.Name, PIN: opts.PIN, ResumeToken: opts.ResumeToken, Device: opts.Device}); err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	env, err := c.read(ctx)
+	if err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	switch env.Type {
+	case signal.TypeError:
+		var e signal.Error
+		_ = json.Unmarshal(env.Data, &e)
+		ws.CloseNow()
+		return nil, &JoinError{Code: e.Code, Message: e.Message}
+	case signal.TypeWelcome:
+		if err := json.Unmarshal(env.Data, &c.Welcome); err != nil {
+			ws.CloseNow()
+			return nil, err
+		}
+	default:
+		ws.CloseNow()
+		return nil, fmt.Errorf("expected welcome, got %q", env.Type)
+	}
+	if err := c.newSubscriber(); err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	go c.readLoop()
+	return c, nil
+}
+
+// ID is this participant's id.
+func (c *Client) ID() string { return c.Welcome.ParticipantID }
+
+func (c *Client) newSubscriber() error {
+	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return err
+	}
+	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
+		if cand != nil {
+			c.sendCandidate(signal.PCSubscribe, cand.ToJSON())
+		}
+	})
+	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+		c.mu.Lock()
+		f := c.onTrack
+		c.mu.Unlock()
+		if f != nil {
+			f(t, r)
+			return
+		}
+		go drain(t)
+	})
+	c.sub = pc
+	return nil
+}
+
+func drain(t *webrtc.TrackRemote) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := t.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// Publish sends tracks on a new publish PeerConnection and waits for the
+// server's answer.
+func (c *Client) Publish(ctx context.Context, tracks ...webrtc.TrackLocal) error {
+	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return err
+	}
+	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
+		if cand != nil {
+			c.sendCandidate(signal.PCPublish, cand.ToJSON())
+		}
+	})
+	for _, t := range tracks {
+		tr, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			return err
+		}
+		go readRTCP(tr.Sender())
+	}
+	c.mu.Lock()
+	c.pub = pc
+	c.mu.Unlock()
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return err
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return err
+	}
+	if err := c.send(ctx, signal.TypeOffer, signal.SDP{PC: signal.PCPublish, SDP: offer.SDP}); err != nil {
+		return err
+	}
+	select {
+	case <-c.pubAnswered:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(10 * time.Second):
+		return errors.New("no answer to publish offer")
+	}
+}
+
+// readRTCP keeps the sender's interceptors fed (NACK responses, PLI).
+func readRTCP(s *webrtc.RTPSender) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := s.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// PublishPC and SubscribePC expose the PeerConnections to tests.
+func (c *Client) PublishPC() *webrtc.PeerConnection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pub
+}
+
+// SubscribePC returns the subscribe PeerConnection.
+func (c *Client) SubscribePC() *webrtc.PeerConnection { return c.sub }
+
+// Mute tells the room about the microphone or camera state.
+func (c *Client) Mute(ctx context.Context, kind string, muted bool) error {
+	return c.send(ctx, signal.TypeMute, signal.Mute{Kind: kind, Muted: muted})
+}
+
+// Leave leaves the meeting and closes everything.
+func (c *Client) Leave(ctx context.Context) {
+	_ = c.send(ctx, signal.TypeLeave, struct{}{})
+	c.Close()
+}
+
+// Close drops the connection without leaving (as a crash would).
+func (c *Client) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	pub := c.pub
+	c.mu.Unlock()
+	c.ws.CloseNow()
+	if pub != nil {
+		_ = pub.Close()
+	}
+	_ = c.sub.Close()
+}
+
+// Done is closed when the signalling connection ends.
+func (c *Client) Done() <-chan struct{} { return c.done }

@@ -1,0 +1,88 @@
+package signal
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/confer-dev/confer/internal/ratelimit"
+	"github.com/confer-dev/confer/internal/room"
+)
+
+// Errors a Directory returns for a room that cannot be joined.
+var (
+	ErrRoomNotFound    = errors.New("room not found")
+	ErrRoomUnavailable = errors.New("room unavailable")
+)
+
+// RoomConfig is what signalling needs to know about a permanent room.
+type RoomConfig struct {
+	Slug          string
+	Title         string
+	Capacity      int
+	PIN           string // empty: no PIN
+	GuestsAllowed bool
+}
+
+// Directory looks up permanent rooms. The API layer adapts the real
+// directory to it.
+type Directory interface {
+	LookupRoom(ctx context.Context, slug string) (RoomConfig, error)
+}
+
+// Transport is one client connection carrying whole messages (a WebSocket).
+type Transport interface {
+	Read(ctx context.Context) ([]byte, error)
+	Write(ctx context.Context, msg []byte) error
+	Close(reason string) error
+}
+
+// Options tune a Server.
+type Options struct {
+	Logger *slog.Logger
+	// IdleTimeout closes a connection that sent nothing (not even a ping)
+	// for this long.
+	IdleTimeout time.Duration
+	// MaxBadMessages disconnects a client after this many bad messages.
+	MaxBadMessages int
+	// PINLimiter limits wrong-PIN attempts per remote address; nil means
+	// 5 attempts, then one more per 12 s.
+	PINLimiter *ratelimit.Limiter
+}
+
+// Server runs signalling sessions against the rooms of one process.
+type Server struct {
+	rooms *room.Manager
+	dir   Directory
+	opts  Options
+	log   *slog.Logger
+}
+
+// NewServer returns a signalling server.
+func NewServer(rooms *room.Manager, dir Directory, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = 30 * time.Second
+	}
+	if opts.MaxBadMessages == 0 {
+		opts.MaxBadMessages = 20
+	}
+	if opts.PINLimiter == nil {
+		opts.PINLimiter = ratelimit.New(12*time.Second, 5)
+	}
+	return &Server{rooms: rooms, dir: dir, opts: opts, log: opts.Logger}
+}
+
+// Serve runs one client connection until it ends. remoteAddr keys the PIN
+// rate limit.
+func (s *Server) Serve(ctx context.Context, t Transport, remoteAddr string) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sess := newSession(s, t, remoteAddr, cancel)
+	go sess.writeLoop(ctx)
+	sess.readLoop(ctx)
+	sess.finish()
+}

@@ -1,0 +1,253 @@
+package signal
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/confer-dev/confer/internal/room"
+	"github.com/confer-dev/confer/internal/sfu"
+	"github.com/pion/webrtc/v4"
+)
+
+// outQueue is how many messages may wait for a slow client before it is
+// disconnected; the room never waits for one client.
+const outQueue = 512
+
+// session is one client connection. It implements room.Listener.
+type session struct {
+	srv    *Server
+	t      Transport
+	addr   string
+	cancel context.CancelFunc
+	log    *slog.Logger
+
+	out chan []byte
+
+	mu     sync.Mutex
+	held   [][]byte // events queued before welcome was sent
+	ready  bool
+	closed bool
+	part   *room.Participant
+	bad    int
+}
+
+func newSession(s *Server, t Transport, addr string, cancel context.CancelFunc) *session {
+	return &session{srv: s, t: t, addr: addr, cancel: cancel, log: s.log, out: make(chan []byte, outQueue)}
+}
+
+func (s *session) readLoop(ctx context.Context) {
+	for {
+		rctx, cancel := context.WithTimeout(ctx, s.srv.opts.IdleTimeout)
+		b, err := s.t.Read(rctx)
+		cancel()
+		if err != nil {
+			return
+		}
+		if !s.handle(ctx, b) {
+			return
+		}
+	}
+}
+
+// handle processes one message; false ends the session.
+func (s *session) handle(ctx context.Context, b []byte) bool {
+	typ, msg, err := Decode(b)
+	if errors.Is(err, ErrTooLarge) {
+		s.fail(CodeTooLarge, "message over 64 KiB")
+		return false
+	}
+	if err != nil {
+		s.mu.Lock()
+		s.bad++
+		n := s.bad
+		s.mu.Unlock()
+		if n >= s.srv.opts.MaxBadMessages {
+			s.fail(CodeBadMessage, "too many bad messages")
+			return false
+		}
+		s.sendError(CodeBadMessage, err.Error(), false)
+		return true
+	}
+	s.mu.Lock()
+	p := s.part
+	s.mu.Unlock()
+	if typ == TypeJoin {
+		if p != nil {
+			s.sendError(CodeBadMessage, "already joined", false)
+			return true
+		}
+		return s.join(ctx, msg.(*Join))
+	}
+	if p == nil {
+		if typ == TypePing {
+			s.send(TypePong, struct{}{})
+			return true
+		}
+		s.sendError(CodeNotJoined, "join first", false)
+		return true
+	}
+	switch typ {
+	case TypeOffer:
+		answer, err := p.HandleOffer(msg.(*SDP).SDP)
+		if err != nil {
+			s.log.Info("publish offer refused", "participant", p.ID(), "err", err)
+			s.sendError(CodeBadMessage, "offer refused: "+err.Error(), false)
+			return true
+		}
+		s.send(TypeAnswer, SDP{PC: PCPublish, SDP: answer})
+	case TypeAnswer:
+		if err := p.HandleAnswer(msg.(*SDP).SDP); err != nil {
+			s.log.Info("subscribe answer refused", "participant", p.ID(), "err", err)
+			s.sendError(CodeBadMessage, "answer refused: "+err.Error(), false)
+		}
+	case TypeCandidate:
+		c := msg.(*Candidate)
+		dir := sfu.Publish
+		if c.PC == PCSubscribe {
+			dir = sfu.Subscribe
+		}
+		init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
+		if err := p.AddICECandidate(dir, init); err != nil {
+			s.log.Debug("candidate refused", "participant", p.ID(), "err", err)
+		}
+	case TypeMute:
+		m := msg.(*Mute)
+		p.SetMuted(m.Kind, m.Muted)
+	case TypeICERestart:
+		if err := p.RestartICE(); err != nil {
+			s.sendError(CodeBadMessage, err.Error(), false)
+		}
+	case TypePing:
+		s.send(TypePong, struct{}{})
+	case TypeLeave:
+		s.mu.Lock()
+		s.part = nil
+		s.mu.Unlock()
+		p.Leave()
+		s.send(TypeBye, Bye{Reason: room.ReasonLeft})
+		return false
+	}
+	return true
+}
+
+func (s *session) join(ctx context.Context, j *Join) bool {
+	if j.Version != ProtocolVersion {
+		s.fail(CodeVersionMismatch, "this server speaks protocol version 1; reload the page")
+		return false
+	}
+	name := strings.TrimSpace(j.Name)
+	if name == "" || utf8.RuneCountInString(name) > maxNameRunes {
+		s.fail(CodeNameRequired, "a display name of 1 to 64 characters is required")
+		return false
+	}
+	cfg, err := s.srv.dir.LookupRoom(ctx, j.Room)
+	switch {
+	case errors.Is(err, ErrRoomNotFound):
+		s.fail(CodeRoomNotFound, "no room with that name")
+		return false
+	case errors.Is(err, ErrRoomUnavailable):
+		s.fail(CodeUnavailable, "this room is not available")
+		return false
+	case err != nil:
+		s.log.Error("room lookup", "room", j.Room, "err", err)
+		s.fail(CodeInternal, "server error")
+		return false
+	}
+	if cfg.PIN != "" && j.ResumeToken == "" {
+		if j.PIN == "" {
+			s.fail(CodePINRequired, "this room needs a PIN")
+			return false
+		}
+		if !s.srv.opts.PINLimiter.Allow(s.addr + "|" + cfg.Slug) {
+			s.fail(CodeTooManyAttempts, "too many attempts; wait a minute")
+			return false
+		}
+		if subtle.ConstantTimeCompare([]byte(j.PIN), []byte(cfg.PIN)) != 1 {
+			s.fail(CodeWrongPIN, "wrong PIN")
+			return false
+		}
+	}
+	req := room.JoinRequest{
+		Name: name, ResumeToken: j.ResumeToken, KeepMedia: j.KeepMedia,
+		AudioMuted: j.AudioMuted, VideoMuted: j.VideoMuted, Device: deviceClass(j.Device),
+	}
+	settings := room.Settings{Slug: cfg.Slug, Title: cfg.Title, Capacity: cfg.Capacity}
+	p, res, err := s.srv.rooms.Join(settings, req, s)
+	if cfg.PIN != "" && j.ResumeToken != "" && err == nil && !res.Resumed {
+		// A stale token does not bypass the PIN: undo and ask again.
+		p.Leave()
+		s.fail(CodePINRequired, "this room needs a PIN")
+		return false
+	}
+	switch {
+	case errors.Is(err, room.ErrFull):
+		s.fail(CodeRoomFull, "the room is full")
+		return false
+	case errors.Is(err, room.ErrClosed):
+		s.fail(CodeUnavailable, "the server is shutting down")
+		return false
+	case err != nil:
+		s.log.Error("join", "room", cfg.Slug, "err", err)
+		s.fail(CodeInternal, "server error")
+		return false
+	}
+	s.welcome(p, cfg, res)
+	return true
+}
+
+func (s *session) welcome(p *room.Participant, cfg RoomConfig, res room.JoinResult) {
+	w := Welcome{
+		Version: ProtocolVersion, ParticipantID: p.ID(), ResumeToken: p.ResumeToken(),
+		Resumed: res.Resumed, MediaKept: res.MediaKept,
+		Room:         RoomInfo{Slug: cfg.Slug, Title: cfg.Title, Capacity: cfg.Capacity},
+		Participants: make([]Participant, 0, len(res.Others)),
+		Tracks:       make([]Track, 0, len(res.Tracks)),
+	}
+	for _, o := range res.Others {
+		w.Participants = append(w.Participants, participantMsg(o))
+	}
+	for _, t := range res.Tracks {
+		if t.PeerID != p.ID() {
+			w.Tracks = append(w.Tracks, trackMsg(t))
+		}
+	}
+	b, err := Encode(TypeWelcome, w)
+	if err != nil {
+		s.log.Error("encode welcome", "err", err)
+		return
+	}
+	s.mu.Lock()
+	s.part = p
+	held := s.held
+	s.held = nil
+	s.ready = true
+	s.mu.Unlock()
+	s.enqueue(b)
+	for _, m := range held {
+		s.enqueue(m)
+	}
+}
+
+// finish runs when the connection is gone.
+func (s *session) finish() {
+	s.mu.Lock()
+	p := s.part
+	s.closed = true
+	s.mu.Unlock()
+	if p != nil {
+		p.Disconnected(s)
+	}
+}
+
+func deviceClass(d string) string {
+	switch d {
+	case "phone", "tablet":
+		return d
+	}
+	return "desktop"
+}
