@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/confer-dev/confer/internal/app"
+	"github.com/confer-dev/confer/internal/config"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := config.Parse(args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "confer:", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "confer:", err)
+		return 1
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		fmt.Fprintln(stderr, "confer:", err)
+		return 1
+	}
+	printWelcome(stdout, a, ln.Addr().String())
+	if err := a.Serve(ctx, ln); err != nil {
+		fmt.Fprintln(stderr, "confer:", err)
+		return 1
+	}
+	return 0
+}
+
+// printWelcome tells the operator where to go, once.
+func printWelcome(w io.Writer, a *app.App, addr string) {
+	scheme := "http"
+	if a.Config.TLSCert != "" || a.Config.SelfSigned {
+		scheme = "https"
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	base := fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, port))
+	fmt.Fprintf(w, "confer is running: open %s\n", base)
+	if r := a.Bootstrap.DemoRoom; r != "" {
+		fmt.Fprintf(w, "  demo room: %s/r/%s\n", base, r)
+	}
+	fmt.Fprintf(w, "  data folder: %s, media on UDP and TCP port %d\n", a.Config.Data, a.Engine.Port())
+	if a.Bootstrap.AdminCreated {
+		fmt.Fprintf(w, "  platform administrator created: %s\n  password (shown only now): %s\n", a.Bootstrap.AdminEmail, a.Bootstrap.AdminPassword)
+	}
+	if strings.HasPrefix(host, "127.") || host == "localhost" {
+		fmt.Fprintln(w, "  only this machine can reach it; for others use --http 0.0.0.0:8080 and HTTPS (see README)")
+	}
+}

@@ -1,0 +1,174 @@
+// Package app assembles one confer process from its parts: store,
+// directory, media engine, rooms, signalling and the HTTP handler. The
+// binary and the end-to-end tests build the service the same way.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/confer-dev/confer/internal/config"
+	"github.com/confer-dev/confer/internal/directory"
+	"github.com/confer-dev/confer/internal/httpapi"
+	"github.com/confer-dev/confer/internal/room"
+	"github.com/confer-dev/confer/internal/sfu"
+	"github.com/confer-dev/confer/internal/signal"
+	"github.com/confer-dev/confer/internal/store"
+	"github.com/confer-dev/confer/internal/store/sqlite"
+	"github.com/confer-dev/confer/web"
+)
+
+// App is a running confer service.
+type App struct {
+	Config    config.Config
+	Store     store.Store
+	Directory *directory.Directory
+	Engine    *sfu.Engine
+	Rooms     *room.Manager
+	Signal    *signal.Server
+	Bootstrap directory.BootstrapResult
+
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// New opens the data folder and builds every part; nothing listens yet
+// except the media port.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, log: log}
+	a.Directory = directory.New(st, directory.Options{MaxCapacity: cfg.MaxCapacity})
+	if a.Bootstrap, err = a.Directory.Bootstrap(ctx, cfg.Dev); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	a.Engine, err = sfu.NewEngine(sfu.Config{
+		Port: cfg.MediaPort, PublicIPs: cfg.PublicIPs, Loopback: cfg.Loopback, Logger: log.With("part", "sfu"),
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("media engine: %w", err)
+	}
+	a.Rooms = room.NewManager(a.Engine, room.Options{Logger: log.With("part", "room")})
+	dir := directoryAdapter{a.Directory}
+	a.Signal = signal.NewServer(a.Rooms, dir, signal.Options{Logger: log.With("part", "signal")})
+	static, err := fs.Sub(web.Static, "static")
+	if err != nil {
+		return nil, err
+	}
+	a.handler = httpapi.New(httpapi.Options{
+		Static: static, Directory: dir, Rooms: a.Rooms, Signal: a.Signal,
+		Logger: log.With("part", "http"), TLS: cfg.TLSCert != "" || cfg.SelfSigned,
+	})
+	return a, nil
+}
+
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if cfg.DB != "" {
+		return nil, errors.New("--db: only the embedded SQLite store is available in this version")
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "confer.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return st, nil
+}
+
+// Handler is the HTTP handler of the whole service.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// TLSConfig returns the certificate to serve, or nil for plain HTTP.
+func (a *App) TLSConfig() (*tls.Config, error) {
+	switch {
+	case a.Config.TLSCert != "":
+		c, err := tls.LoadX509KeyPair(a.Config.TLSCert, a.Config.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		return &tls.Config{Certificates: []tls.Certificate{c}, MinVersion: tls.VersionTLS12}, nil
+	case a.Config.SelfSigned:
+		c, err := selfSignedCert(a.Config.Data, append(localIPs(), a.Config.PublicIPs...))
+		if err != nil {
+			return nil, err
+		}
+		return &tls.Config{Certificates: []tls.Certificate{c}, MinVersion: tls.VersionTLS12}, nil
+	}
+	return nil, nil
+}
+
+// Serve answers HTTP on ln until ctx ends, then ends every meeting (each
+// participant is told why) and shuts down.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	tlsCfg, err := a.TLSConfig()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if tlsCfg != nil {
+		srv.TLSConfig = tlsCfg
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: ending meetings")
+	a.Rooms.Shutdown()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return nil
+}
+
+// Close releases the media engine and the store.
+func (a *App) Close() error {
+	a.Rooms.Shutdown()
+	return errors.Join(a.Engine.Close(), a.Store.Close())
+}
+
+// directoryAdapter gives signalling the view of rooms it needs.
+type directoryAdapter struct{ d *directory.Directory }
+
+func (a directoryAdapter) LookupRoom(ctx context.Context, slug string) (signal.RoomConfig, error) {
+	r, err := a.d.RoomBySlug(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, directory.ErrInvalid) {
+		return signal.RoomConfig{}, signal.ErrRoomNotFound
+	}
+	if err != nil {
+		return signal.RoomConfig{}, err
+	}
+	if r.OrgStatus == store.StatusSuspended {
+		return signal.RoomConfig{}, signal.ErrRoomUnavailable
+	}
+	title := r.Title
+	if title == "" {
+		title = r.Slug
+	}
+	return signal.RoomConfig{Slug: r.Slug, Title: title, Capacity: r.Capacity, PIN: r.PIN, GuestsAllowed: r.GuestsAllowed}, nil
+}
