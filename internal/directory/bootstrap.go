@@ -69,11 +69,11 @@ func (d *Directory) Bootstrap(ctx context.Context, dev bool) (BootstrapResult, e
 // ensureDemo creates the demo org and room unless they exist. Conflicts are
 // success: whoever created them first, they are there now.
 func (d *Directory) ensureDemo(ctx context.Context) error {
-	_, err := d.CreateOrg(ctx, NewOrg{Slug: DemoOrgSlug, Name: "Demo", Kind: store.KindOther})
+	_, err := d.CreateOrg(ctx, store.Org{Slug: DemoOrgSlug, Name: "Demo", Kind: store.KindOther})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return err
 	}
-	_, err = d.CreateRoom(ctx, NewRoom{OrgSlug: DemoOrgSlug, Slug: DemoRoomSlug, Title: "Demo room", GuestsAllowed: true})
+	_, err = d.CreateRoom(ctx, store.Room{OrgSlug: DemoOrgSlug, Slug: DemoRoomSlug, Title: "Demo room", GuestsAllowed: true})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return err
 	}

@@ -38,15 +38,9 @@ func New(st store.Store, opts Options) *Directory {
 // MaxCapacity is the effective room capacity ceiling.
 func (d *Directory) MaxCapacity() int { return d.opts.MaxCapacity }
 
-// NewOrg is the input to CreateOrg.
-type NewOrg struct {
-	Slug string
-	Name string
-	Kind string // "" means store.KindOther
-}
-
-// CreateOrg validates and stores a new active org.
-func (d *Directory) CreateOrg(ctx context.Context, in NewOrg) (store.Org, error) {
+// CreateOrg validates and stores a new active org. Only Slug, Name and
+// Kind ("" means store.KindOther) of in are used.
+func (d *Directory) CreateOrg(ctx context.Context, in store.Org) (store.Org, error) {
 	name := strings.TrimSpace(in.Name)
 	kind := in.Kind
 	if kind == "" {
@@ -64,18 +58,11 @@ func (d *Directory) CreateOrg(ctx context.Context, in NewOrg) (store.Org, error)
 	return d.st.CreateOrg(ctx, store.Org{Slug: in.Slug, Name: name, Kind: kind, Status: store.StatusActive})
 }
 
-// NewRoom is the input to CreateRoom.
-type NewRoom struct {
-	OrgSlug       string
-	Slug          string
-	Title         string // "" means the slug
-	Capacity      int    // 0 means "not given": MaxCapacity
-	PIN           string // "" for none, else 4-10 digits
-	GuestsAllowed bool
-}
-
-// CreateRoom validates and stores a new room in an existing org.
-func (d *Directory) CreateRoom(ctx context.Context, in NewRoom) (store.Room, error) {
+// CreateRoom validates and stores a new room in the existing org in.OrgSlug.
+// Of in, these are used: OrgSlug, Slug, Title ("" means the slug), Capacity
+// (0 means "not given": MaxCapacity), PIN ("" for none, else 4-10 digits)
+// and GuestsAllowed.
+func (d *Directory) CreateRoom(ctx context.Context, in store.Room) (store.Room, error) {
 	if err := checkSlug("org", in.OrgSlug); err != nil {
 		return store.Room{}, err
 	}

@@ -37,21 +37,21 @@ func TestValidSlug(t *testing.T) {
 func TestCreateOrg(t *testing.T) {
 	ctx := context.Background()
 	d, _ := newDir(t, Options{})
-	o, err := d.CreateOrg(ctx, NewOrg{Slug: "clinic", Name: "  The Clinic ", Kind: store.KindHealthcare})
+	o, err := d.CreateOrg(ctx, store.Org{Slug: "clinic", Name: "  The Clinic ", Kind: store.KindHealthcare})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.Name != "The Clinic" || o.Status != store.StatusActive {
 		t.Errorf("CreateOrg = %+v", o)
 	}
-	if o, err := d.CreateOrg(ctx, NewOrg{Slug: "misc", Name: "Misc"}); err != nil || o.Kind != store.KindOther {
+	if o, err := d.CreateOrg(ctx, store.Org{Slug: "misc", Name: "Misc"}); err != nil || o.Kind != store.KindOther {
 		t.Errorf("default kind: %+v, %v", o, err)
 	}
-	_, err = d.CreateOrg(ctx, NewOrg{Slug: "clinic", Name: "Again"})
+	_, err = d.CreateOrg(ctx, store.Org{Slug: "clinic", Name: "Again"})
 	if !errors.Is(err, store.ErrConflict) || err.Error() != `org "clinic": slug already taken` {
 		t.Errorf("duplicate: %v", err)
 	}
-	for _, in := range []NewOrg{
+	for _, in := range []store.Org{
 		{Slug: "a b", Name: "x"}, {Slug: "Caps", Name: "x"}, {Slug: "ok", Name: "  "},
 		{Slug: "ok", Name: "x", Kind: "hospital"},
 	} {
@@ -69,33 +69,33 @@ func TestCreateOrg(t *testing.T) {
 func TestCreateRoom(t *testing.T) {
 	ctx := context.Background()
 	d, _ := newDir(t, Options{MaxCapacity: 20})
-	if _, err := d.CreateOrg(ctx, NewOrg{Slug: "town", Name: "Town"}); err != nil {
+	if _, err := d.CreateOrg(ctx, store.Org{Slug: "town", Name: "Town"}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := d.CreateRoom(ctx, NewRoom{OrgSlug: "town", Slug: "council"})
+	r, err := d.CreateRoom(ctx, store.Room{OrgSlug: "town", Slug: "council"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Capacity != 20 || r.Title != "council" || r.PIN != "" || r.GuestsAllowed || r.OrgSlug != "town" {
 		t.Errorf("defaults: %+v", r)
 	}
-	r, err = d.CreateRoom(ctx, NewRoom{OrgSlug: "town", Slug: "desk", Title: "Front desk", Capacity: 2, PIN: "0123456789", GuestsAllowed: true})
+	r, err = d.CreateRoom(ctx, store.Room{OrgSlug: "town", Slug: "desk", Title: "Front desk", Capacity: 2, PIN: "0123456789", GuestsAllowed: true})
 	if err != nil || r.Capacity != 2 || r.PIN != "0123456789" || !r.GuestsAllowed {
 		t.Errorf("explicit: %+v, %v", r, err)
 	}
 
 	for _, tc := range []struct {
-		in   NewRoom
+		in   store.Room
 		want error
 	}{
-		{NewRoom{OrgSlug: "town", Slug: "council"}, store.ErrConflict},
-		{NewRoom{OrgSlug: "nowhere", Slug: "r1"}, store.ErrNotFound},
-		{NewRoom{OrgSlug: "town", Slug: "r 1"}, ErrInvalid},
-		{NewRoom{OrgSlug: "town", Slug: "r1", Capacity: -1}, ErrInvalid},
-		{NewRoom{OrgSlug: "town", Slug: "r1", Capacity: 21}, ErrInvalid},
-		{NewRoom{OrgSlug: "town", Slug: "r1", PIN: "123"}, ErrInvalid},
-		{NewRoom{OrgSlug: "town", Slug: "r1", PIN: "12345678901"}, ErrInvalid},
-		{NewRoom{OrgSlug: "town", Slug: "r1", PIN: "12a4"}, ErrInvalid},
+		{store.Room{OrgSlug: "town", Slug: "council"}, store.ErrConflict},
+		{store.Room{OrgSlug: "nowhere", Slug: "r1"}, store.ErrNotFound},
+		{store.Room{OrgSlug: "town", Slug: "r 1"}, ErrInvalid},
+		{store.Room{OrgSlug: "town", Slug: "r1", Capacity: -1}, ErrInvalid},
+		{store.Room{OrgSlug: "town", Slug: "r1", Capacity: 21}, ErrInvalid},
+		{store.Room{OrgSlug: "town", Slug: "r1", PIN: "123"}, ErrInvalid},
+		{store.Room{OrgSlug: "town", Slug: "r1", PIN: "12345678901"}, ErrInvalid},
+		{store.Room{OrgSlug: "town", Slug: "r1", PIN: "12a4"}, ErrInvalid},
 	} {
 		_, err := d.CreateRoom(ctx, tc.in)
 		if !errors.Is(err, tc.want) || !IsUserError(err) {

@@ -1,0 +1,121 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Parse(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, Default()) {
+		t.Errorf("Parse(nil) = %+v, want %+v", c, Default())
+	}
+	if c.Data != "./confer-data" || c.HTTP != "127.0.0.1:8080" || c.MediaPort != 7882 ||
+		c.MaxCapacity != 50 || c.LogLevel != slog.LevelInfo || !c.Loopback || c.Dev || c.DB != "" {
+		t.Errorf("unexpected defaults %+v", c)
+	}
+	if c.SQLitePath() != "confer-data/confer.db" {
+		t.Errorf("SQLitePath = %q", c.SQLitePath())
+	}
+}
+
+func TestEnvAndFlags(t *testing.T) {
+	e := env(map[string]string{
+		"CONFER_DATA": "/var/lib/confer", "CONFER_HTTP": "0.0.0.0:9000", "CONFER_MEDIA_PORT": "40000",
+		"CONFER_PUBLIC_IP": "203.0.113.7, 2001:db8::1", "CONFER_DEV": "1", "CONFER_MAX_CAPACITY": "12",
+		"CONFER_LOG_LEVEL": "debug", "CONFER_LOOPBACK": "false", "CONFER_SELF_SIGNED": "true",
+	})
+	c, err := Parse(nil, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Data: "/var/lib/confer", HTTP: "0.0.0.0:9000", MediaPort: 40000,
+		PublicIPs: []string{"203.0.113.7", "2001:db8::1"}, SelfSigned: true, Dev: true, MaxCapacity: 12,
+		LogLevel: slog.LevelDebug, Loopback: false}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("env only:\n got %+v\nwant %+v", c, want)
+	}
+
+	// Flags win over the environment.
+	c, err = Parse([]string{"--data", "/tmp/x", "--http=:8443", "--media-port", "7000", "--public-ip", "198.51.100.2",
+		"--dev=false", "--max-capacity", "30", "--log-level", "WARN", "--loopback-candidates", "--self-signed=false",
+		"--tls-cert", "c.pem", "--tls-key", "k.pem"}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = Config{Data: "/tmp/x", HTTP: ":8443", MediaPort: 7000, PublicIPs: []string{"198.51.100.2"},
+		TLSCert: "c.pem", TLSKey: "k.pem", MaxCapacity: 30, LogLevel: slog.LevelWarn, Loopback: true}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("flags:\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestBareBoolFlag(t *testing.T) {
+	c, err := Parse([]string{"--dev", "-self-signed"}, env(nil))
+	if err != nil || !c.Dev || !c.SelfSigned {
+		t.Errorf("Parse(--dev -self-signed) = %+v, %v", c, err)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		env     map[string]string
+		wantMsg string
+	}{
+		{[]string{"--media-port", "70000"}, nil, "--media-port"},
+		{[]string{"--media-port", "-1"}, nil, "port"},
+		{nil, map[string]string{"CONFER_MEDIA_PORT": "abc"}, "CONFER_MEDIA_PORT"},
+		{[]string{"--http", "localhost"}, nil, "host:port"},
+		{[]string{"--http", "127.0.0.1:99999"}, nil, "port"},
+		{[]string{"--public-ip", "1.2.3.4,nope"}, nil, `"nope" is not an IP`},
+		{[]string{"--public-ip", "example.com"}, nil, "not an IP"},
+		{[]string{"--tls-cert", "c.pem"}, nil, "without --tls-key"},
+		{nil, map[string]string{"CONFER_TLS_KEY": "k.pem"}, "CONFER_TLS_KEY given without"},
+		{[]string{"--tls-cert", "c", "--tls-key", "k", "--self-signed"}, nil, "exclude"},
+		{[]string{"--max-capacity", "0"}, nil, "--max-capacity"},
+		{[]string{"--max-capacity", "many"}, nil, "--max-capacity"},
+		{[]string{"--log-level", "loud"}, nil, "--log-level"},
+		{[]string{"--log-level", "info+2"}, nil, "--log-level"},
+		{nil, map[string]string{"CONFER_DEV": "maybe"}, "CONFER_DEV"},
+		{[]string{"--db", "mysql://x"}, nil, "--db"},
+		{[]string{"--data", ""}, nil, "--data"},
+		{[]string{"--nope"}, nil, "not defined"},
+		{[]string{"extra"}, nil, "unexpected argument"},
+	} {
+		_, err := Parse(tc.args, env(tc.env))
+		if err == nil || !strings.Contains(err.Error(), tc.wantMsg) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Parse(%q, %v) err = %v, want one line containing %q", tc.args, tc.env, err, tc.wantMsg)
+		}
+	}
+}
+
+func TestPostgresURLAccepted(t *testing.T) {
+	c, err := Parse([]string{"--db", "postgres://u@h/confer"}, env(nil))
+	if err != nil || c.DB != "postgres://u@h/confer" {
+		t.Errorf("Parse(--db postgres) = %+v, %v", c, err)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	if _, err := Parse([]string{"-h"}, env(nil)); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("Parse(-h) err = %v, want flag.ErrHelp", err)
+	}
+	u := Usage()
+	for _, o := range options {
+		if !strings.Contains(u, "--"+o.flag) || !strings.Contains(u, o.env) {
+			t.Errorf("Usage lacks --%s / %s", o.flag, o.env)
+		}
+	}
+}
