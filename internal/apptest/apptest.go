@@ -4,6 +4,8 @@ package apptest
 
 import (
 	"context"
+	"log/slog"
+	"os"
 	"net/http/httptest"
 	"testing"
 
@@ -21,7 +23,7 @@ func Start(t testing.TB) (*app.App, string) {
 	cfg.MediaPort = 0
 	cfg.Loopback = true
 	cfg.Dev = true
-	a, err := app.New(context.Background(), cfg, nil)
+	a, err := app.New(context.Background(), cfg, Logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +33,16 @@ func Start(t testing.TB) (*app.App, string) {
 		a.Close()
 	})
 	return a, srv.URL
+}
+
+// Logger is quiet unless CONFER_TEST_LOG names a level (debug, info…), so
+// test output shows failures, not every join.
+func Logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(os.Getenv("CONFER_TEST_LOG"))); err != nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 }
 
 // AddRoom creates a room in the demo organisation.
