@@ -52,6 +52,10 @@ type TrackInfo struct {
 	ID     string
 	PeerID string
 	Kind   string // "audio" or "video"
+	// ClientTrackID is the track id the publisher gave the track in its
+	// own offer (the msid's track part), so the room layer can tell a
+	// camera from a screen share.
+	ClientTrackID string
 }
 
 // RouterHandler hears about tracks appearing and disappearing in a router.

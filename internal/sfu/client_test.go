@@ -1,0 +1,443 @@
+package sfu
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// testClient is a participant made of two real Pion PeerConnections that
+// talks to a Peer by direct Go calls instead of a signalling channel.
+type testClient struct {
+	t    *testing.T
+	id   string
+	peer *Peer
+
+	pub, sub     *webrtc.PeerConnection
+	audio, video *webrtc.TrackLocalStaticRTP
+	videoSender  *webrtc.RTPSender
+
+	offers    chan string
+	plis      atomic.Int32 // PLIs received by the publisher
+	wantKey   atomic.Bool  // next video frame is a keyframe
+	stop      chan struct{}
+	stopOnce  sync.Once
+	wg        sync.WaitGroup
+	connState [2]atomic.Value
+
+	mu         sync.Mutex
+	remote     map[string]*remoteTrack // by track id
+	offerLog   []string
+	hasRemote  [2]bool
+	queued     [2][]webrtc.ICECandidateInit
+	answerErrs []error
+}
+
+// remoteTrack is what a client receives for one forwarded track.
+type remoteTrack struct {
+	streamID, id string
+	kind         webrtc.RTPCodecType
+	ssrc         uint32
+
+	mu        sync.Mutex
+	good, bad int
+	seqCount  map[uint16]int
+	payloads  map[uint16][]byte
+	lastSeq   uint16
+	firstAt   time.Time
+	firstKey  time.Time
+	ended     bool
+	lastError string
+}
+
+func (r *remoteTrack) snapshot() (good, bad int, keyDelay time.Duration, hasKey bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.firstKey.IsZero() {
+		keyDelay, hasKey = r.firstKey.Sub(r.firstAt), true
+	}
+	return r.good, r.bad, keyDelay, hasKey
+}
+
+func clientAPI(t *testing.T) *webrtc.API {
+	t.Helper()
+	me := &webrtc.MediaEngine{}
+	must(t, me.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2},
+		PayloadType:        111,
+	}, webrtc.RTPCodecTypeAudio))
+	must(t, me.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback},
+		PayloadType:        96,
+	}, webrtc.RTPCodecTypeVideo))
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	// Only loopback, both ways: tests send nothing to the machine's other
+	// addresses.
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetRemoteIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	// The NACK test re-receives a packet it already has; a real
+	// subscriber only NACKs packets it lost, which the replay window has
+	// not seen.
+	se.DisableSRTPReplayProtection(true)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se))
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newTestClient joins router r as id, publishes Opus and VP8 and answers
+// every subscriber offer.
+func newTestClient(t *testing.T, r *Router, id string) *testClient {
+	t.Helper()
+	c := &testClient{
+		t:      t,
+		id:     id,
+		offers: make(chan string, 32),
+		stop:   make(chan struct{}),
+		remote: map[string]*remoteTrack{},
+	}
+	api := clientAPI(t)
+	var err error
+	c.pub, err = api.NewPeerConnection(webrtc.Configuration{})
+	must(t, err)
+	c.sub, err = api.NewPeerConnection(webrtc.Configuration{})
+	must(t, err)
+	t.Cleanup(c.close)
+
+	c.peer, err = r.AddPeer(id, c)
+	must(t, err)
+
+	c.pub.OnICECandidate(func(ic *webrtc.ICECandidate) {
+		if ic != nil {
+			_ = c.peer.AddICECandidate(Publish, ic.ToJSON())
+		}
+	})
+	c.sub.OnICECandidate(func(ic *webrtc.ICECandidate) {
+		if ic != nil {
+			_ = c.peer.AddICECandidate(Subscribe, ic.ToJSON())
+		}
+	})
+	c.sub.OnTrack(c.onTrack)
+
+	c.audio, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", id+"-stream")
+	must(t, err)
+	c.video, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "cam", id+"-stream")
+	must(t, err)
+	sendonly := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}
+	_, err = c.pub.AddTransceiverFromTrack(c.audio, sendonly)
+	must(t, err)
+	vt, err := c.pub.AddTransceiverFromTrack(c.video, sendonly)
+	must(t, err)
+	c.videoSender = vt.Sender()
+
+	c.wg.Add(2)
+	go c.answerLoop()
+	go c.readPublisherRTCP()
+
+	offer, err := c.pub.CreateOffer(nil)
+	must(t, err)
+	must(t, c.pub.SetLocalDescription(offer))
+	answer, err := c.peer.HandleOffer(offer.SDP)
+	must(t, err)
+	must(t, c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}))
+	c.flush(Publish)
+
+	c.wantKey.Store(true)
+	c.wg.Add(1)
+	go c.sendMedia()
+	return c
+}
+
+// PeerHandler, called by the SFU.
+
+func (c *testClient) SubscriberOffer(sdp string) {
+	c.mu.Lock()
+	c.offerLog = append(c.offerLog, sdp)
+	c.mu.Unlock()
+	select {
+	case c.offers <- sdp:
+	default:
+		c.t.Errorf("%s: offer channel full", c.id)
+	}
+}
+
+func (c *testClient) ICECandidate(dir Direction, ic webrtc.ICECandidateInit) {
+	c.mu.Lock()
+	if !c.hasRemote[dir] {
+		c.queued[dir] = append(c.queued[dir], ic)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	_ = c.pc(dir).AddICECandidate(ic)
+}
+
+func (c *testClient) ConnectionState(dir Direction, s webrtc.PeerConnectionState) {
+	c.connState[dir].Store(s)
+}
+
+func (c *testClient) pc(dir Direction) *webrtc.PeerConnection {
+	if dir == Publish {
+		return c.pub
+	}
+	return c.sub
+}
+
+func (c *testClient) flush(dir Direction) {
+	c.mu.Lock()
+	c.hasRemote[dir] = true
+	q := c.queued[dir]
+	c.queued[dir] = nil
+	c.mu.Unlock()
+	for _, ic := range q {
+		_ = c.pc(dir).AddICECandidate(ic)
+	}
+}
+
+func (c *testClient) answerLoop() {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case sdp := <-c.offers:
+			err := c.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp})
+			if err == nil {
+				c.flush(Subscribe)
+				var answer webrtc.SessionDescription
+				if answer, err = c.sub.CreateAnswer(nil); err == nil {
+					if err = c.sub.SetLocalDescription(answer); err == nil {
+						err = c.peer.HandleAnswer(answer.SDP)
+					}
+				}
+			}
+			if err != nil {
+				c.mu.Lock()
+				c.answerErrs = append(c.answerErrs, err)
+				c.mu.Unlock()
+			}
+		}
+	}
+}
+
+func (c *testClient) readPublisherRTCP() {
+	defer c.wg.Done()
+	for {
+		pkts, _, err := c.videoSender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				c.plis.Add(1)
+				c.wantKey.Store(true)
+			}
+		}
+	}
+}
+
+// Synthetic media. Sequence numbers start just below the wrap so the
+// forwarding path crosses 65535→0 in every test.
+const startSeq = 65500
+
+func mediaTail(peerID string, kind byte, seq uint16) []byte {
+	return []byte(fmt.Sprintf("%s|%c|%05d|%s", peerID, kind, seq, strings.Repeat("x", 60)))
+}
+
+func (c *testClient) sendMedia() {
+	defer c.wg.Done()
+	audioTick := time.NewTicker(20 * time.Millisecond)
+	videoTick := time.NewTicker(33 * time.Millisecond)
+	defer audioTick.Stop()
+	defer videoTick.Stop()
+	aSeq, vSeq := uint16(startSeq), uint16(startSeq)
+	var aTS, vTS uint32
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-audioTick.C:
+			_ = c.audio.WriteRTP(&rtp.Packet{
+				Header:  rtp.Header{Version: 2, SequenceNumber: aSeq, Timestamp: aTS, Marker: aSeq == startSeq},
+				Payload: mediaTail(c.id, 'a', aSeq),
+			})
+			aSeq++
+			aTS += 960
+		case <-videoTick.C:
+			// VP8 payload descriptor: S=1, PID=0, no extensions. The
+			// first byte of the VP8 header has bit 0 clear on keyframes.
+			vp8 := byte(0x01)
+			if c.wantKey.Swap(false) {
+				vp8 = 0x00
+			}
+			payload := append([]byte{0x10, vp8}, mediaTail(c.id, 'v', vSeq)...)
+			_ = c.video.WriteRTP(&rtp.Packet{
+				Header:  rtp.Header{Version: 2, SequenceNumber: vSeq, Timestamp: vTS, Marker: true},
+				Payload: payload,
+			})
+			vSeq++
+			vTS += 3000
+		}
+	}
+}
+
+func isVP8Keyframe(p []byte) bool {
+	return len(p) >= 2 && p[0]&0x80 == 0 && p[0]&0x10 != 0 && p[0]&0x0f == 0 && p[1]&0x01 == 0
+}
+
+func (c *testClient) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	rt := &remoteTrack{
+		streamID: tr.StreamID(),
+		id:       tr.ID(),
+		kind:     tr.Kind(),
+		ssrc:     uint32(tr.SSRC()),
+		seqCount: map[uint16]int{},
+		payloads: map[uint16][]byte{},
+	}
+	c.mu.Lock()
+	c.remote[rt.id] = rt
+	c.mu.Unlock()
+	kind := byte('a')
+	if rt.kind == webrtc.RTPCodecTypeVideo {
+		kind = 'v'
+	}
+	for {
+		pkt, _, err := tr.ReadRTP()
+		if err != nil {
+			rt.mu.Lock()
+			rt.ended = true
+			rt.mu.Unlock()
+			return
+		}
+		seq := pkt.SequenceNumber
+		body := pkt.Payload
+		if kind == 'v' {
+			if len(body) < 2 || body[0] != 0x10 {
+				rt.mu.Lock()
+				rt.bad++
+				rt.lastError = fmt.Sprintf("bad VP8 descriptor %x", body)
+				rt.mu.Unlock()
+				continue
+			}
+			body = body[2:]
+		}
+		now := time.Now()
+		rt.mu.Lock()
+		if rt.firstAt.IsZero() {
+			rt.firstAt = now
+		}
+		if kind == 'v' && rt.firstKey.IsZero() && isVP8Keyframe(pkt.Payload) {
+			rt.firstKey = now
+		}
+		if bytes.Equal(body, mediaTail(rt.streamID, kind, seq)) {
+			rt.good++
+		} else {
+			rt.bad++
+			rt.lastError = fmt.Sprintf("seq %d: got %q", seq, body)
+		}
+		rt.seqCount[seq]++
+		if _, ok := rt.payloads[seq]; !ok {
+			rt.payloads[seq] = append([]byte(nil), pkt.Payload...)
+		}
+		rt.lastSeq = seq
+		rt.mu.Unlock()
+	}
+}
+
+func (c *testClient) remoteTracks() map[string]*remoteTrack {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]*remoteTrack, len(c.remote))
+	for k, v := range c.remote {
+		out[k] = v
+	}
+	return out
+}
+
+func (c *testClient) offersSoFar() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.offerLog...)
+}
+
+// close stops the client's media and connections (not the server Peer).
+func (c *testClient) close() {
+	c.stopOnce.Do(func() {
+		close(c.stop)
+		_ = c.pub.Close()
+		_ = c.sub.Close()
+		c.wg.Wait()
+	})
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var msg string
+	for time.Now().Before(deadline) {
+		var ok bool
+		if ok, msg = cond(); ok {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s: %s", what, msg)
+}
+
+// recordingRouterHandler records TrackAdded/TrackRemoved calls.
+type recordingRouterHandler struct {
+	mu      sync.Mutex
+	added   []TrackInfo
+	removed []TrackInfo
+}
+
+func (h *recordingRouterHandler) TrackAdded(ti TrackInfo) {
+	h.mu.Lock()
+	h.added = append(h.added, ti)
+	h.mu.Unlock()
+}
+
+func (h *recordingRouterHandler) TrackRemoved(ti TrackInfo) {
+	h.mu.Lock()
+	h.removed = append(h.removed, ti)
+	h.mu.Unlock()
+}
+
+func (h *recordingRouterHandler) removedFor(peerID string) []TrackInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []TrackInfo
+	for _, ti := range h.removed {
+		if ti.PeerID == peerID {
+			out = append(out, ti)
+		}
+	}
+	return out
+}
+
+func newTestEngine(t *testing.T) *Engine {
+	t.Helper()
+	e, err := NewEngine(Config{Port: 0, Loopback: true})
+	must(t, err)
+	t.Cleanup(func() { _ = e.Close() })
+	return e
+}

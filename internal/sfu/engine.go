@@ -1,0 +1,256 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/webrtc/v4"
+)
+
+// Engine is the process-wide media engine: one webrtc.API whose
+// PeerConnections all share one UDP port and one ICE-TCP port.
+type Engine struct {
+	cfg    Config
+	log    *slog.Logger
+	api    *webrtc.API
+	port   int
+	udpMux ice.UDPMux
+	tcpMux *ice.TCPMuxDefault
+
+	mu      sync.Mutex
+	routers map[*Router]struct{}
+	closed  bool
+}
+
+// Payload types offered by the server. VP8 comes first so that it is the
+// preferred video codec.
+const (
+	ptOpus = 111
+	ptVP8  = 96
+	ptH264 = 102
+)
+
+var videoFeedback = []webrtc.RTCPFeedback{
+	{Type: webrtc.TypeRTCPFBNACK},
+	{Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"},
+	{Type: webrtc.TypeRTCPFBCCM, Parameter: "fir"},
+}
+
+// NewEngine opens the media port and builds the webrtc.API.
+func NewEngine(cfg Config) (*Engine, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("component", "sfu")
+
+	var listenIP net.IP
+	if cfg.ListenIP != "" {
+		if listenIP = net.ParseIP(cfg.ListenIP); listenIP == nil || listenIP.To4() == nil {
+			return nil, fmt.Errorf("sfu: ListenIP %q is not an IPv4 address", cfg.ListenIP)
+		}
+	}
+	loopback := cfg.Loopback || (listenIP != nil && listenIP.IsLoopback())
+
+	port, udpMux, tcpListener, err := openPorts(cfg.Port, listenIP, loopback)
+	if err != nil {
+		return nil, err
+	}
+	tcpMux := ice.NewTCPMuxDefault(ice.TCPMuxParams{
+		Listener:        tcpListener,
+		ReadBufferSize:  64,
+		WriteBufferSize: 4 << 20,
+	})
+
+	se := webrtc.SettingEngine{}
+	se.SetICEUDPMux(udpMux)
+	se.SetICETCPMux(tcpMux)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
+	// mDNS names are useless to clients and cost a multicast socket.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetIncludeLoopbackCandidate(loopback)
+	if listenIP != nil {
+		se.SetIPFilter(func(ip net.IP) bool { return ip.Equal(listenIP) })
+	}
+	if len(cfg.PublicIPs) > 0 {
+		// Replaces the local addresses of host candidates (1:1 NAT).
+		// SetNAT1To1IPs is deprecated in favour of rewrite rules.
+		err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External:        cfg.PublicIPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost,
+			Mode:            webrtc.ICEAddressRewriteReplace,
+		})
+		if err != nil {
+			_ = udpMux.Close()
+			_ = tcpMux.Close()
+			return nil, fmt.Errorf("sfu: public IPs: %w", err)
+		}
+	}
+
+	me, err := newMediaEngine()
+	if err != nil {
+		_ = udpMux.Close()
+		_ = tcpMux.Close()
+		return nil, err
+	}
+	ir, err := newInterceptors()
+	if err != nil {
+		_ = udpMux.Close()
+		_ = tcpMux.Close()
+		return nil, err
+	}
+
+	e := &Engine{
+		cfg:     cfg,
+		log:     log,
+		port:    port,
+		udpMux:  udpMux,
+		tcpMux:  tcpMux,
+		routers: map[*Router]struct{}{},
+		api: webrtc.NewAPI(
+			webrtc.WithSettingEngine(se),
+			webrtc.WithMediaEngine(me),
+			webrtc.WithInterceptorRegistry(ir),
+		),
+	}
+	log.Info("media engine listening", "port", port, "loopback", loopback, "public_ips", cfg.PublicIPs)
+	return e, nil
+}
+
+// openPorts opens the UDP mux and a TCP listener on the same port number.
+// With port 0 it retries until a number free for both protocols is found.
+func openPorts(port int, ip net.IP, loopback bool) (int, ice.UDPMux, net.Listener, error) {
+	opts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4)}
+	if loopback {
+		opts = append(opts, ice.UDPMuxFromPortWithLoopback())
+	}
+	if ip != nil {
+		opts = append(opts, ice.UDPMuxFromPortWithIPFilter(func(a net.IP) bool { return a.Equal(ip) }))
+	}
+	var lastErr error
+	for attempt := 0; attempt < 50; attempt++ {
+		p := port
+		if p == 0 {
+			probe, err := net.ListenUDP("udp4", &net.UDPAddr{IP: ip})
+			if err != nil {
+				return 0, nil, nil, fmt.Errorf("sfu: probe UDP port: %w", err)
+			}
+			p = probe.LocalAddr().(*net.UDPAddr).Port
+			_ = probe.Close()
+		}
+		tl, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: ip, Port: p})
+		if err != nil {
+			lastErr = fmt.Errorf("sfu: listen tcp %d: %w", p, err)
+			if port != 0 {
+				return 0, nil, nil, lastErr
+			}
+			continue
+		}
+		mux, err := ice.NewMultiUDPMuxFromPort(p, opts...)
+		if err != nil {
+			_ = tl.Close()
+			lastErr = fmt.Errorf("sfu: listen udp %d: %w", p, err)
+			if port != 0 {
+				return 0, nil, nil, lastErr
+			}
+			continue
+		}
+		return p, mux, tl, nil
+	}
+	return 0, nil, nil, lastErr
+}
+
+func newMediaEngine() (*webrtc.MediaEngine, error) {
+	me := &webrtc.MediaEngine{}
+	codecs := []struct {
+		c    webrtc.RTPCodecParameters
+		kind webrtc.RTPCodecType
+	}{
+		{webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+				SDPFmtpLine: "minptime=10;useinbandfec=1",
+			},
+			PayloadType: ptOpus,
+		}, webrtc.RTPCodecTypeAudio},
+		{webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback,
+			},
+			PayloadType: ptVP8,
+		}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeH264, ClockRate: 90000, RTCPFeedback: videoFeedback,
+				SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+			},
+			PayloadType: ptH264,
+		}, webrtc.RTPCodecTypeVideo},
+	}
+	for _, c := range codecs {
+		if err := me.RegisterCodec(c.c, c.kind); err != nil {
+			return nil, fmt.Errorf("sfu: register %s: %w", c.c.MimeType, err)
+		}
+	}
+	return me, nil
+}
+
+// newInterceptors deliberately leaves out Pion's NACK responder: it keeps a
+// copy of every packet per outgoing stream. Retransmissions to subscribers
+// come from the one packetCache per incoming track instead. The NACK
+// generator only binds to incoming streams (publishers), the report
+// interceptors send receiver and sender reports.
+func newInterceptors() (*interceptor.Registry, error) {
+	ir := &interceptor.Registry{}
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("sfu: nack generator: %w", err)
+	}
+	ir.Add(gen)
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("sfu: receiver reports: %w", err)
+	}
+	ir.Add(rr)
+	sr, err := report.NewSenderInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("sfu: sender reports: %w", err)
+	}
+	ir.Add(sr)
+	return ir, nil
+}
+
+// Port returns the UDP (and ICE-TCP) port in use.
+func (e *Engine) Port() int { return e.port }
+
+// Close closes every router and the sockets.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	routers := make([]*Router, 0, len(e.routers))
+	for r := range e.routers {
+		routers = append(routers, r)
+	}
+	e.mu.Unlock()
+	for _, r := range routers {
+		r.Close()
+	}
+	return errors.Join(e.udpMux.Close(), e.tcpMux.Close())
+}
+
+func (e *Engine) forgetRouter(r *Router) {
+	e.mu.Lock()
+	delete(e.routers, r)
+	e.mu.Unlock()
+}

@@ -1,0 +1,232 @@
+package sfu
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// subscribe adds a downTrack for recv to this peer's subscribe PC and
+// schedules a new offer.
+func (p *Peer) subscribe(recv *receiver) {
+	if recv.publisher == p {
+		return
+	}
+	d := newDownTrack(recv, p)
+	p.mu.Lock()
+	if _, dup := p.downTracks[d.id]; dup || p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.downTracks[d.id] = d
+	p.mu.Unlock()
+
+	tr, err := p.sub.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{
+		Direction: webrtc.RTPTransceiverDirectionSendonly,
+	})
+	if err != nil {
+		p.log.Warn("add subscriber track", "track", d.id, "err", err)
+		p.mu.Lock()
+		delete(p.downTracks, d.id)
+		p.mu.Unlock()
+		return
+	}
+	// Offer only the publisher's codec: the subscriber must accept what
+	// the publisher sends, there is no transcoding.
+	// The payload type is left to the subscribe PC (0 = ours), and the
+	// feedback to what the SFU answers.
+	pref := recv.codec
+	pref.PayloadType = 0
+	pref.RTCPFeedback = nil
+	if d.kind == webrtc.RTPCodecTypeVideo {
+		pref.RTCPFeedback = videoFeedback
+	}
+	if err := tr.SetCodecPreferences([]webrtc.RTPCodecParameters{pref}); err != nil {
+		p.log.Debug("codec preferences", "track", d.id, "err", err)
+	}
+	d.sender = tr.Sender()
+	d.transceiver = tr
+
+	if !recv.addDownTrack(d) || p.isClosed() {
+		recv.removeDownTrack(d)
+		p.unsubscribe(d)
+		return
+	}
+	go d.readRTCP()
+	p.negotiate()
+}
+
+// unsubscribe removes a downTrack from the subscribe PC and schedules a new
+// offer in which its m-line is inactive.
+func (p *Peer) unsubscribe(d *downTrack) {
+	p.mu.Lock()
+	if p.downTracks[d.id] == d {
+		delete(p.downTracks, d.id)
+	}
+	closed := p.closed
+	p.mu.Unlock()
+	d.close()
+	if closed || d.sender == nil {
+		return
+	}
+	if err := p.sub.RemoveTrack(d.sender); err != nil {
+		p.log.Debug("remove subscriber track", "track", d.id, "err", err)
+	}
+	p.negotiate()
+}
+
+// negotiate schedules a subscriber offer after a short delay so that a
+// burst of changes produces one offer.
+func (p *Peer) negotiate() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.negTimer != nil {
+		return
+	}
+	p.negTimer = time.AfterFunc(negotiationDelay, func() {
+		p.mu.Lock()
+		p.negTimer = nil
+		p.mu.Unlock()
+		p.offer()
+	})
+}
+
+// offer creates and sends a subscriber offer, or, when one is outstanding,
+// records that another is needed once the answer arrives.
+func (p *Peer) offer() {
+	p.negMu.Lock()
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		p.negMu.Unlock()
+		return
+	}
+	restart := p.restart
+	if p.sub.SignalingState() == webrtc.SignalingStateHaveLocalOffer && !restart {
+		p.negPending = true
+		p.mu.Unlock()
+		p.negMu.Unlock()
+		return
+	}
+	p.restart = false
+	p.negPending = false
+	p.mu.Unlock()
+
+	sdp, err := p.createOffer(restart)
+	p.negMu.Unlock()
+	if err != nil {
+		if !errors.Is(err, errNothingToOffer) {
+			p.log.Warn("subscriber offer", "err", err)
+		}
+		return
+	}
+	p.h.SubscriberOffer(sdp)
+	p.subGate.release(sdp)
+}
+
+var errNothingToOffer = errors.New("nothing to offer")
+
+// createOffer runs under negMu. On success the subscribe gate is held and
+// the caller releases it once the offer is handed out.
+func (p *Peer) createOffer(restart bool) (string, error) {
+	if p.sub.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		// An ICE restart replaces an offer whose answer may never come.
+		if err := p.sub.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
+			return "", err
+		}
+	}
+	if len(p.sub.GetTransceivers()) == 0 {
+		// No track to send yet: the subscribe PC stays unconnected until
+		// there is.
+		return "", errNothingToOffer
+	}
+	offer, err := p.sub.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
+	if err != nil {
+		return "", err
+	}
+	p.subGate.hold()
+	sdp, err := setLocalAndGather(p.sub, offer)
+	if err != nil {
+		p.subGate.release("")
+		return "", err
+	}
+	return sdp, nil
+}
+
+// setLocalAndGather applies a local description and waits (briefly) for
+// candidate gathering so that the SDP handed out already lists them.
+func setLocalAndGather(pc *webrtc.PeerConnection, desc webrtc.SessionDescription) (string, error) {
+	done := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(desc); err != nil {
+		return "", err
+	}
+	t := time.NewTimer(gatherTimeout)
+	select {
+	case <-done:
+	case <-t.C:
+	}
+	t.Stop()
+	ld := pc.LocalDescription()
+	if ld == nil {
+		return "", errors.New("no local description")
+	}
+	return ld.SDP, nil
+}
+
+// candidateGate holds back trickled server candidates while an SDP is being
+// produced: a candidate must not reach the client before the description
+// it belongs to. On release, candidates the SDP already lists are dropped.
+type candidateGate struct {
+	out func(webrtc.ICECandidateInit)
+
+	mu   sync.Mutex
+	held int
+	buf  []webrtc.ICECandidateInit
+}
+
+func newCandidateGate(out func(webrtc.ICECandidateInit)) *candidateGate {
+	return &candidateGate{out: out}
+}
+
+func (g *candidateGate) candidate(c *webrtc.ICECandidate) {
+	if c == nil {
+		return // end of gathering; the SDP or earlier trickles said it all
+	}
+	init := c.ToJSON()
+	g.mu.Lock()
+	if g.held > 0 {
+		g.buf = append(g.buf, init)
+		g.mu.Unlock()
+		return
+	}
+	g.mu.Unlock()
+	g.out(init)
+}
+
+func (g *candidateGate) hold() {
+	g.mu.Lock()
+	g.held++
+	g.mu.Unlock()
+}
+
+func (g *candidateGate) release(sdp string) {
+	g.mu.Lock()
+	if g.held > 0 {
+		g.held--
+	}
+	if g.held > 0 {
+		g.mu.Unlock()
+		return
+	}
+	buf := g.buf
+	g.buf = nil
+	g.mu.Unlock()
+	for _, c := range buf {
+		if sdp == "" || !strings.Contains(sdp, c.Candidate) {
+			g.out(c)
+		}
+	}
+}

@@ -1,0 +1,270 @@
+package sfu
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+const (
+	// negotiationDelay coalesces bursts of track changes (a peer leaving
+	// removes two tracks at once) into one subscriber offer.
+	negotiationDelay = 30 * time.Millisecond
+	// gatherTimeout bounds the wait for candidates before an SDP is handed
+	// out. Host candidates on the shared mux are gathered at once.
+	gatherTimeout = 2 * time.Second
+)
+
+// Peer is one participant: a publish PeerConnection (client offers, server
+// receives) and a subscribe PeerConnection (server offers, server sends).
+type Peer struct {
+	id  string
+	r   *Router
+	h   PeerHandler
+	log *slog.Logger
+
+	pub, sub         *webrtc.PeerConnection
+	pubGate, subGate *candidateGate
+
+	pubMu sync.Mutex // serialises HandleOffer
+	negMu sync.Mutex // serialises offers and answers on the subscribe PC
+
+	mu         sync.Mutex // guards everything below; never held while calling Pion or a handler
+	closed     bool
+	trackSeq   map[string]int
+	published  map[string]*receiver
+	downTracks map[string]*downTrack // by track id
+	hasRemote  [2]bool
+	queued     [2][]webrtc.ICECandidateInit
+	negTimer   *time.Timer
+	negPending bool // a change happened while an offer was outstanding
+	restart    bool // the next offer must restart ICE
+}
+
+func newPeer(r *Router, id string, h PeerHandler) (*Peer, error) {
+	p := &Peer{
+		id:         id,
+		r:          r,
+		h:          h,
+		log:        r.log.With("peer", id),
+		trackSeq:   map[string]int{},
+		published:  map[string]*receiver{},
+		downTracks: map[string]*downTrack{},
+	}
+	var err error
+	if p.pub, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		return nil, fmt.Errorf("sfu: publish pc: %w", err)
+	}
+	if p.sub, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		_ = p.pub.Close()
+		return nil, fmt.Errorf("sfu: subscribe pc: %w", err)
+	}
+	p.pubGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Publish, c) })
+	p.subGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Subscribe, c) })
+	p.pub.OnICECandidate(p.pubGate.candidate)
+	p.sub.OnICECandidate(p.subGate.candidate)
+	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		p.log.Debug("connection state", "dir", Publish, "state", s)
+		h.ConnectionState(Publish, s)
+	})
+	p.sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		p.log.Debug("connection state", "dir", Subscribe, "state", s)
+		h.ConnectionState(Subscribe, s)
+	})
+	p.pub.OnTrack(func(t *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
+		r.addTrack(p, t, rr)
+	})
+	return p, nil
+}
+
+// ID returns the peer's id.
+func (p *Peer) ID() string { return p.id }
+
+// HandleOffer applies the client's offer on the publish PC (first offer,
+// renegotiation, ICE restart) and returns the answer. The answer already
+// carries the server's candidates; any gathered later are trickled.
+func (p *Peer) HandleOffer(sdp string) (string, error) {
+	p.pubMu.Lock()
+	defer p.pubMu.Unlock()
+	if p.isClosed() {
+		return "", ErrClosed
+	}
+	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return "", fmt.Errorf("sfu: set publish offer: %w", err)
+	}
+	p.flushCandidates(Publish)
+	answer, err := p.pub.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("sfu: create publish answer: %w", err)
+	}
+	p.pubGate.hold()
+	out, err := setLocalAndGather(p.pub, answer)
+	if err != nil {
+		p.pubGate.release("")
+		return "", fmt.Errorf("sfu: set publish answer: %w", err)
+	}
+	p.pubGate.release(out)
+	return out, nil
+}
+
+// HandleAnswer applies the client's answer to the last subscriber offer.
+func (p *Peer) HandleAnswer(sdp string) error {
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	if p.isClosed() {
+		return ErrClosed
+	}
+	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		return fmt.Errorf("sfu: set subscribe answer: %w", err)
+	}
+	p.flushCandidates(Subscribe)
+	p.mu.Lock()
+	again := p.negPending
+	p.negPending = false
+	p.mu.Unlock()
+	if again {
+		p.negotiate()
+	}
+	return nil
+}
+
+// AddICECandidate adds a client candidate. Candidates that arrive before
+// the description they belong to are queued rather than failing.
+func (p *Peer) AddICECandidate(dir Direction, c webrtc.ICECandidateInit) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	if !p.hasRemote[dir] {
+		p.queued[dir] = append(p.queued[dir], c)
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Unlock()
+	return p.pc(dir).AddICECandidate(c)
+}
+
+func (p *Peer) flushCandidates(dir Direction) {
+	p.mu.Lock()
+	p.hasRemote[dir] = true
+	q := p.queued[dir]
+	p.queued[dir] = nil
+	p.mu.Unlock()
+	for _, c := range q {
+		if err := p.pc(dir).AddICECandidate(c); err != nil {
+			p.log.Debug("queued candidate rejected", "dir", dir, "err", err)
+		}
+	}
+}
+
+func (p *Peer) pc(dir Direction) *webrtc.PeerConnection {
+	if dir == Publish {
+		return p.pub
+	}
+	return p.sub
+}
+
+// RestartICE sends a new subscriber offer that restarts ICE, abandoning an
+// outstanding offer if there is one (its answer may never come after a
+// reconnect).
+func (p *Peer) RestartICE() {
+	p.mu.Lock()
+	p.restart = true
+	p.mu.Unlock()
+	p.negotiate()
+}
+
+// RequestKeyframes asks the publishers of every video track this peer
+// receives for a keyframe, e.g. after its connection came back.
+func (p *Peer) RequestKeyframes() {
+	p.mu.Lock()
+	recvs := make([]*receiver, 0, len(p.downTracks))
+	for _, d := range p.downTracks {
+		recvs = append(recvs, d.recv)
+	}
+	p.mu.Unlock()
+	for _, r := range recvs {
+		r.keyframes.request(true)
+	}
+}
+
+// Close removes the peer's tracks from every subscriber and closes its
+// connections.
+func (p *Peer) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	if p.negTimer != nil {
+		p.negTimer.Stop()
+		p.negTimer = nil
+	}
+	published := make([]*receiver, 0, len(p.published))
+	for _, r := range p.published {
+		published = append(published, r)
+	}
+	dts := make([]*downTrack, 0, len(p.downTracks))
+	for _, d := range p.downTracks {
+		dts = append(dts, d)
+	}
+	p.downTracks = map[string]*downTrack{}
+	p.mu.Unlock()
+
+	p.r.removePeer(p)
+	for _, r := range published {
+		p.r.removeTrack(r)
+	}
+	for _, d := range dts {
+		d.recv.removeDownTrack(d)
+		d.close()
+	}
+	p.closePCs()
+	p.log.Info("peer closed")
+}
+
+func (p *Peer) closePCs() {
+	if err := p.pub.Close(); err != nil {
+		p.log.Debug("close publish pc", "err", err)
+	}
+	if err := p.sub.Close(); err != nil {
+		p.log.Debug("close subscribe pc", "err", err)
+	}
+}
+
+func (p *Peer) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+func (p *Peer) nextTrackID(kind string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.trackSeq[kind]
+	p.trackSeq[kind] = n + 1
+	return fmt.Sprintf("%s-%s-%d", p.id, kind, n)
+}
+
+func (p *Peer) addPublished(r *receiver) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.published[r.info.ID] = r
+	return true
+}
+
+func (p *Peer) forgetPublished(r *receiver) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.published[r.info.ID] == r {
+		delete(p.published, r.info.ID)
+	}
+}

@@ -1,0 +1,196 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// ErrClosed is returned when using a closed Router or Peer.
+var ErrClosed = errors.New("sfu: closed")
+
+// Router is one meeting's media: every peer receives every other peer's
+// tracks.
+type Router struct {
+	e    *Engine
+	name string
+	h    RouterHandler
+	log  *slog.Logger
+
+	mu        sync.Mutex
+	peers     map[string]*Peer
+	receivers map[string]*receiver
+	order     uint64 // insertion counter, for a stable Tracks() order
+	rank      map[string]uint64
+	closed    bool
+}
+
+type nopRouterHandler struct{}
+
+func (nopRouterHandler) TrackAdded(TrackInfo)   {}
+func (nopRouterHandler) TrackRemoved(TrackInfo) {}
+
+// NewRouter creates the router of one meeting. h may be nil.
+func (e *Engine) NewRouter(name string, h RouterHandler) *Router {
+	if h == nil {
+		h = nopRouterHandler{}
+	}
+	r := &Router{
+		e:         e,
+		name:      name,
+		h:         h,
+		log:       e.log.With("router", name),
+		peers:     map[string]*Peer{},
+		receivers: map[string]*receiver{},
+		rank:      map[string]uint64{},
+	}
+	e.mu.Lock()
+	if e.closed {
+		r.closed = true
+	} else {
+		e.routers[r] = struct{}{}
+	}
+	e.mu.Unlock()
+	return r
+}
+
+// AddPeer creates a participant's two PeerConnections and subscribes it
+// to every track already published in the router.
+func (r *Router) AddPeer(id string, h PeerHandler) (*Peer, error) {
+	if h == nil {
+		return nil, errors.New("sfu: nil PeerHandler")
+	}
+	p, err := newPeer(r, id, h)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		p.closePCs()
+		return nil, ErrClosed
+	}
+	if _, dup := r.peers[id]; dup {
+		r.mu.Unlock()
+		p.closePCs()
+		return nil, fmt.Errorf("sfu: peer %q already in router %q", id, r.name)
+	}
+	r.peers[id] = p
+	existing := r.sortedReceiversLocked()
+	r.mu.Unlock()
+
+	for _, recv := range existing {
+		p.subscribe(recv)
+	}
+	r.log.Debug("peer added", "peer", id, "tracks", len(existing))
+	return p, nil
+}
+
+// Tracks returns the tracks currently published, oldest first.
+func (r *Router) Tracks() []TrackInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	recvs := r.sortedReceiversLocked()
+	out := make([]TrackInfo, len(recvs))
+	for i, recv := range recvs {
+		out[i] = recv.info
+	}
+	return out
+}
+
+func (r *Router) sortedReceiversLocked() []*receiver {
+	out := make([]*receiver, 0, len(r.receivers))
+	for _, recv := range r.receivers {
+		out = append(out, recv)
+	}
+	sort.Slice(out, func(i, j int) bool { return r.rank[out[i].info.ID] < r.rank[out[j].info.ID] })
+	return out
+}
+
+// Close closes every peer.
+func (r *Router) Close() {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	peers := make([]*Peer, 0, len(r.peers))
+	for _, p := range r.peers {
+		peers = append(peers, p)
+	}
+	r.mu.Unlock()
+	for _, p := range peers {
+		p.Close()
+	}
+	r.e.forgetRouter(r)
+}
+
+// addTrack registers a track the publisher has started sending and
+// subscribes every other peer to it.
+func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
+	info := TrackInfo{
+		ID:            pub.nextTrackID(track.Kind().String()),
+		PeerID:        pub.id,
+		Kind:          track.Kind().String(),
+		ClientTrackID: track.ID(),
+	}
+	recv := newReceiver(info, track.Codec(), pub, track, rr, r.log.With("track", info.ID),
+		sendPLIFunc(pub.pub, r.log))
+
+	r.mu.Lock()
+	if r.closed || !pub.addPublished(recv) {
+		r.mu.Unlock()
+		return
+	}
+	r.order++
+	r.rank[info.ID] = r.order
+	r.receivers[info.ID] = recv
+	subs := make([]*Peer, 0, len(r.peers))
+	for _, p := range r.peers {
+		if p != pub {
+			subs = append(subs, p)
+		}
+	}
+	r.mu.Unlock()
+
+	r.log.Info("track added", "track", info.ID, "peer", pub.id, "kind", info.Kind,
+		"codec", recv.codec.MimeType, "ssrc", track.SSRC())
+	r.h.TrackAdded(info)
+	for _, p := range subs {
+		p.subscribe(recv)
+	}
+	go recv.run(func() { r.removeTrack(recv) })
+}
+
+// removeTrack takes a track out of the router and out of every
+// subscriber's connection. It is idempotent.
+func (r *Router) removeTrack(recv *receiver) {
+	detached, first := recv.close()
+	if !first {
+		return
+	}
+	r.mu.Lock()
+	delete(r.receivers, recv.info.ID)
+	delete(r.rank, recv.info.ID)
+	r.mu.Unlock()
+	recv.publisher.forgetPublished(recv)
+
+	for _, d := range detached {
+		d.subscriber.unsubscribe(d)
+	}
+	r.log.Info("track removed", "track", recv.info.ID, "peer", recv.info.PeerID)
+	r.h.TrackRemoved(recv.info)
+}
+
+func (r *Router) removePeer(p *Peer) {
+	r.mu.Lock()
+	if r.peers[p.id] == p {
+		delete(r.peers, p.id)
+	}
+	r.mu.Unlock()
+}

@@ -1,0 +1,168 @@
+package sfu
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// waitForwarding waits until every client receives every other client's
+// audio and video with the right ids and intact payloads.
+func waitForwarding(t *testing.T, r *Router, clients ...*testClient) {
+	t.Helper()
+	eventually(t, 15*time.Second, "all tracks forwarded", func() (bool, string) {
+		byPeer := map[string][]TrackInfo{}
+		for _, ti := range r.Tracks() {
+			byPeer[ti.PeerID] = append(byPeer[ti.PeerID], ti)
+		}
+		for _, c := range clients {
+			if len(byPeer[c.id]) != 2 {
+				return false, fmt.Sprintf("router has %d tracks of %s", len(byPeer[c.id]), c.id)
+			}
+		}
+		for _, c := range clients {
+			got := c.remoteTracks()
+			for _, other := range clients {
+				if other == c {
+					continue
+				}
+				for _, ti := range byPeer[other.id] {
+					rt, ok := got[ti.ID]
+					if !ok {
+						return false, fmt.Sprintf("%s has no track %s", c.id, ti.ID)
+					}
+					if rt.streamID != other.id || rt.kind.String() != ti.Kind {
+						t.Fatalf("%s: track %s has stream %q kind %s, want %q %s", c.id, ti.ID, rt.streamID, rt.kind, other.id, ti.Kind)
+					}
+					good, bad, keyDelay, hasKey := rt.snapshot()
+					if bad > 0 {
+						rt.mu.Lock()
+						defer rt.mu.Unlock()
+						t.Fatalf("%s: track %s has %d bad packets, last: %s", c.id, ti.ID, bad, rt.lastError)
+					}
+					if good < 20 {
+						return false, fmt.Sprintf("%s: track %s has %d packets", c.id, ti.ID, good)
+					}
+					if ti.Kind == "video" {
+						if !hasKey {
+							return false, fmt.Sprintf("%s: no keyframe yet on %s", c.id, ti.ID)
+						}
+						// Keyframes are sent only on PLI: this proves the
+						// SFU asked for one when the subscriber came.
+						if keyDelay > time.Second {
+							t.Errorf("%s: first keyframe on %s came %v after the first packet", c.id, ti.ID, keyDelay)
+						}
+					}
+				}
+			}
+			if len(got) != 2*(len(clients)-1) {
+				return false, fmt.Sprintf("%s receives %d tracks", c.id, len(got))
+			}
+		}
+		return true, ""
+	})
+}
+
+func TestForwardAndRenegotiate(t *testing.T) {
+	e := newTestEngine(t)
+	h := &recordingRouterHandler{}
+	r := e.NewRouter("room", h)
+	defer r.Close()
+
+	a := newTestClient(t, r, "alice")
+	b := newTestClient(t, r, "bob")
+	waitForwarding(t, r, a, b)
+	// A late joiner gets the existing tracks at once.
+	c := newTestClient(t, r, "carol")
+	waitForwarding(t, r, a, b, c)
+
+	ids := map[string]bool{}
+	for _, ti := range r.Tracks() {
+		if ids[ti.ID] {
+			t.Fatalf("duplicate track id %s", ti.ID)
+		}
+		ids[ti.ID] = true
+		if ti.ClientTrackID != "mic" && ti.ClientTrackID != "cam" {
+			t.Errorf("track %s: ClientTrackID %q", ti.ID, ti.ClientTrackID)
+		}
+	}
+	if len(h.added) != 6 {
+		t.Fatalf("TrackAdded called %d times, want 6", len(h.added))
+	}
+
+	offersA, offersB := len(a.offersSoFar()), len(b.offersSoFar())
+	c.peer.Close()
+	c.close()
+
+	eventually(t, 5*time.Second, "carol's tracks removed", func() (bool, string) {
+		removed := h.removedFor("carol")
+		if len(removed) != 2 || len(r.Tracks()) != 4 {
+			return false, fmt.Sprintf("removed %d, router has %d", len(removed), len(r.Tracks()))
+		}
+		return true, ""
+	})
+	for _, x := range []struct {
+		c      *testClient
+		before int
+	}{{a, offersA}, {b, offersB}} {
+		eventually(t, 5*time.Second, x.c.id+" renegotiated without carol", func() (bool, string) {
+			offers := x.c.offersSoFar()
+			if len(offers) <= x.before {
+				return false, "no new offer"
+			}
+			last := offers[len(offers)-1]
+			if strings.Contains(last, "a=msid:carol ") {
+				return false, "last offer still sends carol's tracks"
+			}
+			if n := strings.Count(last, "a=inactive"); n < 2 {
+				return false, fmt.Sprintf("%d inactive m-lines", n)
+			}
+			return x.c.sub.SignalingState() == webrtc.SignalingStateStable, "not stable"
+		})
+	}
+
+	// The remaining pair still receives each other.
+	before := map[*testClient]int{}
+	for _, x := range []*testClient{a, b} {
+		for _, rt := range x.remoteTracks() {
+			if rt.streamID != "carol" {
+				g, _, _, _ := rt.snapshot()
+				before[x] += g
+			}
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, x := range []*testClient{a, b} {
+		total := 0
+		for _, rt := range x.remoteTracks() {
+			if rt.streamID != "carol" {
+				g, bad, _, _ := rt.snapshot()
+				total += g
+				if bad > 0 {
+					t.Errorf("%s: bad packets on %s", x.id, rt.id)
+				}
+			}
+		}
+		if total <= before[x] {
+			t.Errorf("%s: media stopped after carol left", x.id)
+		}
+	}
+	var ids2 []string
+	for _, ti := range r.Tracks() {
+		ids2 = append(ids2, ti.ID)
+	}
+	sort.Strings(ids2)
+	t.Logf("tracks after carol left: %v", ids2)
+	for _, x := range []*testClient{a, b} {
+		x.mu.Lock()
+		errs := x.answerErrs
+		x.mu.Unlock()
+		if len(errs) > 0 {
+			t.Errorf("%s: answer errors: %v", x.id, errs)
+		}
+	}
+}
