@@ -5,8 +5,8 @@ package apptest
 import (
 	"context"
 	"log/slog"
-	"os"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/confer-dev/confer/internal/app"
