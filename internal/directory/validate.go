@@ -83,7 +83,7 @@ func checkPIN(pin string) error {
 // Callers that let the user omit it pass 0 to CreateRoom instead.
 func (d *Directory) ValidateCapacity(n int) error {
 	if n < 1 || n > d.opts.MaxCapacity {
-		return invalid("capacity", "%d is out of range: must be between 1 and %d", n, d.opts.MaxCapacity)
+		return invalid(fmt.Sprintf("capacity %d", n), "must be between 1 and %d", d.opts.MaxCapacity)
 	}
 	return nil
 }
