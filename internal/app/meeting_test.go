@@ -241,3 +241,28 @@ func TestResumeKeepsIdentity(t *testing.T) {
 		}
 	}
 }
+
+func TestPINAttemptsAreLimited(t *testing.T) {
+	a, url := apptest.Start(t)
+	apptest.AddRoom(t, a, "clinic", 10, "2468")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	codes := []string{}
+	for i := 0; i < 7; i++ {
+		_, err := client.Join(ctx, url, "clinic", client.Options{Name: "guesser", PIN: fmt.Sprintf("%04d", i)}, nil)
+		var je *client.JoinError
+		if !errors.As(err, &je) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+		codes = append(codes, je.Code)
+	}
+	if codes[0] != signal.CodeWrongPIN || codes[len(codes)-1] != signal.CodeTooManyAttempts {
+		t.Fatalf("codes %v: want wrong_pin first and too_many_attempts at the end", codes)
+	}
+	// Even the right PIN waits now: guessing cannot continue.
+	_, err := client.Join(ctx, url, "clinic", client.Options{Name: "guesser", PIN: "2468"}, nil)
+	var je *client.JoinError
+	if !errors.As(err, &je) || je.Code != signal.CodeTooManyAttempts {
+		t.Fatalf("right PIN during lockout: %v", err)
+	}
+}
