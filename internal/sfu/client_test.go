@@ -3,6 +3,7 @@ package sfu
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -354,8 +355,11 @@ func (c *testClient) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			rt.lastError = fmt.Sprintf("seq %d: got %q", seq, body)
 		}
 		rt.seqCount[seq]++
-		if _, ok := rt.payloads[seq]; !ok {
+		if prev, ok := rt.payloads[seq]; !ok {
 			rt.payloads[seq] = append([]byte(nil), pkt.Payload...)
+		} else if !bytes.Equal(prev, pkt.Payload) {
+			rt.bad++
+			rt.lastError = fmt.Sprintf("seq %d: retransmission differs", seq)
 		}
 		rt.lastSeq = seq
 		rt.mu.Unlock()
@@ -436,8 +440,18 @@ func (h *recordingRouterHandler) removedFor(peerID string) []TrackInfo {
 
 func newTestEngine(t *testing.T) *Engine {
 	t.Helper()
-	e, err := NewEngine(Config{Port: 0, Loopback: true})
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e, err := NewEngine(Config{Port: 0, Loopback: true, Logger: log})
 	must(t, err)
 	t.Cleanup(func() { _ = e.Close() })
 	return e
+}
+
+// testWriter sends log output to t.Log so it shows only for failed tests.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

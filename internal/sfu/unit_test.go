@@ -1,0 +1,256 @@
+package sfu
+
+import (
+	"bytes"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+func TestSeqHelpers(t *testing.T) {
+	cases := []struct {
+		a, b  uint16
+		diff  int
+		newer bool
+	}{
+		{5, 3, 2, true},
+		{3, 5, -2, false},
+		{0, 65535, 1, true},
+		{65535, 0, -1, false},
+		{10, 65530, 16, true},
+		{7, 7, 0, false},
+		{32767, 0, 32767, true},
+		{32768, 0, -32768, false},
+	}
+	for _, c := range cases {
+		if got := seqDiff(c.a, c.b); got != c.diff {
+			t.Errorf("seqDiff(%d,%d)=%d want %d", c.a, c.b, got, c.diff)
+		}
+		if got := seqNewer(c.a, c.b); got != c.newer {
+			t.Errorf("seqNewer(%d,%d)=%v want %v", c.a, c.b, got, c.newer)
+		}
+	}
+}
+
+func TestSeqUnwrapper(t *testing.T) {
+	var u seqUnwrapper
+	in := []uint16{65533, 65534, 65535, 0, 65535 /* late */, 1, 2, 65534 /* late */, 3}
+	var got []uint64
+	for _, s := range in {
+		got = append(got, u.unwrap(s))
+	}
+	base := got[0]
+	want := []uint64{0, 1, 2, 3, 2, 4, 5, 1, 6}
+	for i := range want {
+		if got[i]-base != want[i] {
+			t.Fatalf("unwrap %v = %v (relative), want %v", in, rel(got, base), want)
+		}
+	}
+}
+
+func rel(xs []uint64, base uint64) []int64 {
+	out := make([]int64, len(xs))
+	for i, x := range xs {
+		out[i] = int64(x - base)
+	}
+	return out
+}
+
+func pkt(seq uint16) []byte {
+	return []byte{0x80, 96, byte(seq >> 8), byte(seq), 1, 2, 3, 4, 5, 6, 7, 8, byte(seq), byte(seq >> 8)}
+}
+
+func TestPacketCacheWraparound(t *testing.T) {
+	c := newPacketCache(8, 64)
+	if c.size() != 8 {
+		t.Fatalf("size %d", c.size())
+	}
+	dst := make([]byte, 64)
+	for s := uint16(65532); s != 4; s++ { // 65532..65535, 0..3
+		c.insert(s, pkt(s))
+	}
+	for s := uint16(65532); s != 4; s++ {
+		n, ok := c.get(s, dst)
+		if !ok || !bytes.Equal(dst[:n], pkt(s)) {
+			t.Fatalf("get(%d) = %v %x", s, ok, dst[:n])
+		}
+	}
+	if _, ok := c.get(4, dst); ok {
+		t.Fatal("got a packet newer than the head")
+	}
+	if _, ok := c.get(65531, dst); ok {
+		t.Fatal("got a packet never inserted")
+	}
+	// Moving on evicts the oldest.
+	c.insert(4, pkt(4))
+	if _, ok := c.get(65532, dst); ok {
+		t.Fatal("65532 should have been evicted by 4")
+	}
+	if n, ok := c.get(4, dst); !ok || !bytes.Equal(dst[:n], pkt(4)) {
+		t.Fatal("get(4)")
+	}
+}
+
+func TestPacketCacheLossReorderAndJumps(t *testing.T) {
+	c := newPacketCache(8, 64)
+	dst := make([]byte, 64)
+	c.insert(100, pkt(100))
+	c.insert(103, pkt(103)) // 101, 102 lost
+	c.insert(101, pkt(101)) // late
+	for s, want := range map[uint16]bool{100: true, 101: true, 102: false, 103: true} {
+		if _, ok := c.get(s, dst); ok != want {
+			t.Errorf("get(%d) = %v want %v", s, ok, want)
+		}
+	}
+	c.insert(90, pkt(90)) // older than the window: ignored
+	if _, ok := c.get(90, dst); ok {
+		t.Error("kept a packet older than the window")
+	}
+	// 102 was lost; its slot still holds 94-or-nothing and must not answer
+	// for 110 (same slot).
+	c.insert(110, pkt(110))
+	if _, ok := c.get(102, dst); ok {
+		t.Error("answered for a lost packet")
+	}
+	// A jump of more than the window clears everything: a packet 65536
+	// back must not answer for the same number.
+	c.insert(110+8*100, pkt(110+8*100))
+	if _, ok := c.get(110, dst); ok {
+		t.Error("stale packet survived a big jump")
+	}
+	// Oversized packets are not cached.
+	big := make([]byte, 65)
+	c.insert(911, big)
+	if _, ok := c.get(911, dst); ok {
+		t.Error("cached an oversized packet")
+	}
+	// dst too small.
+	c.insert(912, pkt(912))
+	if _, ok := c.get(912, make([]byte, 4)); ok {
+		t.Error("copied into a short buffer")
+	}
+}
+
+func TestKeyframeRequesterThrottle(t *testing.T) {
+	var sent atomic.Int32
+	k := newKeyframeRequester(100*time.Millisecond, func() { sent.Add(1) })
+	defer k.close()
+	k.request(false)
+	k.request(false)
+	k.request(false)
+	if n := sent.Load(); n != 1 {
+		t.Fatalf("sent %d, want 1", n)
+	}
+	// Trailing: one more at the end of the window, however many asked.
+	k.request(true)
+	k.request(true)
+	time.Sleep(250 * time.Millisecond)
+	if n := sent.Load(); n != 2 {
+		t.Fatalf("sent %d after trailing requests, want 2", n)
+	}
+	k.close()
+	k.request(true)
+	if n := sent.Load(); n != 2 {
+		t.Fatalf("sent after close")
+	}
+}
+
+// discardWriter stands in for the RTPSender's write stream.
+type discardWriter struct{ n int }
+
+func (w *discardWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	w.n++
+	return 12 + len(payload), nil
+}
+
+// newBenchReceiver builds a receiver with n subscribers writing to discard
+// writers: the forwarding path without the network.
+func newBenchReceiver(n int) (*receiver, []*discardWriter) {
+	info := TrackInfo{ID: "pub-video-0", PeerID: "pub", Kind: "video"}
+	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}
+	r := newReceiver(info, codec, nil, nil, nil, nil, nil)
+	ws := make([]*discardWriter, n)
+	for i := range ws {
+		ws[i] = &discardWriter{}
+		d := newDownTrack(r, nil)
+		d.w, d.ssrc, d.pt = ws[i], uint32(1000+i), 96
+		r.addDownTrack(d)
+	}
+	return r, ws
+}
+
+func TestForwardRewritesHeader(t *testing.T) {
+	r, _ := newBenchReceiver(0)
+	var got []rtp.Packet
+	d := newDownTrack(r, nil)
+	d.w, d.ssrc, d.pt = writerFunc(func(h *rtp.Header, p []byte) (int, error) {
+		got = append(got, rtp.Packet{Header: *h, Payload: append([]byte(nil), p...)})
+		return 1, nil
+	}), 4242, 100
+	r.addDownTrack(d)
+	in := rtp.Packet{
+		Header:  rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 7, Timestamp: 9, SSRC: 1, Marker: true},
+		Payload: []byte{0x10, 0x00, 1, 2, 3},
+	}
+	must(t, in.Header.SetExtension(3, []byte{0xaa}))
+	raw, err := in.Marshal()
+	must(t, err)
+	r.forward(raw)
+	if len(got) != 1 {
+		t.Fatalf("wrote %d", len(got))
+	}
+	h := got[0].Header
+	if h.SSRC != 4242 || h.PayloadType != 100 || h.SequenceNumber != 7 || h.Timestamp != 9 || !h.Marker || h.Extension {
+		t.Fatalf("header %+v", h)
+	}
+	if !bytes.Equal(got[0].Payload, in.Payload) {
+		t.Fatalf("payload %x", got[0].Payload)
+	}
+	// The packet is in the cache for NACKs.
+	buf := make([]byte, mtu)
+	if n, ok := r.cache.get(7, buf); !ok || !bytes.Equal(buf[:n], raw) {
+		t.Fatal("not cached")
+	}
+}
+
+type writerFunc func(h *rtp.Header, p []byte) (int, error)
+
+func (f writerFunc) WriteRTP(h *rtp.Header, p []byte) (int, error) { return f(h, p) }
+
+func BenchmarkForward(b *testing.B) {
+	for _, n := range []int{1, 10, 100} {
+		b.Run(benchName(n), func(b *testing.B) {
+			r, ws := newBenchReceiver(n)
+			p := rtp.Packet{
+				Header:  rtp.Header{Version: 2, PayloadType: 96, SSRC: 1, Marker: true},
+				Payload: make([]byte, 1100),
+			}
+			raw, _ := p.Marshal()
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				raw[2], raw[3] = byte(i>>8), byte(i) // next sequence number
+				r.forward(raw)
+			}
+			b.StopTimer()
+			if ws[0].n == 0 {
+				b.Fatal("nothing written")
+			}
+		})
+	}
+}
+
+func benchName(n int) string {
+	switch n {
+	case 1:
+		return "subs=1"
+	case 10:
+		return "subs=10"
+	default:
+		return "subs=100"
+	}
+}
