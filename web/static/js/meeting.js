@@ -1,0 +1,244 @@
+// Meeting state: who is here, their tiles and remote media (the subscribe
+// PeerConnection, where the server offers), and who is speaking.
+
+import { el, icon } from './util.js';
+import { t } from './i18n.js';
+import { Peer } from './peer.js';
+import { Tile, gridGeometry } from './tile.js';
+
+const SPEAK_LEVEL = 0.04;  // audioLevel (linear, 0..1) that counts as speech
+const SPEAK_HOLD_MS = 700; // stay highlighted this long after the last loud sample
+
+export class Meeting {
+  /**
+   * opts: grid, list (participant <ul>), audioSink, onFirstFrame(),
+   * onAutoplayBlocked(), onChange(), selfLevel() → 0..1
+   */
+  constructor(opts) {
+    this.o = opts;
+    this.people = new Map(); // id → {id, name, audioMuted, videoMuted, local, tile, audio, published, lastLoud}
+    this.selfId = null;
+    this.sub = null;
+    this.receivers = new Map(); // RTCRtpReceiver → participant id
+    this.early = new Map(); // participant id → [{track, receiver}] that came before the participant
+    this.speakTimer = setInterval(() => this.pollSpeaking(), 250);
+    new ResizeObserver(() => this.layout()).observe(opts.grid);
+  }
+
+  // ---- participants ----
+
+  setSelf(id, name, audioMuted, videoMuted) {
+    const old = this.selfId && this.people.get(this.selfId);
+    if (old && old.id !== id) this.drop(old.id);
+    this.selfId = id;
+    this.upsert({ id, name, audioMuted, videoMuted }, true);
+  }
+
+  /** Reconciles with a welcome's list of the others. */
+  reset(list, tracks) {
+    const keep = new Set(list.map((p) => p.id));
+    for (const id of [...this.people.keys()]) if (id !== this.selfId && !keep.has(id)) this.drop(id);
+    for (const p of list) this.upsert(p, false);
+    for (const p of this.people.values()) p.published = {};
+    for (const tr of tracks || []) this.trackPublished(tr);
+  }
+
+  upsert(d, isLocal) {
+    let p = this.people.get(d.id);
+    if (!p) {
+      p = { id: d.id, local: isLocal, published: {}, lastLoud: 0, audio: null };
+      p.tile = new Tile(d.id, d.name, isLocal, this.o.onFirstFrame);
+      p.item = el('li', { class: 'person' });
+      this.people.set(d.id, p);
+      if (isLocal) this.o.grid.prepend(p.tile.el); else this.o.grid.append(p.tile.el);
+      p.name = d.name;
+      const early = this.early.get(d.id) || [];
+      this.early.delete(d.id);
+      for (const e of early) queueMicrotask(() => this.attach(p, e.track, e.receiver));
+    }
+    if (d.name !== undefined && d.name !== p.name) { p.name = d.name; p.tile.setName(d.name); }
+    p.audioMuted = !!d.audioMuted;
+    p.videoMuted = !!d.videoMuted;
+    p.tile.set('audioMuted', p.audioMuted);
+    p.tile.set('videoMuted', p.videoMuted);
+    this.renderItem(p);
+    this.changed();
+    return p;
+  }
+
+  get(id) { return this.people.get(id); }
+
+  update(d) { if (this.people.has(d.id)) this.upsert(d, d.id === this.selfId); }
+
+  drop(id) {
+    const p = this.people.get(id);
+    if (!p) return;
+    p.tile.remove();
+    p.item.remove();
+    if (p.audio) { p.audio.srcObject = null; p.audio.remove(); }
+    this.people.delete(id);
+    for (const [r, pid] of this.receivers) if (pid === id) this.receivers.delete(r);
+    this.changed();
+  }
+
+  /** Everyone, self included, for conferDebug. */
+  list() {
+    return [...this.people.values()].map((p) => ({
+      id: p.id, name: p.name, audioMuted: p.audioMuted, videoMuted: p.videoMuted, local: p.local,
+    }));
+  }
+
+  get count() { return this.people.size; }
+
+  clear() {
+    this.closeSubscribe();
+    for (const id of [...this.people.keys()]) this.drop(id);
+    this.selfId = null;
+  }
+
+  changed() {
+    this.layout();
+    this.o.onChange?.();
+  }
+
+  renderItem(p) {
+    const label = p.local ? t('you', { name: p.name }) : p.name;
+    const states = [];
+    if (p.audioMuted) states.push(t('state.micOff'));
+    if (p.videoMuted) states.push(t('state.camOff'));
+    const icons = el('span', { class: 'person-icons' });
+    if (p.audioMuted) icons.append(icon('mic-off'));
+    if (p.videoMuted) icons.append(icon('cam-off'));
+    const sr = el('span', { class: 'sr-only', text: states.length ? `, ${states.join(', ')}` : '' });
+    p.item.replaceChildren(el('span', { class: 'person-name', text: label }), sr, icons);
+    if (!p.item.isConnected) {
+      if (p.local) this.o.list.prepend(p.item); else this.o.list.append(p.item);
+    }
+  }
+
+  relabel() {
+    for (const p of this.people.values()) { p.tile.setName(p.name); this.renderItem(p); }
+  }
+
+  // ---- tracks ----
+
+  trackPublished(tr) {
+    const p = this.people.get(tr.participantId);
+    if (p) p.published[tr.kind] = tr.id;
+  }
+
+  trackRemoved(tr) {
+    const p = this.people.get(tr.participantId);
+    if (!p || p.published[tr.kind] !== tr.id) return;
+    delete p.published[tr.kind];
+    this.setMedia(p, tr.kind, null);
+  }
+
+  setMedia(p, kind, track) {
+    if (kind === 'video') { p.tile.setVideoTrack(track); return; }
+    if (!track) { if (p.audio) p.audio.srcObject = null; return; }
+    if (!p.audio) {
+      p.audio = el('audio', { autoplay: true });
+      this.o.audioSink.append(p.audio);
+    }
+    if (p.audio.srcObject?.getAudioTracks()[0] === track) return;
+    p.audio.srcObject = new MediaStream([track]);
+    p.audio.play().catch((err) => { if (err.name === 'NotAllowedError') this.o.onAutoplayBlocked?.(); });
+  }
+
+  /** After a user gesture: start any audio the browser held back. */
+  resumeAudio() {
+    for (const p of this.people.values()) p.audio?.play().catch(() => {});
+  }
+
+  /** Local camera track (or null) on the own tile. */
+  setLocalVideo(track) {
+    const p = this.people.get(this.selfId);
+    if (p) p.tile.setVideoTrack(track);
+  }
+
+  // ---- subscribe PeerConnection ----
+
+  openSubscribe(config, send, onState) {
+    this.closeSubscribe();
+    const peer = new Peer('subscribe', config, send, onState);
+    peer.pc.ontrack = (e) => {
+      const pid = e.streams[0]?.id;
+      if (!pid) return;
+      const p = this.people.get(pid);
+      if (p) { this.attach(p, e.track, e.receiver); return; }
+      if (!this.early.has(pid)) this.early.set(pid, []);
+      this.early.get(pid).push({ track: e.track, receiver: e.receiver });
+    };
+    this.sub = peer;
+    return peer;
+  }
+
+  attach(p, track, receiver) {
+    if (p.local || track.readyState === 'ended') return;
+    if (track.kind === 'audio') this.receivers.set(receiver, p.id);
+    this.setMedia(p, track.kind, track);
+    track.addEventListener('ended', () => {
+      const cur = track.kind === 'video' ? p.tile.videoTrack : p.audio?.srcObject?.getAudioTracks()[0];
+      if (cur === track && this.people.get(p.id) === p) this.setMedia(p, track.kind, null);
+    });
+  }
+
+  /** A subscribe offer from the server: answer it. */
+  onOffer(sdp, send) {
+    const peer = this.sub;
+    if (!peer) return;
+    peer.run(async () => {
+      await peer.setRemote({ type: 'offer', sdp });
+      await peer.pc.setLocalDescription(await peer.pc.createAnswer());
+      send('answer', { pc: 'subscribe', sdp: peer.pc.localDescription.sdp });
+    });
+  }
+
+  closeSubscribe() {
+    this.sub?.close();
+    this.sub = null;
+    this.receivers.clear();
+    this.early.clear();
+    for (const p of this.people.values()) {
+      if (p.local) continue;
+      this.setMedia(p, 'video', null);
+      this.setMedia(p, 'audio', null);
+    }
+  }
+
+  // ---- speaking ----
+
+  pollSpeaking() {
+    const now = performance.now();
+    const self = this.people.get(this.selfId);
+    if (self && this.o.selfLevel() > SPEAK_LEVEL) self.lastLoud = now;
+    if (this.sub) {
+      for (const [r, pid] of this.receivers) {
+        const p = this.people.get(pid);
+        let level = 0;
+        for (const s of r.getSynchronizationSources?.() || []) level = Math.max(level, s.audioLevel || 0);
+        if (p && level > SPEAK_LEVEL) p.lastLoud = now;
+      }
+    }
+    for (const p of this.people.values()) {
+      p.tile.set('speaking', !p.audioMuted && now - p.lastLoud < SPEAK_HOLD_MS);
+    }
+  }
+
+  // ---- layout ----
+
+  layout() {
+    const grid = this.o.grid;
+    const n = Math.max(1, this.people.size);
+    const cs = getComputedStyle(grid);
+    const W = grid.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    const H = grid.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
+    if (!(W > 0 && H > 0)) return;
+    const g = gridGeometry(n, W, H, parseFloat(cs.columnGap) || 8);
+    grid.style.setProperty('--cols', String(g.cols));
+    grid.style.setProperty('--tile-w', `${g.w}px`);
+    grid.style.setProperty('--tile-ar', String(g.ar));
+    grid.dataset.scroll = String(g.scroll);
+  }
+}

@@ -1,0 +1,374 @@
+// Entry point of /r/{slug}: loads the room, runs the pre-join screen, joins,
+// reconnects and leaves, following docs/protocol.md.
+
+import { $, local, session } from './util.js';
+import { t, tn, applyI18n, initLangSwitch, onLangChange } from './i18n.js';
+import { Signaling, wsURL } from './signaling.js';
+import { LocalMedia, LevelMeter, Publisher } from './media.js';
+import { Meeting } from './meeting.js';
+import * as ui from './ui.js';
+import * as controls from './controls.js';
+
+const slug = (() => {
+  const m = location.pathname.match(/^\/r\/([^/]+)\/?$/);
+  try { return m ? decodeURIComponent(m[1]) : ''; } catch { return ''; }
+})();
+const params = new URLSearchParams(location.search);
+const RESUME = `confer.resume.${slug}`;
+const NAME = 'confer.name';
+const FATAL = new Set(['message_too_large', 'version_mismatch', 'name_required', 'room_not_found',
+  'unavailable', 'room_full', 'pin_required', 'wrong_pin', 'too_many_attempts']);
+
+const media = new LocalMedia();
+const meter = new LevelMeter();
+let meeting = null;
+
+let state = 'prejoin'; // prejoin | joining | joined | reconnecting | error | left
+let room = null;       // {slug, title, pinRequired, capacity, participants}
+let name = '';
+let pin = params.get('pin') || '';
+let sig = null;
+let pub = null;
+let participantId = null;
+let welcomed = false;  // PeerConnections from a welcome are alive: reconnects keep media
+let iceServers = [];
+let failures = 0;
+let lastIceRestart = 0;
+const troubleSince = { publish: 0, subscribe: 0 };
+
+const debug = {
+  get publishPC() { return pub ? pub.pc : null; },
+  get subscribePC() { return meeting?.sub ? meeting.sub.pc : null; },
+  get state() { return state; },
+  get participantId() { return participantId; },
+  participants() { return meeting ? meeting.list() : []; },
+  firstFrameAt: null,
+};
+window.conferDebug = debug;
+
+const send = (type, data) => sig?.send(type, data);
+
+// ---- loading and pre-join ----
+
+async function loadRoom() {
+  state = 'prejoin';
+  ui.show('screen-loading');
+  if (!slug) return fail('room_not_found', [home()]);
+  let res;
+  try {
+    res = await fetch(`/api/v1/public/rooms/${encodeURIComponent(slug)}`, { cache: 'no-store' });
+  } catch {
+    return fail('connection_failed', [{ key: 'action.retry', run: loadRoom }]);
+  }
+  if (res.status === 404) return fail('room_not_found', [home()]);
+  room = res.ok ? await res.json().catch(() => null) : null;
+  if (!room) return fail('unavailable', [{ key: 'action.retry', run: loadRoom }, home()]);
+  updateTitle();
+  const resume = session.get(RESUME);
+  const qname = (params.get('name') || '').trim().slice(0, 64);
+  if (resume?.token && (resume.name || local.get(NAME))) {
+    name = resume.name || local.get(NAME);
+    media.micOn = resume.micOn !== false;
+    media.cameraOn = resume.cameraOn !== false;
+    return quickJoin();
+  }
+  if (params.get('autojoin') === '1' && qname) { name = qname; return quickJoin(); }
+  prejoin();
+}
+
+function home() { return { key: 'action.home', run: () => { location.href = '/'; } }; }
+
+async function prejoin(pinError) {
+  state = 'prejoin';
+  ui.show('screen-prejoin');
+  const nameInput = $('#input-name');
+  nameInput.value = name || local.get(NAME) || (params.get('name') || '').slice(0, 64);
+  $('#pin-field').hidden = !(room?.pinRequired || pinError || pin);
+  $('#input-pin').value = pinError ? '' : pin;
+  controls.fieldError('pin', pinError ? (pinError === 'wrong_pin' ? 'pin.wrong' : 'pin.required') : null);
+  controls.fieldError('name', null);
+  controls.joinBusy(false);
+  renderCount();
+  if (pinError) $('#input-pin').focus(); else if (!nameInput.value) nameInput.focus();
+  await openMedia();
+}
+
+async function openMedia() {
+  const errs = await media.open({ audio: true, video: media.cameraOn });
+  controls.mediaNotice(errs);
+  meter.setTrack(media.audioTrack);
+  controls.syncMedia();
+  controls.refreshDevices();
+  return errs;
+}
+
+function submitPrejoin(e) {
+  e.preventDefault();
+  const n = $('#input-name').value.trim();
+  if (!n || n.length > 64) { controls.fieldError('name', 'name.required'); $('#input-name').focus(); return; }
+  controls.fieldError('name', null);
+  if (!$('#pin-field').hidden) {
+    pin = $('#input-pin').value.trim();
+    if (!pin) { controls.fieldError('pin', 'pin.required'); $('#input-pin').focus(); return; }
+  }
+  name = n;
+  local.set(NAME, n);
+  join();
+}
+
+/** Autojoin, reload and rejoin: no pre-join UI, but still camera and microphone. */
+async function quickJoin() {
+  ui.show('screen-loading');
+  const errs = await media.open({ audio: true, video: media.cameraOn });
+  meter.setTrack(media.audioTrack);
+  const failed = (k) => errs[k] && (k === 'audio' || media.cameraOn);
+  if (failed('audio') && (failed('video') || !media.cameraOn)) {
+    const code = errs.audio === 'denied' ? 'media_denied' : 'media_unavailable';
+    return fail(code, [{ key: 'action.retry', run: quickJoin }, { key: 'action.receiveOnly', run: join }], true);
+  }
+  if (errs.audio || errs.video) controls.mediaNotice(errs, true);
+  join();
+}
+
+// ---- signalling ----
+
+function join() {
+  state = 'joining';
+  controls.joinBusy(true);
+  welcomed = false;
+  failures = 0;
+  sig?.stop();
+  sig = new Signaling(wsURL(), { onOpen, onMessage, onDown });
+  sig.start();
+}
+
+function onOpen() {
+  const resume = session.get(RESUME);
+  const d = { version: 1, room: slug, name, device: controls.device(), audioMuted: media.audioMuted, videoMuted: media.videoMuted };
+  if (pin) d.pin = pin;
+  if (resume?.token) {
+    d.resumeToken = resume.token;
+    if (welcomed && pub) d.keepMedia = true;
+  }
+  send('join', d);
+}
+
+function onDown() {
+  if (state === 'joined' || state === 'reconnecting') { state = 'reconnecting'; updateBanner(); return; }
+  if (state === 'joining' && ++failures >= 4) {
+    teardown();
+    fail('connection_failed', [{ key: 'action.retry', run: join }, { key: 'action.back', run: () => prejoin() }], true);
+  }
+}
+
+function onMessage(type, d) {
+  switch (type) {
+    case 'welcome': return onWelcome(d);
+    case 'offer': if (d.pc === 'subscribe') meeting.onOffer(d.sdp, send); return;
+    case 'answer': if (d.pc === 'publish') pub?.onAnswer(d.sdp); return;
+    case 'candidate': (d.pc === 'publish' ? pub?.peer : meeting.sub)?.addRemoteCandidate(d); return;
+    case 'participant_joined':
+      if (d.id === participantId) return;
+      if (!meeting.get(d.id)) ui.announce(t('live.joined', { name: d.name }));
+      meeting.upsert(d, false);
+      return;
+    case 'participant_updated': return meeting.update(d);
+    case 'participant_left': {
+      const p = meeting.get(d.id);
+      if (!p || d.id === participantId) return;
+      meeting.drop(d.id);
+      ui.announce(t('live.left', { name: p.name }));
+      return;
+    }
+    case 'track_published': return meeting.trackPublished(d);
+    case 'track_removed': return meeting.trackRemoved(d);
+    case 'error': return onServerError(d);
+    case 'bye': return onBye(d.reason);
+    default: return undefined;
+  }
+}
+
+function onWelcome(d) {
+  participantId = d.participantId;
+  saveResume(d.resumeToken);
+  if (d.room) room = { ...room, ...d.room };
+  updateTitle();
+  if (Array.isArray(d.iceServers)) iceServers = d.iceServers;
+  const keep = !!(d.mediaKept && welcomed && pub && meeting.sub);
+  if (!keep) closePeers();
+  meeting.setSelf(participantId, name, media.audioMuted, media.videoMuted);
+  meeting.setLocalVideo(media.cameraOn ? media.videoTrack : null);
+  meeting.reset(d.participants || [], d.tracks || []);
+  const first = state === 'joining';
+  state = 'joined';
+  welcomed = true;
+  if (keep) restartIce(true);
+  else openPeers();
+  if (first) {
+    ui.show('screen-meeting');
+    controls.syncMedia();
+    ui.announce(t('live.youJoined', { title: room?.title || slug }));
+  } else {
+    ui.announce(t('reconnected'));
+  }
+  updateBanner();
+}
+
+function openPeers() {
+  const config = { iceServers, bundlePolicy: 'max-bundle' };
+  meeting.openSubscribe(config, send, onPcState);
+  pub = new Publisher(config, send, onPcState, media);
+  pub.negotiate();
+}
+
+function closePeers() {
+  pub?.close();
+  pub = null;
+  meeting.closeSubscribe();
+  troubleSince.publish = troubleSince.subscribe = 0;
+}
+
+function teardown() {
+  sig?.stop();
+  sig = null;
+  closePeers();
+  meeting.clear();
+  welcomed = false;
+  participantId = null;
+  ui.banner('banner-reconnecting', false);
+  ui.banner('banner-audio', false);
+}
+
+function onServerError(d) {
+  const code = d.code || 'internal';
+  if (!d.fatal && !FATAL.has(code)) { console.warn('[confer] server error:', code, d.message); return; }
+  teardown();
+  if (code !== 'unavailable' && code !== 'internal') session.del(RESUME);
+  if (code === 'pin_required' || code === 'wrong_pin') {
+    pin = '';
+    room = { ...room, pinRequired: true };
+    return fail(code, [{ key: 'action.pin', run: () => prejoin(code) }], true);
+  }
+  if (code === 'version_mismatch') return fail(code, [{ key: 'action.reload', run: () => location.reload() }]);
+  if (code === 'room_not_found') return fail(code, [home()]);
+  if (code === 'name_required' || code === 'too_many_attempts') {
+    return fail(code, [{ key: 'action.back', run: () => prejoin() }], true);
+  }
+  return fail(code, [{ key: 'action.retry', run: loadRoom }, home()]);
+}
+
+function onBye(reason) {
+  teardown();
+  session.del(RESUME);
+  stopMedia();
+  state = 'left';
+  ui.showLeft(reason, rejoin);
+}
+
+function leave() {
+  if (state !== 'joined' && state !== 'reconnecting') return;
+  send('leave');
+  onBye('left');
+}
+
+function rejoin() { controls.mediaNotice(null); quickJoin(); }
+
+function fail(code, actions, keepMedia = false) {
+  state = 'error';
+  if (!keepMedia) stopMedia();
+  controls.joinBusy(false);
+  ui.showError(code, actions);
+}
+
+function stopMedia() {
+  media.stopAll();
+  meter.setTrack(null);
+  controls.syncMedia();
+}
+
+// ---- ICE health: restart when a PeerConnection fails or stays disconnected > 3 s ----
+
+function onPcState(pcName, st) {
+  if (st === 'disconnected' || st === 'failed') troubleSince[pcName] ||= performance.now();
+  else troubleSince[pcName] = 0;
+  if (st === 'failed') watchdog();
+  updateBanner();
+}
+
+function iceTrouble(minMs) {
+  const now = performance.now();
+  return ['publish', 'subscribe'].some((n) => {
+    const peer = n === 'publish' ? pub?.peer : meeting.sub;
+    if (!peer || !troubleSince[n]) return false;
+    return peer.state === 'failed' || now - troubleSince[n] > minMs;
+  });
+}
+
+function watchdog() {
+  if (state === 'joined' && sig?.open && iceTrouble(3000) && performance.now() - lastIceRestart > 5000) restartIce(false);
+  updateBanner();
+}
+
+function restartIce(force) {
+  lastIceRestart = performance.now();
+  pub?.negotiate({ iceRestart: true, force });
+  send('ice_restart', {});
+}
+
+function updateBanner() {
+  const down = state === 'reconnecting' || (state === 'joined' && iceTrouble(0));
+  ui.banner('banner-reconnecting', down);
+}
+
+// ---- helpers ----
+
+function saveResume(token) {
+  if (token) session.set(RESUME, { token, name, micOn: media.micOn, cameraOn: media.cameraOn });
+}
+
+function updateTitle() {
+  const title = room?.title || slug;
+  $('#room-title').textContent = title;
+  document.title = t('title.room', { title });
+}
+
+function renderCount() {
+  const n = room?.participants;
+  $('#prejoin-count').textContent = Number.isInteger(n) ? tn('prejoin.count', n) : '';
+}
+
+// ---- start ----
+
+function boot() {
+  applyI18n();
+  initLangSwitch($('#lang-switch'));
+  meeting = new Meeting({
+    grid: $('#grid'),
+    list: $('#participant-list'),
+    audioSink: $('#audio-sink'),
+    onFirstFrame: () => { if (debug.firstFrameAt == null) debug.firstFrameAt = performance.now(); },
+    onAutoplayBlocked: () => ui.banner('banner-audio', true),
+    onChange: () => controls.renderPeopleCount(meeting.count),
+    selfLevel: () => (media.audioMuted ? 0 : meter.level()),
+  });
+  controls.init({
+    media, meter, meeting,
+    getPub: () => pub,
+    getState: () => state,
+    onSubmit: submitPrejoin,
+    onLeave: leave,
+    onMediaChanged(kind) {
+      if (state === 'joined' || state === 'reconnecting') {
+        send('mute', { kind, muted: kind === 'audio' ? media.audioMuted : media.videoMuted });
+        const r = session.get(RESUME);
+        if (r) saveResume(r.token);
+      }
+    },
+    retryMedia: openMedia,
+  });
+  onLangChange(() => { updateTitle(); renderCount(); meeting.relabel(); controls.renderPeopleCount(meeting.count); });
+  setInterval(watchdog, 1000);
+  loadRoom();
+}
+
+boot();
