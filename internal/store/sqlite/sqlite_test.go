@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -46,6 +47,24 @@ func TestReopenKeepsDataAndMigrationsIdempotent(t *testing.T) {
 			t.Errorf("applied migrations = %d, %v; want 1", n, err)
 		}
 		st.Close()
+	}
+}
+
+func TestFilesOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(context.Background(), filepath.Join(dir, "confer.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, name := range []string{"confer.db", "confer.db-wal", "confer.db-shm"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("%s mode %v, want owner-only", name, perm)
+		}
 	}
 }
 
