@@ -103,6 +103,9 @@ func (e *adminEnv) run(ctx context.Context, args []string, getenv func(string) s
 	if args[0] == "help" {
 		return flag.ErrHelp
 	}
+	if len(args) >= 2 && (args[1] == "-h" || args[1] == "--help" || args[1] == "-help" || args[1] == "help") {
+		return flag.ErrHelp
+	}
 	if len(args) < 2 {
 		return usagef("admin %s: missing subcommand (add or list)", args[0])
 	}

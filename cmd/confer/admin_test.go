@@ -43,7 +43,7 @@ func TestAdminUsage(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "Usage: confer admin") || r.stdout != "" {
 		t.Errorf("bare admin: %+v", r)
 	}
-	for _, args := range [][]string{{"-h"}, {"help"}, {"room", "add", "-h"}} {
+	for _, args := range [][]string{{"-h"}, {"help"}, {"room", "add", "-h"}, {"org", "-h"}} {
 		r := admin(t, data, args...)
 		if r.code != 0 || !strings.Contains(r.stdout, "room add") || r.stderr != "" {
 			t.Errorf("admin %q: %+v", args, r)
