@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/confer-dev/confer/internal/client"
+	"github.com/confer-dev/confer/internal/signal"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var urlLine = regexp.MustCompile(`open (http://\S+)`)
+
+// startServe runs `confer serve` as the binary would and returns its URL.
+func startServe(t *testing.T, ctx context.Context, data string) (string, *syncBuffer, chan int) {
+	t.Helper()
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	env := func(string) string { return "" }
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", data, "--http", "127.0.0.1:0", "--media-port", "0", "--dev", "--log-level", "error"}, env, out, out)
+	}()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := urlLine.FindStringSubmatch(out.String()); m != nil {
+			return m[1], out, done
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve printed no address: %s", out.String())
+	return "", nil, nil
+}
+
+func TestServeStartsAndStopsCleanly(t *testing.T) {
+	data := t.TempDir()
+	ctx, stop := context.WithCancel(context.Background())
+	base, out, done := startServe(t, ctx, data)
+	if !strings.Contains(out.String(), "/r/demo") || !strings.Contains(out.String(), "password (shown only now)") {
+		t.Fatalf("first start should print the demo link and the admin password:\n%s", out.String())
+	}
+
+	jctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Join(jctx, base, "demo", client.Options{Name: "Last one"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	stop() // what SIGTERM does through signal.NotifyContext
+	data2, err := c.WaitEvent(jctx, signal.TypeBye, nil)
+	if err != nil {
+		t.Fatalf("no bye on shutdown: %v", err)
+	}
+	var bye signal.Bye
+	_ = json.Unmarshal(data2, &bye)
+	if bye.Reason != "shutdown" {
+		t.Errorf("bye reason %q, want shutdown", bye.Reason)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited with %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+
+	// A second start on the same data keeps the admin and prints no password.
+	ctx2, stop2 := context.WithCancel(context.Background())
+	defer stop2()
+	_, out2, done2 := startServe(t, ctx2, data)
+	if strings.Contains(out2.String(), "password") {
+		t.Errorf("second start printed a password again:\n%s", out2.String())
+	}
+	stop2()
+	<-done2
+}
