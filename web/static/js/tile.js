@@ -26,15 +26,20 @@ export class Tile {
     this.setName(name);
   }
 
+  /** First remote frame: requestVideoFrameCallback, or 'resize' (which also fires in background tabs). */
   watchFirstFrame(cb) {
     const v = this.video;
-    if ('requestVideoFrameCallback' in v) {
-      v.requestVideoFrameCallback(() => cb());
-    } else {
-      const once = () => { v.removeEventListener('playing', once); v.removeEventListener('resize', once); cb(); };
-      v.addEventListener('playing', once);
-      v.addEventListener('resize', once);
-    }
+    let done = false;
+    const once = () => {
+      if (done || !v.videoWidth) return;
+      done = true;
+      v.removeEventListener('resize', once);
+      v.removeEventListener('playing', once);
+      cb();
+    };
+    v.addEventListener('resize', once);
+    v.addEventListener('playing', once);
+    if ('requestVideoFrameCallback' in v) v.requestVideoFrameCallback(once);
   }
 
   setName(name) {
