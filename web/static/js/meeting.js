@@ -211,18 +211,39 @@ export class Meeting {
 
   pollSpeaking() {
     const now = performance.now();
-    const self = this.people.get(this.selfId);
-    if (self && this.o.selfLevel() > SPEAK_LEVEL) self.lastLoud = now;
-    if (this.sub) {
-      for (const [r, pid] of this.receivers) {
-        const p = this.people.get(pid);
-        let level = 0;
-        for (const s of r.getSynchronizationSources?.() || []) level = Math.max(level, s.audioLevel || 0);
-        if (p && level > SPEAK_LEVEL) p.lastLoud = now;
+    const loud = (pid) => { const p = this.people.get(pid); if (p) p.lastLoud = now; };
+    if (this.o.selfLevel() > SPEAK_LEVEL) loud(this.selfId);
+    let needStats = false;
+    for (const [r, pid] of this.receivers) {
+      let level = null;
+      for (const s of r.getSynchronizationSources?.() || []) {
+        if (typeof s.audioLevel === 'number') level = Math.max(level ?? 0, s.audioLevel);
       }
+      if (level === null) needStats = true; // no ssrc-audio-level header extension
+      else if (level > SPEAK_LEVEL) loud(pid);
     }
+    if (needStats) this.statsLevels(loud);
     for (const p of this.people.values()) {
       p.tile.set('speaking', !p.audioMuted && now - p.lastLoud < SPEAK_HOLD_MS);
+    }
+  }
+
+  /** Fallback: audioLevel of the decoded audio from inbound-rtp stats. */
+  async statsLevels(loud) {
+    if (this.statsBusy || !this.sub) return;
+    this.statsBusy = true;
+    try {
+      const byTrack = new Map();
+      for (const [r, pid] of this.receivers) byTrack.set(r.track.id, pid);
+      const report = await this.sub.pc.getStats();
+      report.forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.audioLevel > SPEAK_LEVEL) {
+          const pid = byTrack.get(s.trackIdentifier);
+          if (pid) loud(pid);
+        }
+      });
+    } catch { /* closed meanwhile */ } finally {
+      this.statsBusy = false;
     }
   }
 

@@ -320,6 +320,20 @@ function updateBanner() {
   ui.banner('banner-reconnecting', down);
 }
 
+// Own microphone level from the publish sender's media-source stats, for
+// when the AudioContext is not running (no user gesture yet).
+let selfStatsLevel = 0;
+async function pollSelfLevel() {
+  if (!pub || media.audioMuted) { selfStatsLevel = 0; return; }
+  try {
+    let level = 0;
+    (await pub.pc.getStats(pub.audio.sender.track)).forEach((s) => {
+      if (s.type === 'media-source' && s.kind === 'audio') level = s.audioLevel || 0;
+    });
+    selfStatsLevel = level;
+  } catch { selfStatsLevel = 0; }
+}
+
 // ---- helpers ----
 
 function saveResume(token) {
@@ -349,7 +363,7 @@ function boot() {
     onFirstFrame: () => { if (debug.firstFrameAt == null) debug.firstFrameAt = performance.now(); },
     onAutoplayBlocked: () => ui.banner('banner-audio', true),
     onChange: () => controls.renderPeopleCount(meeting.count),
-    selfLevel: () => (media.audioMuted ? 0 : meter.level()),
+    selfLevel: () => (media.audioMuted ? 0 : Math.max(meter.level(), selfStatsLevel)),
   });
   controls.init({
     media, meter, meeting,
@@ -368,6 +382,7 @@ function boot() {
   });
   onLangChange(() => { updateTitle(); renderCount(); meeting.relabel(); controls.renderPeopleCount(meeting.count); });
   setInterval(watchdog, 1000);
+  setInterval(pollSelfLevel, 250);
   loadRoom();
 }
 
