@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 )
 
 // ErrTooLarge is returned by Decode for a message over MaxMessageBytes.
@@ -22,10 +21,10 @@ const (
 	maxPIN       = 32
 )
 
-// Decode parses one client message into its typed form: *Join, *SDP (for
-// offer and answer), *Candidate, *Mute, or a Ping, Leave or ICERestart
-// value. It validates shapes and bounds, never panics and keeps nothing of
-// b.
+// Decode parses one client message into its typed form (a pointer to the
+// type's data struct, e.g. *Join), checking shapes and bounds. It never
+// panics and keeps nothing of b. Which types exist, and how each is
+// checked and handled, is listed in messages().
 func Decode(b []byte) (msgType string, msg any, err error) {
 	if len(b) > MaxMessageBytes {
 		return "", nil, ErrTooLarge
@@ -34,74 +33,43 @@ func Decode(b []byte) (msgType string, msg any, err error) {
 	if err := json.Unmarshal(b, &env); err != nil {
 		return "", nil, fmt.Errorf("invalid JSON: %w", err)
 	}
-	switch env.Type {
-	case TypeJoin:
-		var j Join
-		if err := decodeData(env.Data, &j); err != nil {
-			return env.Type, nil, err
-		}
-		if len(j.Room) > maxRoomSlug || len(j.PIN) > maxPIN || len(j.ResumeToken) > maxToken || len(j.Device) > 16 {
-			return env.Type, nil, errors.New("join: field too long")
-		}
-		if !utf8.ValidString(j.Name) {
-			return env.Type, nil, errors.New("join: name is not UTF-8")
-		}
-		return env.Type, &j, nil
-	case TypeOffer, TypeAnswer:
-		var s SDP
-		if err := decodeData(env.Data, &s); err != nil {
-			return env.Type, nil, err
-		}
-		want := PCPublish
-		if env.Type == TypeAnswer {
-			want = PCSubscribe
-		}
-		if s.PC != want {
-			return env.Type, nil, fmt.Errorf("%s: pc must be %q", env.Type, want)
-		}
-		if s.SDP == "" || len(s.SDP) > maxSDPBytes {
-			return env.Type, nil, fmt.Errorf("%s: sdp missing or too long", env.Type)
-		}
-		return env.Type, &s, nil
-	case TypeCandidate:
-		var c Candidate
-		if err := decodeData(env.Data, &c); err != nil {
-			return env.Type, nil, err
-		}
-		if c.PC != PCPublish && c.PC != PCSubscribe {
-			return env.Type, nil, errors.New("candidate: unknown pc")
-		}
-		if len(c.Candidate) > maxCandidate || (c.SDPMid != nil && len(*c.SDPMid) > 32) {
-			return env.Type, nil, errors.New("candidate: too long")
-		}
-		return env.Type, &c, nil
-	case TypeMute:
-		var m Mute
-		if err := decodeData(env.Data, &m); err != nil {
-			return env.Type, nil, err
-		}
-		if m.Kind != "audio" && m.Kind != "video" {
-			return env.Type, nil, errors.New("mute: kind must be audio or video")
-		}
-		return env.Type, &m, nil
-	case TypePing, TypeLeave, TypeICERestart:
-		return env.Type, struct{}{}, nil
-	case "":
+	if env.Type == "" {
 		return "", nil, errors.New("missing type")
-	default:
+	}
+	spec, ok := messageTable[env.Type]
+	if !ok {
 		return env.Type, nil, fmt.Errorf("unknown type %q", truncate(env.Type, 32))
+	}
+	msg, err = spec.decode(env.Data)
+	if err != nil {
+		return env.Type, nil, fmt.Errorf("%s: %w", env.Type, err)
+	}
+	return env.Type, msg, nil
+}
+
+// decodeAs returns a decoder for data of type T, checked by check (may be
+// nil).
+func decodeAs[T any](check func(*T) error) func(json.RawMessage) (any, error) {
+	return func(data json.RawMessage) (any, error) {
+		v := new(T)
+		trimmed := bytes.TrimSpace(data)
+		if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+			return nil, errors.New("missing data")
+		}
+		if err := json.Unmarshal(data, v); err != nil {
+			return nil, fmt.Errorf("invalid data: %w", err)
+		}
+		if check != nil {
+			if err := check(v); err != nil {
+				return nil, err
+			}
+		}
+		return v, nil
 	}
 }
 
-func decodeData(data json.RawMessage, v any) error {
-	if len(bytes.TrimSpace(data)) == 0 || bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
-		return errors.New("missing data")
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("invalid data: %w", err)
-	}
-	return nil
-}
+// decodeEmpty accepts any data (or none) for messages that carry nothing.
+func decodeEmpty(json.RawMessage) (any, error) { return &struct{}{}, nil }
 
 // Encode builds one server message.
 func Encode(msgType string, data any) ([]byte, error) {

@@ -10,8 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/confer-dev/confer/internal/room"
-	"github.com/confer-dev/confer/internal/sfu"
-	"github.com/pion/webrtc/v4"
 )
 
 // outQueue is how many messages may wait for a slow client before it is
@@ -91,48 +89,7 @@ func (s *session) handle(ctx context.Context, b []byte) bool {
 		s.sendError(CodeNotJoined, "join first", false)
 		return true
 	}
-	switch typ {
-	case TypeOffer:
-		answer, err := p.HandleOffer(msg.(*SDP).SDP)
-		if err != nil {
-			s.log.Info("publish offer refused", "participant", p.ID(), "err", err)
-			s.sendError(CodeBadMessage, "offer refused: "+err.Error(), false)
-			return true
-		}
-		s.send(TypeAnswer, SDP{PC: PCPublish, SDP: answer})
-	case TypeAnswer:
-		if err := p.HandleAnswer(msg.(*SDP).SDP); err != nil {
-			s.log.Info("subscribe answer refused", "participant", p.ID(), "err", err)
-			s.sendError(CodeBadMessage, "answer refused: "+err.Error(), false)
-		}
-	case TypeCandidate:
-		c := msg.(*Candidate)
-		dir := sfu.Publish
-		if c.PC == PCSubscribe {
-			dir = sfu.Subscribe
-		}
-		init := webrtc.ICECandidateInit{Candidate: c.Candidate, SDPMid: c.SDPMid, SDPMLineIndex: c.SDPMLineIndex}
-		if err := p.AddICECandidate(dir, init); err != nil {
-			s.log.Debug("candidate refused", "participant", p.ID(), "err", err)
-		}
-	case TypeMute:
-		m := msg.(*Mute)
-		p.SetMuted(m.Kind, m.Muted)
-	case TypeICERestart:
-		if err := p.RestartICE(); err != nil {
-			s.sendError(CodeBadMessage, err.Error(), false)
-		}
-	case TypePing:
-		s.send(TypePong, struct{}{})
-	case TypeLeave:
-		s.mu.Lock()
-		s.part = nil
-		s.mu.Unlock()
-		p.Leave()
-		s.send(TypeBye, Bye{Reason: room.ReasonLeft})
-		return false
-	}
-	return true
+	return messageTable[typ].handle(ctx, s, p, msg)
 }
 
 func (s *session) join(ctx context.Context, j *Join) bool {
