@@ -29,6 +29,7 @@ type testClient struct {
 	videoSender  *webrtc.RTPSender
 
 	offers    chan string
+	dropOffer atomic.Bool  // ignore subscriber offers (a client that went away)
 	plis      atomic.Int32 // PLIs received by the publisher
 	wantKey   atomic.Bool  // next video frame is a keyframe
 	stop      chan struct{}
@@ -70,7 +71,7 @@ func (r *remoteTrack) snapshot() (good, bad int, keyDelay time.Duration, hasKey 
 	return r.good, r.bad, keyDelay, hasKey
 }
 
-func clientAPI(t *testing.T) *webrtc.API {
+func clientAPI(t *testing.T, opts clientOpts) *webrtc.API {
 	t.Helper()
 	me := &webrtc.MediaEngine{}
 	must(t, me.RegisterCodec(webrtc.RTPCodecParameters{
@@ -85,6 +86,9 @@ func clientAPI(t *testing.T) *webrtc.API {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if opts.tcpOnly {
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+	}
 	// Only loopback, both ways: tests send nothing to the machine's other
 	// addresses.
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
@@ -107,6 +111,15 @@ func must(t *testing.T, err error) {
 // every subscriber offer.
 func newTestClient(t *testing.T, r *Router, id string) *testClient {
 	t.Helper()
+	return newTestClientOpts(t, r, id, clientOpts{})
+}
+
+type clientOpts struct {
+	tcpOnly bool // ICE over TCP only
+}
+
+func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *testClient {
+	t.Helper()
 	c := &testClient{
 		t:      t,
 		id:     id,
@@ -114,7 +127,7 @@ func newTestClient(t *testing.T, r *Router, id string) *testClient {
 		stop:   make(chan struct{}),
 		remote: map[string]*remoteTrack{},
 	}
-	api := clientAPI(t)
+	api := clientAPI(t, opts)
 	var err error
 	c.pub, err = api.NewPeerConnection(webrtc.Configuration{})
 	must(t, err)
@@ -166,6 +179,17 @@ func newTestClient(t *testing.T, r *Router, id string) *testClient {
 	return c
 }
 
+// republish sends a new publish offer (after tracks were added/removed).
+func (c *testClient) republish() {
+	c.t.Helper()
+	offer, err := c.pub.CreateOffer(nil)
+	must(c.t, err)
+	must(c.t, c.pub.SetLocalDescription(offer))
+	answer, err := c.peer.HandleOffer(offer.SDP)
+	must(c.t, err)
+	must(c.t, c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}))
+}
+
 // PeerHandler, called by the SFU.
 
 func (c *testClient) SubscriberOffer(sdp string) {
@@ -180,6 +204,9 @@ func (c *testClient) SubscriberOffer(sdp string) {
 }
 
 func (c *testClient) ICECandidate(dir Direction, ic webrtc.ICECandidateInit) {
+	if debugCands {
+		fmt.Printf("DBG %s %s trickled %s ufrag=%v\n", c.id, dir, ic.Candidate, candUfrag(ic))
+	}
 	c.mu.Lock()
 	if !c.hasRemote[dir] {
 		c.queued[dir] = append(c.queued[dir], ic)
@@ -219,6 +246,9 @@ func (c *testClient) answerLoop() {
 		case <-c.stop:
 			return
 		case sdp := <-c.offers:
+			if c.dropOffer.Load() {
+				continue
+			}
 			err := c.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp})
 			if err == nil {
 				c.flush(Subscribe)
@@ -455,3 +485,5 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+var debugCands = false

@@ -98,6 +98,15 @@ func (p *Peer) negotiate() {
 // records that another is needed once the answer arrives.
 func (p *Peer) offer() {
 	p.negMu.Lock()
+	// Pion is queried before taking p.mu: p.mu is never held across calls
+	// into Pion.
+	state := p.sub.SignalingState()
+	var pendingSDP string
+	if state == webrtc.SignalingStateHaveLocalOffer {
+		if ld := p.sub.PendingLocalDescription(); ld != nil {
+			pendingSDP = ld.SDP
+		}
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -105,10 +114,28 @@ func (p *Peer) offer() {
 		return
 	}
 	restart := p.restart
-	if p.sub.SignalingState() == webrtc.SignalingStateHaveLocalOffer && !restart {
-		p.negPending = true
+	if state == webrtc.SignalingStateHaveLocalOffer {
+		// Pion cannot roll back a local offer, so a new one has to wait
+		// for the answer.
+		resend := ""
+		if restart {
+			// ICE restarts are asked for after a reconnect, when the
+			// client may have lost the outstanding offer: send it again.
+			// If that offer restarts ICE itself, nothing more is needed;
+			// otherwise p.restart stays set for the offer after the
+			// answer.
+			resend = pendingSDP
+			if p.lastOfferRestart {
+				p.restart = false
+			}
+		} else {
+			p.negPending = true
+		}
 		p.mu.Unlock()
 		p.negMu.Unlock()
+		if resend != "" {
+			p.h.SubscriberOffer(resend)
+		}
 		return
 	}
 	p.restart = false
@@ -116,6 +143,11 @@ func (p *Peer) offer() {
 	p.mu.Unlock()
 
 	sdp, err := p.createOffer(restart)
+	if err == nil {
+		p.mu.Lock()
+		p.lastOfferRestart = restart
+		p.mu.Unlock()
+	}
 	p.negMu.Unlock()
 	if err != nil {
 		if !errors.Is(err, errNothingToOffer) {
@@ -132,22 +164,19 @@ var errNothingToOffer = errors.New("nothing to offer")
 // createOffer runs under negMu. On success the subscribe gate is held and
 // the caller releases it once the offer is handed out.
 func (p *Peer) createOffer(restart bool) (string, error) {
-	if p.sub.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
-		// An ICE restart replaces an offer whose answer may never come.
-		if err := p.sub.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
-			return "", err
-		}
-	}
 	if len(p.sub.GetTransceivers()) == 0 {
 		// No track to send yet: the subscribe PC stays unconnected until
 		// there is.
 		return "", errNothingToOffer
 	}
+	// Hold trickling before CreateOffer: an ICE restart starts gathering
+	// right there.
+	p.subGate.hold()
 	offer, err := p.sub.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
 	if err != nil {
+		p.subGate.release("")
 		return "", err
 	}
-	p.subGate.hold()
 	sdp, err := setLocalAndGather(p.sub, offer)
 	if err != nil {
 		p.subGate.release("")

@@ -3,6 +3,7 @@ package sfu
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,16 +33,19 @@ type Peer struct {
 	pubMu sync.Mutex // serialises HandleOffer
 	negMu sync.Mutex // serialises offers and answers on the subscribe PC
 
-	mu         sync.Mutex // guards everything below; never held while calling Pion or a handler
-	closed     bool
-	trackSeq   map[string]int
-	published  map[string]*receiver
-	downTracks map[string]*downTrack // by track id
-	hasRemote  [2]bool
-	queued     [2][]webrtc.ICECandidateInit
-	negTimer   *time.Timer
-	negPending bool // a change happened while an offer was outstanding
-	restart    bool // the next offer must restart ICE
+	mu          sync.Mutex // guards everything below; never held while calling Pion or a handler
+	closed      bool
+	trackSeq    map[string]int
+	published   map[string]*receiver
+	downTracks  map[string]*downTrack // by track id
+	hasRemote   [2]bool
+	remoteUfrag [2]string // ICE ufrag of the current remote description
+	queued      [2][]webrtc.ICECandidateInit
+	negTimer    *time.Timer
+	negPending  bool // a change happened while an offer was outstanding
+	restart     bool // the next offer must restart ICE
+	// lastOfferRestart: the latest offer restarted ICE.
+	lastOfferRestart bool
 }
 
 func newPeer(r *Router, id string, h PeerHandler) (*Peer, error) {
@@ -92,15 +96,18 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 	if p.isClosed() {
 		return "", ErrClosed
 	}
+	// Hold trickling from here: a restart offer restarts gathering.
+	p.pubGate.hold()
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		p.pubGate.release("")
 		return "", fmt.Errorf("sfu: set publish offer: %w", err)
 	}
-	p.flushCandidates(Publish)
+	p.flushCandidates(Publish, sdp)
 	answer, err := p.pub.CreateAnswer(nil)
 	if err != nil {
+		p.pubGate.release("")
 		return "", fmt.Errorf("sfu: create publish answer: %w", err)
 	}
-	p.pubGate.hold()
 	out, err := setLocalAndGather(p.pub, answer)
 	if err != nil {
 		p.pubGate.release("")
@@ -120,9 +127,9 @@ func (p *Peer) HandleAnswer(sdp string) error {
 	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("sfu: set subscribe answer: %w", err)
 	}
-	p.flushCandidates(Subscribe)
+	p.flushCandidates(Subscribe, sdp)
 	p.mu.Lock()
-	again := p.negPending
+	again := p.negPending || p.restart
 	p.negPending = false
 	p.mu.Unlock()
 	if again {
@@ -132,15 +139,20 @@ func (p *Peer) HandleAnswer(sdp string) error {
 }
 
 // AddICECandidate adds a client candidate. Candidates that arrive before
-// the description they belong to are queued rather than failing.
+// the description they belong to (none yet, or the one of an ICE restart
+// whose SDP is still on its way) are queued rather than dropped.
 func (p *Peer) AddICECandidate(dir Direction, c webrtc.ICECandidateInit) error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return ErrClosed
 	}
-	if !p.hasRemote[dir] {
-		p.queued[dir] = append(p.queued[dir], c)
+	u := candUfrag(c)
+	early := !p.hasRemote[dir] || (u != "" && u != p.remoteUfrag[dir])
+	if early {
+		if len(p.queued[dir]) < maxQueuedCandidates {
+			p.queued[dir] = append(p.queued[dir], c)
+		}
 		p.mu.Unlock()
 		return nil
 	}
@@ -148,17 +160,59 @@ func (p *Peer) AddICECandidate(dir Direction, c webrtc.ICECandidateInit) error {
 	return p.pc(dir).AddICECandidate(c)
 }
 
-func (p *Peer) flushCandidates(dir Direction) {
+const maxQueuedCandidates = 64
+
+// flushCandidates runs after a remote description was applied.
+func (p *Peer) flushCandidates(dir Direction, remoteSDP string) {
+	ufrag := sdpUfrag(remoteSDP)
 	p.mu.Lock()
 	p.hasRemote[dir] = true
-	q := p.queued[dir]
-	p.queued[dir] = nil
+	p.remoteUfrag[dir] = ufrag
+	var now, later []webrtc.ICECandidateInit
+	for _, c := range p.queued[dir] {
+		if u := candUfrag(c); u == "" || u == ufrag {
+			now = append(now, c)
+		} else {
+			later = append(later, c) // a later generation, or stale
+		}
+	}
+	p.queued[dir] = later
 	p.mu.Unlock()
-	for _, c := range q {
+	for _, c := range now {
 		if err := p.pc(dir).AddICECandidate(c); err != nil {
 			p.log.Debug("queued candidate rejected", "dir", dir, "err", err)
 		}
 	}
+}
+
+// candUfrag returns the ICE generation a candidate belongs to: its
+// usernameFragment, or the "ufrag" attribute inside the candidate line.
+func candUfrag(c webrtc.ICECandidateInit) string {
+	if c.UsernameFragment != nil && *c.UsernameFragment != "" {
+		return *c.UsernameFragment
+	}
+	f := strings.Fields(c.Candidate)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "ufrag" {
+			return f[i+1]
+		}
+	}
+	return ""
+}
+
+// sdpUfrag returns the first a=ice-ufrag value of an SDP (all m-lines are
+// bundled, so they share it).
+func sdpUfrag(sdp string) string {
+	const key = "a=ice-ufrag:"
+	i := strings.Index(sdp, key)
+	if i < 0 {
+		return ""
+	}
+	v := sdp[i+len(key):]
+	if j := strings.IndexAny(v, "\r\n"); j >= 0 {
+		v = v[:j]
+	}
+	return strings.TrimSpace(v)
 }
 
 func (p *Peer) pc(dir Direction) *webrtc.PeerConnection {
@@ -168,9 +222,10 @@ func (p *Peer) pc(dir Direction) *webrtc.PeerConnection {
 	return p.sub
 }
 
-// RestartICE sends a new subscriber offer that restarts ICE, abandoning an
-// outstanding offer if there is one (its answer may never come after a
-// reconnect).
+// RestartICE sends a new subscriber offer that restarts ICE. If an offer is
+// still unanswered it is sent again (the client may have lost it while
+// disconnected), and the restart follows its answer unless that offer
+// restarted ICE already.
 func (p *Peer) RestartICE() {
 	p.mu.Lock()
 	p.restart = true
