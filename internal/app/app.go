@@ -155,7 +155,7 @@ func (a *App) Close() error {
 // directoryAdapter gives signalling the view of rooms it needs.
 type directoryAdapter struct{ d *directory.Directory }
 
-func (a directoryAdapter) LookupRoom(ctx context.Context, slug string) (signal.RoomConfig, error) {
+func (a directoryAdapter) LookupRoom(ctx context.Context, slug string, who signal.Identity) (signal.RoomConfig, error) {
 	r, err := a.d.RoomBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, directory.ErrInvalid) {
 		return signal.RoomConfig{}, signal.ErrRoomNotFound
@@ -170,5 +170,8 @@ func (a directoryAdapter) LookupRoom(ctx context.Context, slug string) (signal.R
 	if title == "" {
 		title = r.Slug
 	}
-	return signal.RoomConfig{Slug: r.Slug, Title: title, Capacity: r.Capacity, PIN: r.PIN, GuestsAllowed: r.GuestsAllowed}, nil
+	return signal.RoomConfig{
+		Slug: r.Slug, Title: title, Capacity: r.Capacity, PIN: r.PIN, GuestsAllowed: r.GuestsAllowed,
+		WhoMayShare: "everyone",
+	}, nil
 }

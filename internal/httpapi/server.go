@@ -22,6 +22,11 @@ type Options struct {
 	Rooms     *room.Manager
 	Signal    *signal.Server
 	Logger    *slog.Logger
+	// Identify tells who sent a request (from its session cookie); nil
+	// treats everyone as a guest.
+	Identify func(*http.Request) signal.Identity
+	// Routes, if set, adds more routes (the REST API, admin pages).
+	Routes func(mux *http.ServeMux)
 	// TLS says the service is reached over HTTPS (directly or behind a
 	// proxy), so HSTS is sent.
 	TLS bool
@@ -40,6 +45,9 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /ws", h.websocket)
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /api/v1/public/rooms/{slug}", h.publicRoom)
+	if o.Routes != nil {
+		o.Routes(mux)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusNotFound, "not found", "no such API route")
 	})
@@ -49,6 +57,13 @@ func New(o Options) http.Handler {
 type handler struct {
 	o   Options
 	log *slog.Logger
+}
+
+func (h *handler) identify(r *http.Request) signal.Identity {
+	if h.o.Identify == nil {
+		return signal.Identity{}
+	}
+	return h.o.Identify(r)
 }
 
 func (h *handler) page(name string) http.HandlerFunc {
@@ -95,7 +110,7 @@ type publicRoom struct {
 
 func (h *handler) publicRoom(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
-	cfg, err := h.o.Directory.LookupRoom(r.Context(), slug)
+	cfg, err := h.o.Directory.LookupRoom(r.Context(), slug, h.identify(r))
 	switch {
 	case errors.Is(err, signal.ErrRoomNotFound):
 		problem(w, http.StatusNotFound, "room not found", "there is no room with this name")

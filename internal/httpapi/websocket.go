@@ -21,7 +21,7 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 	// Read a little past the protocol limit so that an oversized message
 	// is answered with a protocol error instead of a dropped connection.
 	c.SetReadLimit(signal.MaxMessageBytes + 1024)
-	h.o.Signal.Serve(r.Context(), wsTransport{c}, clientIP(r))
+	h.o.Signal.Serve(r.Context(), wsTransport{c}, clientIP(r), h.identify(r))
 }
 
 type wsTransport struct{ c *websocket.Conn }

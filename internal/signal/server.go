@@ -16,19 +16,35 @@ var (
 	ErrRoomUnavailable = errors.New("room unavailable")
 )
 
-// RoomConfig is what signalling needs to know about a permanent room.
+// RoomConfig is what signalling needs to know about a permanent room, as
+// seen by one person.
 type RoomConfig struct {
 	Slug          string
 	Title         string
 	Capacity      int
 	PIN           string // empty: no PIN
 	GuestsAllowed bool
+	Lobby         bool   // guests wait until a host admits them
+	WhoMayShare   string // "everyone" or "moderators"
+	// Host says the person asking is a host of this room (assigned host or
+	// moderator, an admin of its organisation, or a platform admin).
+	Host bool
 }
 
-// Directory looks up permanent rooms. The API layer adapts the real
-// directory to it.
+// Identity is who a connection belongs to, as the web layer authenticated
+// it from the session cookie. The zero value is an anonymous guest.
+type Identity struct {
+	AccountID   int64
+	DisplayName string
+}
+
+// Guest reports whether nobody is signed in.
+func (i Identity) Guest() bool { return i.AccountID == 0 }
+
+// Directory looks up permanent rooms. The app adapts the real directory
+// to it.
 type Directory interface {
-	LookupRoom(ctx context.Context, slug string) (RoomConfig, error)
+	LookupRoom(ctx context.Context, slug string, who Identity) (RoomConfig, error)
 }
 
 // Transport is one client connection carrying whole messages (a WebSocket).
@@ -77,11 +93,12 @@ func NewServer(rooms *room.Manager, dir Directory, opts Options) *Server {
 }
 
 // Serve runs one client connection until it ends. remoteAddr keys the PIN
-// rate limit.
-func (s *Server) Serve(ctx context.Context, t Transport, remoteAddr string) {
+// rate limit; who is the signed-in account, if any.
+func (s *Server) Serve(ctx context.Context, t Transport, remoteAddr string, who Identity) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	sess := newSession(s, t, remoteAddr, cancel)
+	sess.who = who
 	go sess.writeLoop(ctx)
 	sess.readLoop(ctx)
 	sess.finish()

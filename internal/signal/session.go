@@ -21,6 +21,7 @@ type session struct {
 	srv    *Server
 	t      Transport
 	addr   string
+	who    Identity
 	cancel context.CancelFunc
 	log    *slog.Logger
 
@@ -102,7 +103,7 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 		s.fail(CodeNameRequired, "a display name of 1 to 64 characters is required")
 		return false
 	}
-	cfg, err := s.srv.dir.LookupRoom(ctx, j.Room)
+	cfg, err := s.srv.dir.LookupRoom(ctx, j.Room, s.who)
 	switch {
 	case errors.Is(err, ErrRoomNotFound):
 		s.fail(CodeRoomNotFound, "no room with that name")
