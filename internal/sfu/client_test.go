@@ -204,9 +204,6 @@ func (c *testClient) SubscriberOffer(sdp string) {
 }
 
 func (c *testClient) ICECandidate(dir Direction, ic webrtc.ICECandidateInit) {
-	if debugCands {
-		fmt.Printf("DBG %s %s trickled %s ufrag=%v\n", c.id, dir, ic.Candidate, candUfrag(ic))
-	}
 	c.mu.Lock()
 	if !c.hasRemote[dir] {
 		c.queued[dir] = append(c.queued[dir], ic)
@@ -486,4 +483,3 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-var debugCands = false

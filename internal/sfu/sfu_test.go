@@ -59,8 +59,16 @@ func waitForwarding(t *testing.T, r *Router, clients ...*testClient) {
 					}
 				}
 			}
-			if len(got) != 2*(len(clients)-1) {
-				return false, fmt.Sprintf("%s receives %d tracks", c.id, len(got))
+			live := 0
+			for _, rt := range got {
+				rt.mu.Lock()
+				if !rt.ended {
+					live++
+				}
+				rt.mu.Unlock()
+			}
+			if live != 2*(len(clients)-1) {
+				return false, fmt.Sprintf("%s receives %d tracks", c.id, live)
 			}
 		}
 		return true, ""
@@ -122,6 +130,21 @@ func TestForwardAndRenegotiate(t *testing.T) {
 				return false, fmt.Sprintf("%d inactive m-lines", n)
 			}
 			return x.c.sub.SignalingState() == webrtc.SignalingStateStable, "not stable"
+		})
+	}
+
+	// At the clients, carol's forwarded tracks end.
+	for _, x := range []*testClient{a, b} {
+		eventually(t, 5*time.Second, x.id+": carol's tracks end", func() (bool, string) {
+			for _, rt := range x.remoteTracks() {
+				rt.mu.Lock()
+				ended := rt.ended
+				rt.mu.Unlock()
+				if rt.streamID == "carol" && !ended {
+					return false, rt.id + " still live"
+				}
+			}
+			return true, ""
 		})
 	}
 
