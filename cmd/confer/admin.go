@@ -235,10 +235,11 @@ func (e *adminEnv) orgList(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	orgs, err := d.ListOrgs(ctx)
+	page, err := d.ListOrgs(ctx, store.ListOptions{Limit: store.MaxLimit})
 	if err != nil {
 		return err
 	}
+	orgs := page.Items
 	if *asJSON {
 		out := make([]orgJSON, 0, len(orgs))
 		for _, o := range orgs {
@@ -320,10 +321,20 @@ func (e *adminEnv) roomList(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	rooms, err := d.ListRooms(ctx, *org)
+	var f store.RoomFilter
+	if *org != "" {
+		o, err := d.OrgBySlug(ctx, *org)
+		if err != nil {
+			return err
+		}
+		f.OrgID = o.ID
+	}
+	f.Limit = store.MaxLimit
+	page, err := d.ListRooms(ctx, f)
 	if err != nil {
 		return err
 	}
+	rooms := page.Items
 	if *asJSON {
 		out := make([]roomJSON, 0, len(rooms))
 		for _, r := range rooms {

@@ -43,7 +43,7 @@ func (d *Directory) Bootstrap(ctx context.Context, dev bool) (BootstrapResult, e
 		}
 		_, err = d.st.CreateAccount(ctx, store.Account{
 			Email: BootstrapAdminEmail, DisplayName: "Platform admin",
-			PasswordHash: hash, PlatformAdmin: true,
+			PasswordHash: hash, Role: store.RolePlatformAdmin, EmailConfirmed: true,
 		})
 		switch {
 		case err == nil:

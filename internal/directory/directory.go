@@ -109,17 +109,16 @@ func (d *Directory) OrgBySlug(ctx context.Context, slug string) (store.Org, erro
 	return d.st.OrgBySlug(ctx, slug)
 }
 
-// ListOrgs returns all orgs ordered by slug.
-func (d *Directory) ListOrgs(ctx context.Context) ([]store.Org, error) {
-	return d.st.ListOrgs(ctx)
+// ListOrgs returns a page of orgs ordered by slug.
+func (d *Directory) ListOrgs(ctx context.Context, opts store.ListOptions) (store.Page[store.Org], error) {
+	return d.st.ListOrgs(ctx, opts.Norm())
 }
 
-// ListRooms returns all rooms (orgSlug "") or one org's, ordered by slug.
-func (d *Directory) ListRooms(ctx context.Context, orgSlug string) ([]store.Room, error) {
-	if orgSlug != "" && !ValidSlug(orgSlug) {
-		return nil, notFound("org", orgSlug)
-	}
-	return d.st.ListRooms(ctx, orgSlug)
+// ListRooms returns a page of rooms ordered by slug. Set f.OrgID to scope
+// the list to one tenant.
+func (d *Directory) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[store.Room], error) {
+	f.ListOptions = f.ListOptions.Norm()
+	return d.st.ListRooms(ctx, f)
 }
 
 // notFound mirrors the store's `org "x": not found` wording.

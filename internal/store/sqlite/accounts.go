@@ -21,9 +21,9 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Accou
 	a.CreatedAt = now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO accounts (email, display_name, password_hash, platform_admin, created_at)
-			 VALUES (?, ?, ?, ?, ?)`,
-			a.Email, a.DisplayName, a.PasswordHash, boolInt(a.PlatformAdmin), fmtTime(a.CreatedAt))
+			`INSERT INTO accounts (email, display_name, password_hash, role, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?)`,
+			a.Email, a.DisplayName, a.PasswordHash, a.Role, fmtTime(a.CreatedAt), fmtTime(a.CreatedAt))
 		if err != nil {
 			return err
 		}
@@ -42,19 +42,17 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Accou
 // AccountByEmail implements store.Store.
 func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account, error) {
 	var a store.Account
-	var admin int
 	var created string
 	err := s.db.QueryRowContext(ctx,
-		`SELECT id, email, display_name, password_hash, platform_admin, created_at
+		`SELECT id, email, display_name, password_hash, role, created_at
 		 FROM accounts WHERE email = ?`, normEmail(email)).
-		Scan(&a.ID, &a.Email, &a.DisplayName, &a.PasswordHash, &admin, &created)
+		Scan(&a.ID, &a.Email, &a.DisplayName, &a.PasswordHash, &a.Role, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Account{}, fmt.Errorf("account %q: %w", email, store.ErrNotFound)
 	}
 	if err != nil {
 		return store.Account{}, fmt.Errorf("account %q: %w", email, err)
 	}
-	a.PlatformAdmin = admin != 0
 	if a.CreatedAt, err = parseTime(created); err != nil {
 		return store.Account{}, fmt.Errorf("account %q: %w", email, err)
 	}
@@ -65,7 +63,7 @@ func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account
 func (s *Store) CountPlatformAdmins(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx,
-		`SELECT COUNT(*) FROM accounts WHERE platform_admin = 1`).Scan(&n)
+		`SELECT COUNT(*) FROM accounts WHERE role = 'platform-admin'`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count platform admins: %w", err)
 	}

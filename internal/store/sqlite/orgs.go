@@ -61,7 +61,11 @@ func (s *Store) OrgBySlug(ctx context.Context, slug string) (store.Org, error) {
 }
 
 // ListOrgs implements store.Store.
-func (s *Store) ListOrgs(ctx context.Context) ([]store.Org, error) {
+func (s *Store) ListOrgs(ctx context.Context, opts store.ListOptions) (store.Page[store.Org], error) {
+	return store.Page[store.Org]{}, errTODO
+}
+
+func (s *Store) listOrgsOld(ctx context.Context) ([]store.Org, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+orgCols+` FROM orgs ORDER BY slug`)
 	if err != nil {
 		return nil, fmt.Errorf("list orgs: %w", err)

@@ -88,7 +88,11 @@ func (s *Store) RoomBySlug(ctx context.Context, slug string) (store.Room, error)
 }
 
 // ListRooms implements store.Store.
-func (s *Store) ListRooms(ctx context.Context, orgSlug string) ([]store.Room, error) {
+func (s *Store) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[store.Room], error) {
+	return store.Page[store.Room]{}, errTODO
+}
+
+func (s *Store) listRoomsOld(ctx context.Context, orgSlug string) ([]store.Room, error) {
 	q := `SELECT ` + roomCols + roomFrom
 	var args []any
 	if orgSlug != "" {

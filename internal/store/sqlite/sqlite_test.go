@@ -43,7 +43,7 @@ func TestReopenKeepsDataAndMigrationsIdempotent(t *testing.T) {
 			t.Errorf("after reopen: %v", err)
 		}
 		var n int
-		if err := st.DB().QueryRow(`SELECT COUNT(*) FROM goose_db_version WHERE version_id > 0`).Scan(&n); err != nil || n != 1 {
+		if err := st.DB().QueryRow(`SELECT COUNT(*) FROM goose_db_version WHERE version_id > 0`).Scan(&n); err != nil || n != 2 {
 			t.Errorf("applied migrations = %d, %v; want 1", n, err)
 		}
 		st.Close()
@@ -132,9 +132,9 @@ func TestTwoHandlesConcurrentWriters(t *testing.T) {
 	for err := range errs {
 		t.Errorf("write: %v", err)
 	}
-	orgs, _ := handles[0].ListOrgs(ctx)
-	rooms, _ := handles[1].ListRooms(ctx, "")
-	if len(orgs) != 50 || len(rooms) != 25 {
-		t.Errorf("got %d orgs, %d rooms; want 50, 25", len(orgs), len(rooms))
+	orgs, _ := handles[0].ListOrgs(ctx, store.ListOptions{})
+	rooms, _ := handles[1].ListRooms(ctx, store.RoomFilter{})
+	if orgs.Total != 50 || rooms.Total != 25 {
+		t.Errorf("got %d orgs, %d rooms; want 50, 25", orgs.Total, rooms.Total)
 	}
 }
