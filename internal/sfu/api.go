@@ -59,14 +59,24 @@ type TrackInfo struct {
 }
 
 // RouterHandler hears about tracks appearing and disappearing in a router.
-// Calls come from SFU goroutines and must not block.
+// Calls come from SFU goroutines and must not block. They are delivered one
+// at a time, in order (TrackAdded of a track always before its
+// TrackRemoved), from a goroutine of the router's own: never from inside a
+// call the room layer makes into the SFU, so the handler may take locks the
+// caller of Peer.Close holds.
 type RouterHandler interface {
 	TrackAdded(TrackInfo)
 	TrackRemoved(TrackInfo)
 }
 
 // PeerHandler carries what the SFU has to tell one peer's client. Calls come
-// from SFU goroutines and must not block.
+// from SFU goroutines and must not block; none is made from inside a call
+// into Peer. SDPs are produced after candidate gathering (instant with the
+// shared port) and list the server's candidates; those are not trickled
+// again. Candidates gathered later are trickled after the SDP was handed
+// out (after SubscriberOffer returns; for HandleOffer, from another
+// goroutine as it returns). ConnectionState reports are in order and
+// without repeats.
 type PeerHandler interface {
 	// SubscriberOffer asks the client to answer a new offer on its
 	// subscribe PeerConnection.

@@ -35,7 +35,6 @@ type testClient struct {
 	stop      chan struct{}
 	stopOnce  sync.Once
 	wg        sync.WaitGroup
-	connState [2]atomic.Value
 
 	mu         sync.Mutex
 	remote     map[string]*remoteTrack // by track id
@@ -43,6 +42,7 @@ type testClient struct {
 	hasRemote  [2]bool
 	queued     [2][]webrtc.ICECandidateInit
 	answerErrs []error
+	states     [2][]webrtc.PeerConnectionState // ConnectionState reports
 }
 
 // remoteTrack is what a client receives for one forwarded track.
@@ -215,7 +215,9 @@ func (c *testClient) ICECandidate(dir Direction, ic webrtc.ICECandidateInit) {
 }
 
 func (c *testClient) ConnectionState(dir Direction, s webrtc.PeerConnectionState) {
-	c.connState[dir].Store(s)
+	c.mu.Lock()
+	c.states[dir] = append(c.states[dir], s)
+	c.mu.Unlock()
 }
 
 func (c *testClient) pc(dir Direction) *webrtc.PeerConnection {
@@ -482,4 +484,3 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
-

@@ -33,6 +33,9 @@ type Peer struct {
 	pubMu sync.Mutex // serialises HandleOffer
 	negMu sync.Mutex // serialises offers and answers on the subscribe PC
 
+	stateMu   sync.Mutex // serialises ConnectionState reports; guards lastState
+	lastState [2]webrtc.PeerConnectionState
+
 	mu          sync.Mutex // guards everything below; never held while calling Pion or a handler
 	closed      bool
 	trackSeq    map[string]int
@@ -70,18 +73,28 @@ func newPeer(r *Router, id string, h PeerHandler) (*Peer, error) {
 	p.subGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Subscribe, c) })
 	p.pub.OnICECandidate(p.pubGate.candidate)
 	p.sub.OnICECandidate(p.subGate.candidate)
-	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		p.log.Debug("connection state", "dir", Publish, "state", s)
-		h.ConnectionState(Publish, s)
-	})
-	p.sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		p.log.Debug("connection state", "dir", Subscribe, "state", s)
-		h.ConnectionState(Subscribe, s)
-	})
+	p.pub.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.reportState(Publish) })
+	p.sub.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.reportState(Subscribe) })
 	p.pub.OnTrack(func(t *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
 		r.addTrack(p, t, rr)
 	})
 	return p, nil
+}
+
+// reportState tells the handler about a connection state change. Pion
+// calls its state handler on a new goroutine per change, so the calls can
+// race; reading the current state under stateMu and skipping repeats keeps
+// the reports in order.
+func (p *Peer) reportState(dir Direction) {
+	p.stateMu.Lock()
+	defer p.stateMu.Unlock()
+	s := p.pc(dir).ConnectionState()
+	if s == p.lastState[dir] {
+		return
+	}
+	p.lastState[dir] = s
+	p.log.Debug("connection state", "dir", dir, "state", s)
+	p.h.ConnectionState(dir, s)
 }
 
 // ID returns the peer's id.
@@ -99,21 +112,23 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 	// Hold trickling from here: a restart offer restarts gathering.
 	p.pubGate.hold()
 	if err := p.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
-		p.pubGate.release("")
+		go p.pubGate.release("")
 		return "", fmt.Errorf("sfu: set publish offer: %w", err)
 	}
 	p.flushCandidates(Publish, sdp)
 	answer, err := p.pub.CreateAnswer(nil)
 	if err != nil {
-		p.pubGate.release("")
+		go p.pubGate.release("")
 		return "", fmt.Errorf("sfu: create publish answer: %w", err)
 	}
 	out, err := setLocalAndGather(p.pub, answer)
 	if err != nil {
-		p.pubGate.release("")
+		go p.pubGate.release("")
 		return "", fmt.Errorf("sfu: set publish answer: %w", err)
 	}
-	p.pubGate.release(out)
+	// Candidates the answer does not list yet are trickled from another
+	// goroutine: the handler must not be called from inside HandleOffer.
+	go p.pubGate.release(out)
 	return out, nil
 }
 

@@ -27,6 +27,8 @@ type Router struct {
 	order     uint64 // insertion counter, for a stable Tracks() order
 	rank      map[string]uint64
 	closed    bool
+
+	events notifier // RouterHandler calls, in order
 }
 
 type nopRouterHandler struct{}
@@ -150,6 +152,8 @@ func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPRe
 	r.order++
 	r.rank[info.ID] = r.order
 	r.receivers[info.ID] = recv
+	// Posted under r.mu so that it is queued before any TrackRemoved.
+	r.events.post(func() { r.h.TrackAdded(info) })
 	subs := make([]*Peer, 0, len(r.peers))
 	for _, p := range r.peers {
 		if p != pub {
@@ -160,7 +164,6 @@ func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPRe
 
 	r.log.Info("track added", "track", info.ID, "peer", pub.id, "kind", info.Kind,
 		"codec", recv.codec.MimeType, "ssrc", track.SSRC())
-	r.h.TrackAdded(info)
 	for _, p := range subs {
 		p.subscribe(recv)
 	}
@@ -177,6 +180,7 @@ func (r *Router) removeTrack(recv *receiver) {
 	r.mu.Lock()
 	delete(r.receivers, recv.info.ID)
 	delete(r.rank, recv.info.ID)
+	r.events.post(func() { r.h.TrackRemoved(recv.info) })
 	r.mu.Unlock()
 	recv.publisher.forgetPublished(recv)
 
@@ -184,7 +188,6 @@ func (r *Router) removeTrack(recv *receiver) {
 		d.subscriber.unsubscribe(d)
 	}
 	r.log.Info("track removed", "track", recv.info.ID, "peer", recv.info.PeerID)
-	r.h.TrackRemoved(recv.info)
 }
 
 func (r *Router) removePeer(p *Peer) {

@@ -98,9 +98,11 @@ func TestForwardAndRenegotiate(t *testing.T) {
 			t.Errorf("track %s: ClientTrackID %q", ti.ID, ti.ClientTrackID)
 		}
 	}
-	if len(h.added) != 6 {
-		t.Fatalf("TrackAdded called %d times, want 6", len(h.added))
-	}
+	eventually(t, 2*time.Second, "TrackAdded ×6", func() (bool, string) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.added) == 6, fmt.Sprint(len(h.added))
+	})
 
 	offersA, offersB := len(a.offersSoFar()), len(b.offersSoFar())
 	c.peer.Close()
@@ -183,9 +185,17 @@ func TestForwardAndRenegotiate(t *testing.T) {
 	for _, x := range []*testClient{a, b} {
 		x.mu.Lock()
 		errs := x.answerErrs
+		states := x.states
 		x.mu.Unlock()
 		if len(errs) > 0 {
 			t.Errorf("%s: answer errors: %v", x.id, errs)
+		}
+		// Connection states are reported in order, without repeats.
+		for dir, ss := range states {
+			want := []webrtc.PeerConnectionState{webrtc.PeerConnectionStateConnecting, webrtc.PeerConnectionStateConnected}
+			if len(ss) < 2 || ss[len(ss)-2] != want[0] || ss[len(ss)-1] != want[1] {
+				t.Errorf("%s %s: states %v", x.id, Direction(dir), ss)
+			}
 		}
 	}
 }
