@@ -116,6 +116,9 @@ func newTestClient(t *testing.T, r *Router, id string) *testClient {
 
 type clientOpts struct {
 	tcpOnly bool // ICE over TCP only
+	// whip: join with Router.AddPublisher and send one complete offer, as
+	// a WHIP client does (no trickling either way).
+	whip bool
 }
 
 func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *testClient {
@@ -135,11 +138,15 @@ func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *tes
 	must(t, err)
 	t.Cleanup(c.close)
 
-	c.peer, err = r.AddPeer(id, c)
+	if opts.whip {
+		c.peer, err = r.AddPublisher(id, c)
+	} else {
+		c.peer, err = r.AddPeer(id, c)
+	}
 	must(t, err)
 
 	c.pub.OnICECandidate(func(ic *webrtc.ICECandidate) {
-		if ic != nil {
+		if ic != nil && !opts.whip {
 			_ = c.peer.AddICECandidate(Publish, ic.ToJSON())
 		}
 	})
@@ -167,9 +174,17 @@ func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *tes
 
 	offer, err := c.pub.CreateOffer(nil)
 	must(t, err)
+	gathered := webrtc.GatheringCompletePromise(c.pub)
 	must(t, c.pub.SetLocalDescription(offer))
+	if opts.whip {
+		<-gathered
+		offer = *c.pub.LocalDescription()
+	}
 	answer, err := c.peer.HandleOffer(offer.SDP)
 	must(t, err)
+	if opts.whip && !strings.Contains(answer, "a=candidate:") {
+		t.Fatalf("WHIP answer lists no candidate:\n%s", answer)
+	}
 	must(t, c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}))
 	c.flush(Publish)
 

@@ -12,7 +12,7 @@ import (
 // subscribe adds a downTrack for recv to this peer's subscribe PC and
 // schedules a new offer.
 func (p *Peer) subscribe(recv *receiver) {
-	if recv.publisher == p {
+	if recv.publisher == p || p.publishOnly {
 		return
 	}
 	d := newDownTrack(recv, p)
@@ -83,7 +83,7 @@ func (p *Peer) unsubscribe(d *downTrack) {
 func (p *Peer) negotiate() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.negTimer != nil {
+	if p.closed || p.negTimer != nil || p.publishOnly {
 		return
 	}
 	p.negTimer = time.AfterFunc(negotiationDelay, func() {

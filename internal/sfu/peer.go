@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -23,6 +24,9 @@ const (
 // receives) and a subscribe PeerConnection (server offers, server sends).
 type Peer struct {
 	id  string
+	// publishOnly peers (WHIP ingest) have no subscribe PC and receive
+	// nothing.
+	publishOnly bool
 	r   *Router
 	h   PeerHandler
 	log *slog.Logger
@@ -51,9 +55,10 @@ type Peer struct {
 	lastOfferRestart bool
 }
 
-func newPeer(r *Router, id string, h PeerHandler) (*Peer, error) {
+func newPeer(r *Router, id string, h PeerHandler, publishOnly bool) (*Peer, error) {
 	p := &Peer{
-		id:         id,
+		id:          id,
+		publishOnly: publishOnly,
 		r:          r,
 		h:          h,
 		log:        r.log.With("peer", id),
@@ -65,16 +70,18 @@ func newPeer(r *Router, id string, h PeerHandler) (*Peer, error) {
 	if p.pub, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("sfu: publish pc: %w", err)
 	}
-	if p.sub, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
-		_ = p.pub.Close()
-		return nil, fmt.Errorf("sfu: subscribe pc: %w", err)
-	}
 	p.pubGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Publish, c) })
-	p.subGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Subscribe, c) })
 	p.pub.OnICECandidate(p.pubGate.candidate)
-	p.sub.OnICECandidate(p.subGate.candidate)
 	p.pub.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.reportState(Publish) })
-	p.sub.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.reportState(Subscribe) })
+	if !publishOnly {
+		if p.sub, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+			_ = p.pub.Close()
+			return nil, fmt.Errorf("sfu: subscribe pc: %w", err)
+		}
+		p.subGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Subscribe, c) })
+		p.sub.OnICECandidate(p.subGate.candidate)
+		p.sub.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.reportState(Subscribe) })
+	}
 	p.pub.OnTrack(func(t *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
 		r.addTrack(p, t, rr)
 	})
@@ -96,6 +103,8 @@ func (p *Peer) reportState(dir Direction) {
 	p.log.Debug("connection state", "dir", dir, "state", s)
 	p.h.ConnectionState(dir, s)
 }
+
+var errPublishOnly = errors.New("sfu: publish-only peer has no subscribe connection")
 
 // ID returns the peer's id.
 func (p *Peer) ID() string { return p.id }
@@ -134,6 +143,9 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 
 // HandleAnswer applies the client's answer to the last subscriber offer.
 func (p *Peer) HandleAnswer(sdp string) error {
+	if p.publishOnly {
+		return errPublishOnly
+	}
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
 	if p.isClosed() {
@@ -157,6 +169,9 @@ func (p *Peer) HandleAnswer(sdp string) error {
 // the description they belong to (none yet, or the one of an ICE restart
 // whose SDP is still on its way) are queued rather than dropped.
 func (p *Peer) AddICECandidate(dir Direction, c webrtc.ICECandidateInit) error {
+	if dir == Subscribe && p.publishOnly {
+		return errPublishOnly
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -242,6 +257,9 @@ func (p *Peer) pc(dir Direction) *webrtc.PeerConnection {
 // disconnected), and the restart follows its answer unless that offer
 // restarted ICE already.
 func (p *Peer) RestartICE() {
+	if p.publishOnly {
+		return
+	}
 	p.mu.Lock()
 	p.restart = true
 	p.mu.Unlock()
@@ -301,6 +319,9 @@ func (p *Peer) Close() {
 func (p *Peer) closePCs() {
 	if err := p.pub.Close(); err != nil {
 		p.log.Debug("close publish pc", "err", err)
+	}
+	if p.sub == nil {
+		return
 	}
 	if err := p.sub.Close(); err != nil {
 		p.log.Debug("close subscribe pc", "err", err)

@@ -40,6 +40,8 @@ type receiver struct {
 	downTracks atomic.Pointer[[]*downTrack]
 	mu         sync.Mutex // guards writes to downTracks and closed
 	closed     bool
+	// muted is the server-enforced mute (Router.SetTrackMuted).
+	muted atomic.Bool
 
 	// Used only by the forwarding goroutine.
 	hdr       rtp.Header
@@ -120,6 +122,9 @@ func (r *receiver) forward(pkt []byte) {
 		r.gotFirst = true
 		r.keyframes.request(true)
 	}
+	if r.muted.Load() {
+		return
+	}
 	// The payload keeps any padding bytes, and the header keeps the
 	// padding bit, so the packet goes out byte for byte as it came.
 	payload := pkt[n:]
@@ -127,6 +132,10 @@ func (r *receiver) forward(pkt []byte) {
 		d.writeRTP(&r.hdr, payload)
 	}
 }
+
+// requestKeyframe asks the publisher for a keyframe now, or at the end of
+// the throttle window.
+func (r *receiver) requestKeyframe() { r.keyframes.request(true) }
 
 // addDownTrack attaches a subscriber; false if the track has ended.
 func (r *receiver) addDownTrack(d *downTrack) bool {

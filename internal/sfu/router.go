@@ -66,7 +66,23 @@ func (r *Router) AddPeer(id string, h PeerHandler) (*Peer, error) {
 	if h == nil {
 		return nil, errors.New("sfu: nil PeerHandler")
 	}
-	p, err := newPeer(r, id, h)
+	return r.addPeer(id, h, false)
+}
+
+// AddPublisher creates a peer that only publishes: it has a publish
+// PeerConnection and no subscribe one, and receives nothing. It is meant
+// for WHIP ingest (OBS, ffmpeg): Peer.HandleOffer takes the client's
+// complete offer and returns a complete answer (candidates included), so
+// no trickling is needed.
+func (r *Router) AddPublisher(id string, h PeerHandler) (*Peer, error) {
+	return r.addPeer(id, h, true)
+}
+
+func (r *Router) addPeer(id string, h PeerHandler, publishOnly bool) (*Peer, error) {
+	if h == nil {
+		return nil, errors.New("sfu: nil PeerHandler")
+	}
+	p, err := newPeer(r, id, h, publishOnly)
 	if err != nil {
 		return nil, err
 	}
