@@ -23,13 +23,13 @@ const (
 // Peer is one participant: a publish PeerConnection (client offers, server
 // receives) and a subscribe PeerConnection (server offers, server sends).
 type Peer struct {
-	id  string
+	id string
 	// publishOnly peers (WHIP ingest) have no subscribe PC and receive
 	// nothing.
 	publishOnly bool
-	r   *Router
-	h   PeerHandler
-	log *slog.Logger
+	r           *Router
+	h           PeerHandler
+	log         *slog.Logger
 
 	pub, sub         *webrtc.PeerConnection
 	pubGate, subGate *candidateGate
@@ -59,12 +59,12 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool) (*Peer, erro
 	p := &Peer{
 		id:          id,
 		publishOnly: publishOnly,
-		r:          r,
-		h:          h,
-		log:        r.log.With("peer", id),
-		trackSeq:   map[string]int{},
-		published:  map[string]*receiver{},
-		downTracks: map[string]*downTrack{},
+		r:           r,
+		h:           h,
+		log:         r.log.With("peer", id),
+		trackSeq:    map[string]int{},
+		published:   map[string]*receiver{},
+		downTracks:  map[string]*downTrack{},
 	}
 	var err error
 	if p.pub, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
