@@ -26,6 +26,16 @@ var (
 	ErrLimit = errors.New("contract limit reached")
 )
 
+// IsRefusal reports whether err refuses the input (not found, conflict,
+// limit) as opposed to a failure of the database.
+func IsRefusal(err error) bool {
+	return errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrLimit)
+}
+
+// Conflict returns an error that matches ErrConflict but reads msg, for
+// conflicts other than a taken name (`org "x": still has accounts`).
+func Conflict(msg string) error { return &childError{msg, ErrConflict} }
+
 type childError struct {
 	msg    string
 	parent error
