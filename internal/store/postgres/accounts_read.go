@@ -1,0 +1,252 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/confer-dev/confer/internal/store"
+)
+
+const accountCols = `a.id, a.email, a.display_name, a.password_hash, COALESCE(a.sso_issuer, ''),
+	COALESCE(a.sso_subject, ''), a.kind, COALESCE(a.org_id, 0), COALESCE(o.slug, ''), COALESCE(o.status, ''),
+	a.role, a.status, a.email_confirmed, a.valid_from, a.valid_until, a.created_at, a.updated_at, a.version`
+
+const accountFrom = ` FROM accounts a LEFT JOIN orgs o ON o.id = a.org_id`
+
+func scanAccount(sc scanner) (store.Account, error) {
+	var a store.Account
+	var confirmed bool
+	var from, until sql.NullTime
+	var created, updated time.Time
+	if err := sc.Scan(&a.ID, &a.Email, &a.DisplayName, &a.PasswordHash, &a.SSOIssuer, &a.SSOSubject, &a.Kind,
+		&a.OrgID, &a.OrgSlug, &a.OrgStatus, &a.Role, &a.Status, &confirmed, &from, &until, &created, &updated,
+		&a.Version); err != nil {
+		return store.Account{}, err
+	}
+	a.EmailConfirmed = confirmed
+	var err error
+	if a.ValidFrom, err = parseNullTime(from); err != nil {
+		return a, err
+	}
+	if a.ValidUntil, err = parseNullTime(until); err != nil {
+		return a, err
+	}
+	if a.CreatedAt, err = parseTime(created); err != nil {
+		return a, err
+	}
+	a.UpdatedAt, err = parseTime(updated)
+	return a, err
+}
+
+func accountWhere(ctx context.Context, q queryer, what, cond string, args ...any) (store.Account, error) {
+	a, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountCols+accountFrom+` WHERE `+cond, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Account{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Account{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return a, nil
+}
+
+// AccountByEmail implements store.Store.
+func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account, error) {
+	return accountWhere(ctx, s.db, fmt.Sprintf("account %q", email), `a.email = ?`, normEmail(email))
+}
+
+// AccountByID implements store.Store.
+func (s *Store) AccountByID(ctx context.Context, id int64) (store.Account, error) {
+	return accountWhere(ctx, s.db, fmt.Sprintf("account #%d", id), `a.id = ?`, id)
+}
+
+// AccountBySSO implements store.Store.
+func (s *Store) AccountBySSO(ctx context.Context, issuer, subject string) (store.Account, error) {
+	return accountWhere(ctx, s.db, fmt.Sprintf("SSO identity %q at %s", subject, issuer),
+		`a.sso_issuer = ? AND a.sso_subject = ?`, issuer, subject)
+}
+
+// ListAccounts implements store.Store.
+func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) (store.Page[store.Account], error) {
+	opts := f.ListOptions.Norm()
+	var w where
+	if f.OrgID != 0 {
+		w.add(`a.org_id = ?`, f.OrgID)
+	}
+	for col, v := range map[string]string{"a.kind": f.Kind, "a.role": f.Role, "a.status": f.Status} {
+		if v != "" {
+			w.add(col+` = ?`, v)
+		}
+	}
+	if opts.Query != "" {
+		p := likePattern(opts.Query)
+		w.add(`(a.email LIKE ? ESCAPE '\' OR lower(a.display_name) LIKE ? ESCAPE '\')`, p, p)
+	}
+	page := store.Page[store.Account]{Items: []store.Account{}}
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts a`+w.sql(), w.args...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("list accounts: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+accountCols+accountFrom+w.sql()+` ORDER BY a.email LIMIT ? OFFSET ?`,
+		append(w.args, opts.Limit, opts.Offset)...)
+	if err != nil {
+		return page, fmt.Errorf("list accounts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return page, fmt.Errorf("list accounts: %w", err)
+		}
+		page.Items = append(page.Items, a)
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("list accounts: %w", err)
+	}
+	return page, nil
+}
+
+// UpdateAccount implements store.Store.
+func (s *Store) UpdateAccount(ctx context.Context, a store.Account) (store.Account, error) {
+	defaults(&a)
+	what := fmt.Sprintf("account %q", a.Email)
+	var out store.Account
+	err := s.inTx(ctx, func(tx pgTx) error {
+		old, err := accountWhere(ctx, tx, what, `a.id = ?`, a.ID)
+		if err != nil {
+			return err
+		}
+		if old.Version != a.Version {
+			return fmt.Errorf("%s: %w", what, store.ErrStale)
+		}
+		if a.OrgID != 0 {
+			if err := s.orgInfo(ctx, tx, &a); err != nil {
+				return err
+			}
+			moved := old.OrgID != a.OrgID || old.Kind != a.Kind
+			if moved && a.Kind == store.AccountContracted {
+				if err := checkAccountLimit(ctx, tx, a.OrgID, a.OrgSlug, a.ID, nil); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE accounts SET email = ?, display_name = ?, sso_issuer = ?, sso_subject = ?, kind = ?,
+			   org_id = ?, role = ?, status = ?, email_confirmed = ?, valid_from = ?, valid_until = ?,
+			   updated_at = ?, version = version + 1
+			 WHERE id = ? AND version = ?`,
+			a.Email, a.DisplayName, nullStr(a.SSOIssuer), nullStr(a.SSOSubject), a.Kind, nullID(a.OrgID),
+			a.Role, a.Status, a.EmailConfirmed, nullTime(a.ValidFrom), nullTime(a.ValidUntil),
+			now(), a.ID, a.Version)
+		if isUnique(err) {
+			return fmt.Errorf("%s: email or SSO identity %w", what, store.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		out, err = accountWhere(ctx, tx, what, `a.id = ?`, a.ID)
+		return err
+	})
+	return out, err
+}
+
+// SetPassword implements store.Store.
+func (s *Store) SetPassword(ctx context.Context, accountID int64, hash string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?`,
+		hash, now(), accountID)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("account #%d: %w", accountID, store.ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteAccount implements store.Store. Sessions, tokens, host
+// assignments and the personal room go with it (ON DELETE CASCADE).
+func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete account #%d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("account #%d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// SetValidUntil implements store.Store.
+func (s *Store) SetValidUntil(ctx context.Context, set store.AccountSet, until time.Time) (int, error) {
+	var w where
+	if set.AllPersonal {
+		w.add(`kind = 'personal'`)
+	}
+	if set.OrgID != 0 {
+		w.add(`org_id = ?`, set.OrgID)
+	}
+	total := 0
+	err := s.inTx(ctx, func(tx pgTx) error {
+		run := func(w where) error {
+			args := append([]any{nullTime(until), now()}, w.args...)
+			res, err := tx.ExecContext(ctx,
+				`UPDATE accounts SET valid_until = ?, updated_at = ?, version = version + 1`+w.sql(), args...)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += int(n)
+			return nil
+		}
+		if set.AllPersonal {
+			return run(w)
+		}
+		// Chunks keep each statement under SQLite's variable limit.
+		for ids := set.IDs; len(ids) > 0; {
+			chunk := ids[:min(len(ids), 500)]
+			ids = ids[len(chunk):]
+			cw := w
+			cw.conds = append([]string(nil), w.conds...)
+			cw.args = append([]any(nil), w.args...)
+			cw.add(`id IN (`+placeholders(len(chunk))+`)`, int64sToAny(chunk)...)
+			if err := run(cw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("set validity: %w", err)
+	}
+	return total, nil
+}
+
+func placeholders(n int) string {
+	b := make([]byte, 0, 2*n)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '?')
+	}
+	return string(b)
+}
+
+func int64sToAny(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// CountPlatformAdmins implements store.Store.
+func (s *Store) CountPlatformAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE role = 'platform-admin'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count platform admins: %w", err)
+	}
+	return n, nil
+}
