@@ -154,7 +154,9 @@ func isUnique(err error) bool {
 }
 
 func isForeignKey(err error) bool {
-	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	// ON DELETE RESTRICT reports SQLITE_CONSTRAINT_TRIGGER, not _FOREIGNKEY.
+	c := sqliteCode(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY || c == sqlite3.SQLITE_CONSTRAINT_TRIGGER
 }
 
 func now() time.Time { return time.Now().UTC() }

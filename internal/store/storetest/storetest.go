@@ -28,6 +28,22 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ListRoomsFilter", testListRoomsFilter},
 		{"Accounts", testAccounts},
 		{"ConcurrentWriters", testConcurrentWriters},
+		{"OrgUpdate", testOrgUpdate},
+		{"OrgListSearch", testOrgListSearch},
+		{"OrgDelete", testOrgDelete},
+		{"RoomSettings", testRoomSettings},
+		{"RoomConcurrentEdit", testRoomConcurrentEdit},
+		{"RoomContractLimit", testRoomContractLimit},
+		{"RoomHosts", testRoomHosts},
+		{"AccountFields", testAccountFields},
+		{"AccountListSearch", testAccountListSearch},
+		{"AccountUpdate", testAccountUpdate},
+		{"AccountContractLimit", testAccountContractLimit},
+		{"CreateAccountsBulk", testCreateAccountsBulk},
+		{"SetValidUntil", testSetValidUntil},
+		{"Sessions", testSessions},
+		{"APITokens", testAPITokens},
+		{"OneTimeTokens", testOneTimeTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
