@@ -23,6 +23,7 @@ import (
 	"github.com/confer-dev/confer/internal/sfu"
 	"github.com/confer-dev/confer/internal/signal"
 	"github.com/confer-dev/confer/internal/store"
+	"github.com/confer-dev/confer/internal/store/postgres"
 	"github.com/confer-dev/confer/internal/store/sqlite"
 	"github.com/confer-dev/confer/web"
 )
@@ -81,9 +82,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	return a, nil
 }
 
+// openStore opens PostgreSQL when cfg.DB is a postgres:// URL, else the
+// SQLite file in the data folder.
 func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	if cfg.DB != "" {
-		return nil, errors.New("--db: only the embedded SQLite store is available in this version")
+		st, err := postgres.Open(ctx, cfg.DB)
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		return st, nil
 	}
 	st, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "confer.db"))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the service configuration.
@@ -31,6 +32,11 @@ type Config struct {
 	DB          string     // "" = SQLite in Data; later a postgres:// URL
 	LogLevel    slog.Level // debug, info, warn or error
 	Loopback    bool       // also offer loopback ICE candidates
+	// PersonalValidUntil is the default end of validity of new personal
+	// accounts (end of the given day, UTC); zero: they do not expire.
+	PersonalValidUntil time.Time
+	Signup             bool   // self-service sign-up of personal accounts
+	OperatorContact    string // whom people are told to ask; "" = "the platform operator"
 }
 
 // Defaults.
@@ -71,6 +77,9 @@ var options = []option{
 	{"db", "CONFER_DB", `database; "" means SQLite in the data folder`},
 	{"log-level", "CONFER_LOG_LEVEL", "debug, info, warn or error"},
 	{"loopback-candidates", "CONFER_LOOPBACK", "also offer loopback media addresses (same-machine clients)"},
+	{"personal-valid-until", "CONFER_PERSONAL_VALID_UNTIL", "default last day (YYYY-MM-DD) of new personal accounts; empty: no end"},
+	{"signup", "CONFER_SIGNUP", "let people sign up for a personal account themselves"},
+	{"operator-contact", "CONFER_OPERATOR_CONTACT", `whom people are told to ask about their account (e.g. "help@example.org")`},
 }
 
 // Parse reads args (without the program and command names) and the
@@ -119,7 +128,8 @@ func newFlagSet(def Config, getenv func(string) string) (*flag.FlagSet, map[stri
 		"data": def.Data, "http": def.HTTP, "media-port": strconv.Itoa(def.MediaPort),
 		"public-ip": "", "tls-cert": "", "tls-key": "", "self-signed": "false", "dev": "false",
 		"max-capacity": strconv.Itoa(def.MaxCapacity), "db": "", "log-level": "info",
-		"loopback-candidates": strconv.FormatBool(def.Loopback),
+		"loopback-candidates":  strconv.FormatBool(def.Loopback),
+		"personal-valid-until": "", "signup": "false", "operator-contact": "",
 	}
 	fs := flag.NewFlagSet("confer serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned, not printed
@@ -141,7 +151,7 @@ func newFlagSet(def Config, getenv func(string) string) (*flag.FlagSet, map[stri
 }
 
 func isBool(name string) bool {
-	return name == "self-signed" || name == "dev" || name == "loopback-candidates"
+	return name == "self-signed" || name == "dev" || name == "loopback-candidates" || name == "signup"
 }
 
 // boolString is a string flag that accepts bare --dev like a bool flag.
@@ -179,7 +189,7 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 	for _, b := range []struct {
 		name string
 		dst  *bool
-	}{{"self-signed", &c.SelfSigned}, {"dev", &c.Dev}, {"loopback-candidates", &c.Loopback}} {
+	}{{"self-signed", &c.SelfSigned}, {"dev", &c.Dev}, {"loopback-candidates", &c.Loopback}, {"signup", &c.Signup}} {
 		if *b.dst, err = strconv.ParseBool(*raw[b.name]); err != nil {
 			return fmt.Errorf("%s: %q is not true or false", src(b.name), *raw[b.name])
 		}
@@ -201,6 +211,16 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		return fmt.Errorf("%s: want empty (SQLite in the data folder) or a postgres:// URL", src("db"))
 	}
+	c.PersonalValidUntil = time.Time{}
+	if v := strings.TrimSpace(*raw["personal-valid-until"]); v != "" {
+		d, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			return fmt.Errorf("%s %q: want a date YYYY-MM-DD, e.g. 2027-08-31", src("personal-valid-until"), v)
+		}
+		// Valid through that whole day.
+		c.PersonalValidUntil = d.Add(24*time.Hour - time.Second)
+	}
+	c.OperatorContact = strings.TrimSpace(*raw["operator-contact"])
 	if err := c.LogLevel.UnmarshalText([]byte(*raw["log-level"])); err != nil || strings.ContainsAny(*raw["log-level"], "+-") {
 		return fmt.Errorf("%s %q: want debug, info, warn or error", src("log-level"), *raw["log-level"])
 	}

@@ -119,3 +119,28 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestDirectoryOptions(t *testing.T) {
+	env := map[string]string{"CONFER_PERSONAL_VALID_UNTIL": "2027-08-31", "CONFER_SIGNUP": "true",
+		"CONFER_OPERATOR_CONTACT": " help@example.org "}
+	c, err := Parse(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.PersonalValidUntil.Format("2006-01-02 15:04:05"); got != "2027-08-31 23:59:59" || !c.Signup ||
+		c.OperatorContact != "help@example.org" {
+		t.Errorf("config = %v %v %q", got, c.Signup, c.OperatorContact)
+	}
+	c, err = Parse([]string{"--signup=false", "--personal-valid-until", ""}, func(k string) string { return env[k] })
+	if err != nil || c.Signup || !c.PersonalValidUntil.IsZero() {
+		t.Errorf("flags over env: %+v, %v", c, err)
+	}
+	if _, err := Parse([]string{"--personal-valid-until", "31/08/2027"}, nil); err == nil ||
+		!strings.Contains(err.Error(), "--personal-valid-until") {
+		t.Errorf("bad date err = %v", err)
+	}
+	if _, err := Parse(nil, func(k string) string { return map[string]string{"CONFER_SIGNUP": "maybe"}[k] }); err == nil ||
+		!strings.Contains(err.Error(), "CONFER_SIGNUP") {
+		t.Errorf("bad bool err = %v", err)
+	}
+}
