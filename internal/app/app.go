@@ -16,9 +16,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/confer-dev/confer/internal/api"
 	"github.com/confer-dev/confer/internal/config"
 	"github.com/confer-dev/confer/internal/directory"
 	"github.com/confer-dev/confer/internal/httpapi"
+	"github.com/confer-dev/confer/internal/login"
+	"github.com/confer-dev/confer/internal/oidc"
 	"github.com/confer-dev/confer/internal/room"
 	"github.com/confer-dev/confer/internal/sfu"
 	"github.com/confer-dev/confer/internal/signal"
@@ -37,14 +40,50 @@ type App struct {
 	Rooms     *room.Manager
 	Signal    *signal.Server
 	Bootstrap directory.BootstrapResult
+	Login     *login.Manager
+	API       *api.Server
 
 	handler http.Handler
 	log     *slog.Logger
 }
 
+// Options are settings beyond config.Config: sign-in (from the
+// environment for `confer serve`, set directly by tests).
+type Options struct {
+	OIDC   config.OIDC
+	Mailer login.Mailer // nil: from SMTP, or the log
+	SMTP   config.SMTP
+	// Signup, PersonalValidUntil and OperatorContact go to the directory.
+	Signup             bool
+	PersonalValidUntil time.Time
+	OperatorContact    string
+}
+
+// OptionsFromEnv reads Options from CONFER_* variables.
+func OptionsFromEnv(getenv func(string) string) (Options, error) {
+	var o Options
+	var err error
+	if o.OIDC, err = config.OIDCFromEnv(getenv); err != nil {
+		return o, err
+	}
+	if o.SMTP, err = config.SMTPFromEnv(getenv); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
 // New opens the data folder and builds every part; nothing listens yet
-// except the media port.
+// except the media port. Sign-in options come from the environment.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	opts, err := OptionsFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return NewWithOptions(ctx, cfg, log, opts)
+}
+
+// NewWithOptions is New with explicit sign-in options.
+func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -56,7 +95,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: st, log: log}
-	a.Directory = directory.New(st, directory.Options{MaxCapacity: cfg.MaxCapacity})
+	a.Directory = directory.New(st, directory.Options{MaxCapacity: cfg.MaxCapacity, Signup: opts.Signup,
+		PersonalValidUntil: opts.PersonalValidUntil, OperatorContact: opts.OperatorContact})
 	if a.Bootstrap, err = a.Directory.Bootstrap(ctx, cfg.Dev); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
@@ -75,11 +115,39 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
+	tls := cfg.TLSCert != "" || cfg.SelfSigned
+	a.Login = login.New(login.Options{Directory: a.Directory, Logger: log.With("part", "login"), Secure: tls, Mailer: mailer(opts, log)})
+	var sso *oidc.Provider
+	if opts.OIDC.Issuer != "" {
+		sso = oidc.New(oidc.Config(opts.OIDC), a.Directory, a.Login, log.With("part", "oidc"))
+	}
+	ssoName := ""
+	if sso != nil {
+		ssoName = sso.Name()
+	}
+	a.API = api.New(api.Options{Directory: a.Directory, Login: a.Login, Logger: log.With("part", "api"), SSO: ssoName})
 	a.handler = httpapi.New(httpapi.Options{
 		Static: static, Directory: dir, Rooms: a.Rooms, Signal: a.Signal,
-		Logger: log.With("part", "http"), TLS: cfg.TLSCert != "" || cfg.SelfSigned,
+		Logger: log.With("part", "http"), TLS: tls, Identify: a.Login.Identify,
+		Routes: func(mux *http.ServeMux) {
+			a.API.Register(mux)
+			api.RegisterPages(mux, static, log)
+			if sso != nil {
+				sso.Register(mux)
+			}
+		},
 	})
 	return a, nil
+}
+
+func mailer(opts Options, log *slog.Logger) login.Mailer {
+	switch {
+	case opts.Mailer != nil:
+		return opts.Mailer
+	case opts.SMTP.Addr != "":
+		return login.SMTPMailer{Addr: opts.SMTP.Addr, From: opts.SMTP.From, Username: opts.SMTP.Username, Password: opts.SMTP.Password}
+	}
+	return login.LogMailer{Log: log.With("part", "mail")}
 }
 
 // openStore opens PostgreSQL when cfg.DB is a postgres:// URL, else the
@@ -177,8 +245,37 @@ func (a directoryAdapter) LookupRoom(ctx context.Context, slug string, who signa
 	if title == "" {
 		title = r.Slug
 	}
+	share := r.WhoMayShare
+	if share == "" {
+		share = store.ShareEveryone
+	}
+	host, err := a.host(ctx, r, who)
+	if err != nil {
+		return signal.RoomConfig{}, err
+	}
 	return signal.RoomConfig{
 		Slug: r.Slug, Title: title, Capacity: r.Capacity, PIN: r.PIN, GuestsAllowed: r.GuestsAllowed,
-		WhoMayShare: "everyone",
+		Lobby: r.Lobby, WhoMayShare: share, Host: host,
 	}, nil
+}
+
+// host: an assigned host or moderator, the personal room's owner, an admin
+// of the room's org or a platform admin, who may sign in now (an expired
+// or suspended account never hosts).
+func (a directoryAdapter) host(ctx context.Context, r store.Room, who signal.Identity) (bool, error) {
+	if who.Guest() {
+		return false, nil
+	}
+	acc, err := a.d.AccountByID(ctx, who.AccountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	err = a.d.CheckCanHost(ctx, acc, r, time.Now())
+	if errors.Is(err, directory.ErrAccessDenied) {
+		return false, nil
+	}
+	return err == nil, err
 }
