@@ -15,6 +15,12 @@ import (
 
 var errRoomEnded = errors.New("meeting ended")
 
+// Errors a join can fail with besides ErrFull and ErrClosed.
+var (
+	ErrLocked = errors.New("the room is locked")
+	ErrBanned = errors.New("removed from this meeting")
+)
+
 // JoinRequest is what a client asks for when joining.
 type JoinRequest struct {
 	Name        string
@@ -23,6 +29,13 @@ type JoinRequest struct {
 	AudioMuted  bool
 	VideoMuted  bool
 	Device      string
+	AccountID   int64 // signed-in account, 0 for a guest
+	// Host says the person is a host of the room (signed in and assigned):
+	// they skip the lobby, may enter a locked room and get the host role.
+	Host bool
+	// Key identifies the person for bans: the account, or the address
+	// and name of a guest.
+	Key string
 }
 
 // JoinResult tells the joiner about the meeting it entered.
@@ -30,11 +43,15 @@ type JoinResult struct {
 	Resumed   bool
 	MediaKept bool
 	Others    []Info
-	Tracks    []sfu.TrackInfo
+	Tracks    []Track
+	// Waiting says the joiner is in the lobby: no participant exists
+	// yet; an AdmittedEvent or RefusedEvent follows through the listener.
+	Waiting bool
+	Waiter  *Waiter
 }
 
 // Room is one live meeting: the participants of a permanent room while at
-// least one person is in it.
+// least one person is in it (or waits in its lobby).
 type Room struct {
 	mgr     *Manager
 	slug    string
@@ -45,10 +62,18 @@ type Room struct {
 	settings     Settings
 	participants map[string]*Participant
 	ended        bool
+	joinSeq      int64
+	handSeq      int64
+	tracks       map[string]*trackEntry // published, by track id
+	trackSeq     int64
+	moderation   // lock, bans, log
+	lobby        // waiting people
+	chat         []ChatMessage
 }
 
 func newRoom(m *Manager, s Settings) *Room {
-	r := &Room{mgr: m, slug: s.Slug, settings: s, started: time.Now(), participants: make(map[string]*Participant)}
+	r := &Room{mgr: m, slug: s.Slug, settings: s, started: m.opts.Clock(),
+		participants: make(map[string]*Participant), tracks: make(map[string]*trackEntry)}
 	r.router = m.engine.NewRouter(s.Slug, routerEvents{r})
 	m.log.Info("meeting started", "room", s.Slug)
 	if ev := m.opts.Events; ev != nil {
@@ -74,7 +99,7 @@ func (r *Room) Participants() []Info {
 	defer r.mu.Unlock()
 	out := make([]Info, 0, len(r.participants))
 	for _, p := range r.participants {
-		out = append(out, p.info)
+		out = append(out, p.snapshot())
 	}
 	return out
 }
@@ -90,43 +115,93 @@ func (r *Room) join(s Settings, req JoinRequest, l Listener) (*Participant, Join
 		r.mu.Unlock()
 		return r.resume(old, req, l)
 	}
+	if r.bannedLocked(req) {
+		r.mu.Unlock()
+		r.endIfEmpty()
+		return nil, JoinResult{}, ErrBanned
+	}
+	if r.locked && !req.Host {
+		r.mu.Unlock()
+		r.endIfEmpty()
+		return nil, JoinResult{}, ErrLocked
+	}
+	if s.Lobby && !req.Host {
+		if len(r.waiting) >= maxWaiting {
+			r.mu.Unlock()
+			return nil, JoinResult{}, ErrFull
+		}
+		w := r.addWaiterLocked(req, l)
+		// Under the lock, so that it goes out before any admission.
+		l.Event(WaitingEvent{})
+		r.mu.Unlock()
+		r.lobbyChanged(w)
+		return nil, JoinResult{Waiting: true, Waiter: w}, nil
+	}
 	if len(r.participants) >= s.Capacity {
 		r.mu.Unlock()
+		r.endIfEmpty()
 		return nil, JoinResult{}, ErrFull
 	}
+	p, others, res := r.addLocked(req, l)
+	r.mu.Unlock()
+	if err := r.connect(p, others); err != nil {
+		return nil, JoinResult{}, err
+	}
+	return p, res, nil
+}
+
+// addLocked creates a participant and decides its role: hosts are hosts;
+// in a room without a lobby the first person (when no host or moderator is
+// present) becomes moderator, as in Jitsi Meet.
+func (r *Room) addLocked(req JoinRequest, l Listener) (*Participant, []Listener, JoinResult) {
+	role := RoleParticipant
+	switch {
+	case req.Host:
+		role = RoleHost
+	case !r.settings.Lobby && !r.hasModeratorLocked():
+		role = RoleModerator
+	}
+	r.joinSeq++
 	p := &Participant{
 		room:  r,
 		token: randomToken(),
+		key:   req.Key,
+		seq:   r.joinSeq,
 		info: Info{
-			ID: "p" + randomHex(6), Name: req.Name, Device: req.Device,
-			AudioMuted: req.AudioMuted, VideoMuted: req.VideoMuted,
+			ID: "p" + randomHex(6), Name: req.Name, Device: req.Device, AccountID: req.AccountID,
+			AudioMuted: req.AudioMuted, VideoMuted: req.VideoMuted, Role: role,
 		},
 		listener: l,
 	}
 	others := r.listenersLocked(p.info.ID)
-	res := JoinResult{Others: r.infosLocked(p.info.ID), Tracks: r.router.Tracks()}
+	res := JoinResult{Others: r.infosLocked(p.info.ID), Tracks: r.trackListLocked()}
 	r.participants[p.info.ID] = p
-	r.mu.Unlock()
+	return p, others, res
+}
 
+// connect gives a new participant its media and tells everyone.
+func (r *Room) connect(p *Participant, others []Listener) error {
 	peer, err := r.router.AddPeer(p.info.ID, peerEvents{p})
 	if err != nil {
 		r.mu.Lock()
 		delete(r.participants, p.info.ID)
 		r.mu.Unlock()
 		r.endIfEmpty()
-		return nil, JoinResult{}, fmt.Errorf("add peer: %w", err)
+		return fmt.Errorf("add peer: %w", err)
 	}
 	p.mu.Lock()
 	p.peer = peer
+	info := p.info
 	p.mu.Unlock()
 	for _, o := range others {
-		o.ParticipantJoined(p.info)
+		o.ParticipantJoined(info)
 	}
-	r.mgr.log.Info("participant joined", "room", r.slug, "participant", p.info.ID, "device", p.info.Device)
+	r.sendState(p)
+	r.mgr.log.Info("participant joined", "room", r.slug, "participant", info.ID, "device", info.Device, "role", info.Role)
 	if ev := r.mgr.opts.Events; ev != nil {
-		ev.ParticipantJoined(r.slug, p.info, time.Now())
+		ev.ParticipantJoined(r.slug, info, r.mgr.opts.Clock())
 	}
-	return p, res, nil
+	return nil
 }
 
 // resume hands participant p to a new connection. With KeepMedia and live
@@ -153,13 +228,14 @@ func (r *Room) resume(p *Participant, req JoinRequest, l Listener) (*Participant
 
 	if req.KeepMedia && peer != nil {
 		res.MediaKept = true
-		res.Tracks = r.router.Tracks()
+		res.Tracks = r.trackList()
+		r.sendState(p)
 		return p, res, nil
 	}
 	if peer != nil {
 		peer.Close()
 	}
-	res.Tracks = r.router.Tracks()
+	res.Tracks = r.trackList()
 	np, err := r.router.AddPeer(p.info.ID, peerEvents{p})
 	if err != nil {
 		p.leave(ReasonLeft)
@@ -168,6 +244,7 @@ func (r *Room) resume(p *Participant, req JoinRequest, l Listener) (*Participant
 	p.mu.Lock()
 	p.peer = np
 	p.mu.Unlock()
+	r.sendState(p)
 	r.mgr.log.Info("participant resumed", "room", r.slug, "participant", p.info.ID, "mediaKept", false)
 	return p, res, nil
 }
@@ -225,18 +302,22 @@ func (r *Room) remove(p *Participant, reason string) {
 		return
 	}
 	delete(r.participants, p.info.ID)
+	heir := r.heirLocked()
 	r.mu.Unlock()
 	r.broadcast(p.info.ID, func(l Listener) { l.ParticipantLeft(p.info.ID, reason) })
+	if heir != nil {
+		r.setRole(heir, RoleModerator)
+	}
 	r.mgr.log.Info("participant left", "room", r.slug, "participant", p.info.ID, "reason", reason)
 	if ev := r.mgr.opts.Events; ev != nil {
-		ev.ParticipantLeft(r.slug, p.snapshot(), time.Now())
+		ev.ParticipantLeft(r.slug, p.snapshot(), r.mgr.opts.Clock())
 	}
 	r.endIfEmpty()
 }
 
 func (r *Room) endIfEmpty() {
 	r.mu.Lock()
-	if len(r.participants) > 0 || r.ended {
+	if len(r.participants) > 0 || len(r.waiting) > 0 || r.ended {
 		r.mu.Unlock()
 		return
 	}
@@ -258,34 +339,29 @@ func (r *Room) end(reason string) {
 		ps = append(ps, p)
 	}
 	r.participants = map[string]*Participant{}
+	waiters := r.takeWaitersLocked()
 	r.mu.Unlock()
+	for _, w := range waiters {
+		w.listener.Closed(reason)
+	}
 	for _, p := range ps {
 		p.close(reason)
 		if ev := r.mgr.opts.Events; ev != nil {
-			ev.ParticipantLeft(r.slug, p.snapshot(), time.Now())
+			ev.ParticipantLeft(r.slug, p.snapshot(), r.mgr.opts.Clock())
 		}
 	}
 	r.finish()
 }
 
 func (r *Room) finish() {
+	// MeetingEnded comes before removeRoom so that a new meeting of the
+	// same room cannot start (and be announced) before this one ended.
+	if ev := r.mgr.opts.Events; ev != nil {
+		ev.MeetingEnded(r.slug, r.mgr.opts.Clock())
+	}
 	r.mgr.removeRoom(r)
 	r.router.Close()
 	r.mgr.log.Info("meeting ended", "room", r.slug, "duration", time.Since(r.started).Round(time.Second))
-	if ev := r.mgr.opts.Events; ev != nil {
-		ev.MeetingEnded(r.slug, time.Now())
-	}
-}
-
-// routerEvents relays track changes from the SFU to every client.
-type routerEvents struct{ r *Room }
-
-func (e routerEvents) TrackAdded(t sfu.TrackInfo) {
-	e.r.broadcast(t.PeerID, func(l Listener) { l.TrackPublished(t) })
-}
-
-func (e routerEvents) TrackRemoved(t sfu.TrackInfo) {
-	e.r.broadcast(t.PeerID, func(l Listener) { l.TrackRemoved(t) })
 }
 
 func randomHex(n int) string {

@@ -12,10 +12,15 @@ import (
 // ErrNoMedia is returned for media requests before the PeerConnections exist.
 var ErrNoMedia = errors.New("participant has no media session")
 
+// ErrHardMuted refuses an unmute while a moderator's hard mute holds.
+var ErrHardMuted = errors.New("muted by a moderator")
+
 // Participant is one person in a meeting, across reconnections.
 type Participant struct {
 	room  *Room
 	token string
+	key   string // identity for bans
+	seq   int64  // join order
 
 	mu         sync.Mutex
 	info       Info
@@ -24,6 +29,12 @@ type Participant struct {
 	gone       bool // connection dropped; waiting for a resume
 	graceTimer *time.Timer
 	left       bool
+	// sources maps the publisher's own track ids to what they carry.
+	sources map[string]string
+	// forced: mute groups the server currently blocks (SetTrackMuted);
+	// hard: groups the participant may not unmute itself.
+	forced map[string]bool
+	hard   map[string]bool
 }
 
 // ID returns the participant's id, stable across reconnections.
@@ -100,18 +111,53 @@ func (p *Participant) RestartICE() error {
 }
 
 // SetMuted records the participant's own microphone or camera state and
-// tells the others.
-func (p *Participant) SetMuted(kind string, muted bool) {
+// tells the others. Unmuting lifts a moderator's soft mute (the server
+// forwards the track again) but fails with ErrHardMuted while a hard mute
+// holds: then the state stays muted whatever the client says.
+func (p *Participant) SetMuted(kind string, muted bool) error {
 	p.mu.Lock()
+	if !muted && p.hard[kind] {
+		p.mu.Unlock()
+		return ErrHardMuted
+	}
 	switch kind {
-	case "audio":
+	case GroupAudio:
 		p.info.AudioMuted = muted
-	case "video":
+	case GroupVideo:
 		p.info.VideoMuted = muted
 	}
+	lift := !muted && p.forced[kind]
 	info := p.info
 	p.mu.Unlock()
+	if lift {
+		p.enforce(kind, false)
+	}
 	p.room.broadcast(info.ID, func(l Listener) { l.ParticipantUpdated(info) })
+	return nil
+}
+
+// Role returns the participant's role.
+func (p *Participant) Role() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.info.Role
+}
+
+// Name returns the participant's display name.
+func (p *Participant) Name() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.info.Name
+}
+
+// Moderates reports whether the participant is a host or moderator.
+func (p *Participant) Moderates() bool { return isModerator(p.Role()) }
+
+// Present reports whether the participant is still in its meeting.
+func (p *Participant) Present() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.left
 }
 
 // Leave takes the participant out of the meeting at its own request.

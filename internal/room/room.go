@@ -25,7 +25,19 @@ type Settings struct {
 	Slug     string
 	Title    string
 	Capacity int
+	// Lobby makes everyone but hosts wait until a host or moderator
+	// admits them. Rooms without a lobby make their first participant a
+	// moderator when no host is present.
+	Lobby bool
+	// WhoMayShare is ShareEveryone or ShareModerators.
+	WhoMayShare string
 }
+
+// Who may share a screen or media.
+const (
+	ShareEveryone   = "everyone"
+	ShareModerators = "moderators"
+)
 
 // Info is the public state of one participant.
 type Info struct {
@@ -34,6 +46,11 @@ type Info struct {
 	AudioMuted bool
 	VideoMuted bool
 	Device     string
+	AccountID  int64  // signed-in account, 0 for a guest (usage accounting)
+	Role       string // RoleHost, RoleModerator or RoleParticipant
+	// Hand is 0, or the order in which the hand was raised (smaller is
+	// earlier) while it is up.
+	Hand int64
 }
 
 // Listener receives everything one participant's client must be told.
@@ -42,13 +59,17 @@ type Listener interface {
 	ParticipantJoined(Info)
 	ParticipantUpdated(Info)
 	ParticipantLeft(id, reason string)
-	TrackPublished(sfu.TrackInfo)
-	TrackRemoved(sfu.TrackInfo)
+	TrackPublished(Track)
+	TrackRemoved(Track)
 	SubscriberOffer(sdp string)
 	ICECandidate(dir sfu.Direction, c webrtc.ICECandidateInit)
 	// Closed ends this listener's part: the participant left, was replaced
 	// by a newer connection, or the server shuts down.
 	Closed(reason string)
+	// Event carries everything else a meeting tells one client: chat,
+	// raised hands, the lobby, moderation, shared files. ev is one of the
+	// event types in events.go.
+	Event(ev any)
 }
 
 // Reasons passed to Listener.Closed and ParticipantLeft.
@@ -57,6 +78,8 @@ const (
 	ReasonTimeout  = "timeout"
 	ReasonReplaced = "replaced"
 	ReasonShutdown = "shutdown"
+	ReasonRemoved  = "removed" // a moderator removed the participant
+	ReasonEnded    = "ended"   // a moderator ended the meeting for everyone
 )
 
 // Options tune a Manager.
@@ -68,6 +91,9 @@ type Options struct {
 	// Events, if set, hears meeting and participant lifecycle events
 	// (usage accounting, metrics, webhooks).
 	Events Events
+	// Clock gives the times of lifecycle events (default time.Now), so
+	// usage tests can drive meetings across midnight.
+	Clock func() time.Time
 }
 
 // Events hears lifecycle events of meetings. Calls are made outside the
@@ -97,6 +123,9 @@ func NewManager(engine *sfu.Engine, opts Options) *Manager {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
 	}
 	return &Manager{engine: engine, opts: opts, log: opts.Logger, rooms: make(map[string]*Room)}
 }

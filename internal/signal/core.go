@@ -97,9 +97,12 @@ func handleCandidate(_ context.Context, s *session, p *room.Participant, msg any
 	return true
 }
 
-func handleMute(_ context.Context, _ *session, p *room.Participant, msg any) bool {
+func handleMute(_ context.Context, s *session, p *room.Participant, msg any) bool {
 	m := msg.(*Mute)
-	p.SetMuted(m.Kind, m.Muted)
+	if err := p.SetMuted(m.Kind, m.Muted); errors.Is(err, room.ErrHardMuted) {
+		// The server keeps the state muted and the track blocked.
+		s.sendError(CodeHardMuted, "a moderator muted you; ask to be allowed to speak", false)
+	}
 	return true
 }
 

@@ -19,6 +19,9 @@ type messageSpec struct {
 // types in its own file and adds them here with one line.
 var messageTable = merge(
 	coreMessages(),
+	chatMessages(),
+	moderationMessages(),
+	shareMessages(),
 )
 
 func merge(tables ...map[string]messageSpec) map[string]messageSpec {

@@ -93,11 +93,11 @@ func (s *session) drainAndClose(reason string) {
 }
 
 func participantMsg(i room.Info) Participant {
-	return Participant{ID: i.ID, Name: i.Name, AudioMuted: i.AudioMuted, VideoMuted: i.VideoMuted}
+	return Participant{ID: i.ID, Name: i.Name, AudioMuted: i.AudioMuted, VideoMuted: i.VideoMuted, Role: i.Role, Hand: i.Hand}
 }
 
-func trackMsg(t sfu.TrackInfo) Track {
-	return Track{ID: t.ID, ParticipantID: t.PeerID, Kind: t.Kind}
+func trackMsg(t room.Track) Track {
+	return Track{ID: t.ID, ParticipantID: t.PeerID, Kind: t.Kind, Source: t.Source}
 }
 
 // room.Listener
@@ -109,8 +109,8 @@ func (s *session) ParticipantUpdated(i room.Info) {
 func (s *session) ParticipantLeft(id, reason string) {
 	s.event(TypeParticipantLeft, ParticipantLeft{ID: id, Reason: reason})
 }
-func (s *session) TrackPublished(t sfu.TrackInfo) { s.event(TypeTrackPublished, trackMsg(t)) }
-func (s *session) TrackRemoved(t sfu.TrackInfo)   { s.event(TypeTrackRemoved, trackMsg(t)) }
+func (s *session) TrackPublished(t room.Track) { s.event(TypeTrackPublished, trackMsg(t)) }
+func (s *session) TrackRemoved(t room.Track)   { s.event(TypeTrackRemoved, trackMsg(t)) }
 func (s *session) SubscriberOffer(sdp string) {
 	s.event(TypeOffer, SDP{PC: PCSubscribe, SDP: sdp})
 }

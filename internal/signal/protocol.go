@@ -132,6 +132,8 @@ type Participant struct {
 	Name       string `json:"name"`
 	AudioMuted bool   `json:"audioMuted"`
 	VideoMuted bool   `json:"videoMuted"`
+	Role       string `json:"role,omitempty"` // host, moderator, participant
+	Hand       int64  `json:"hand,omitempty"` // raised-hand order; 0 or absent: hand down
 }
 
 // ParticipantLeft names who left.
@@ -147,6 +149,9 @@ type Track struct {
 	ID            string `json:"id"`
 	ParticipantID string `json:"participantId"`
 	Kind          string `json:"kind"` // "audio" or "video"
+	// Source is what the track carries: microphone, camera, screen,
+	// screen-audio or media (see docs/protocol.md).
+	Source string `json:"source,omitempty"`
 }
 
 // Error is sent for a refused join or a bad message. Codes are stable and

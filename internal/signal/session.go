@@ -33,6 +33,10 @@ type session struct {
 	closed bool
 	part   *room.Participant
 	bad    int
+	// waiter is set while the connection waits in the lobby; cfg is the
+	// room as looked up at join, for the welcome sent on admission.
+	waiter *room.Waiter
+	cfg    RoomConfig
 }
 
 func newSession(s *Server, t Transport, addr string, cancel context.CancelFunc) *session {
@@ -87,6 +91,9 @@ func (s *session) handle(ctx context.Context, b []byte) bool {
 			s.send(TypePong, struct{}{})
 			return true
 		}
+		if typ == TypeLeave && s.leaveLobby() {
+			return false
+		}
 		s.sendError(CodeNotJoined, "join first", false)
 		return true
 	}
@@ -133,16 +140,31 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 	req := room.JoinRequest{
 		Name: name, ResumeToken: j.ResumeToken, KeepMedia: j.KeepMedia,
 		AudioMuted: j.AudioMuted, VideoMuted: j.VideoMuted, Device: deviceClass(j.Device),
+		Host: cfg.Host, Key: banKey(s.who, s.addr, name),
 	}
-	settings := room.Settings{Slug: cfg.Slug, Title: cfg.Title, Capacity: cfg.Capacity}
+	settings := room.Settings{Slug: cfg.Slug, Title: cfg.Title, Capacity: cfg.Capacity,
+		Lobby: cfg.Lobby, WhoMayShare: cfg.WhoMayShare}
+	s.mu.Lock()
+	s.cfg = cfg
+	s.mu.Unlock()
 	p, res, err := s.srv.rooms.Join(settings, req, s)
 	if cfg.PIN != "" && j.ResumeToken != "" && err == nil && !res.Resumed {
 		// A stale token does not bypass the PIN: undo and ask again.
-		p.Leave()
+		if res.Waiting {
+			res.Waiter.Cancel()
+		} else {
+			p.Leave()
+		}
 		s.fail(CodePINRequired, "this room needs a PIN")
 		return false
 	}
 	switch {
+	case errors.Is(err, room.ErrLocked):
+		s.fail(CodeRoomLocked, "the room is locked: nobody new may enter")
+		return false
+	case errors.Is(err, room.ErrBanned):
+		s.fail(CodeBanned, "you were removed from this meeting")
+		return false
 	case errors.Is(err, room.ErrFull):
 		s.fail(CodeRoomFull, "the room is full")
 		return false
@@ -153,6 +175,9 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 		s.log.Error("join", "room", cfg.Slug, "err", err)
 		s.fail(CodeInternal, "server error")
 		return false
+	}
+	if res.Waiting {
+		return s.waitInLobby(res.Waiter)
 	}
 	s.welcome(p, cfg, res)
 	return true
@@ -195,10 +220,15 @@ func (s *session) welcome(p *room.Participant, cfg RoomConfig, res room.JoinResu
 func (s *session) finish() {
 	s.mu.Lock()
 	p := s.part
+	w := s.waiter
+	s.waiter = nil
 	s.closed = true
 	s.mu.Unlock()
 	if p != nil {
 		p.Disconnected(s)
+	}
+	if w != nil {
+		w.Cancel()
 	}
 }
 
