@@ -44,6 +44,10 @@ type Config struct {
 	// network (CI) still connects.
 	Loopback bool
 	Logger   *slog.Logger
+	// MaxAudioStreams is how many of the loudest audio tracks each
+	// subscriber receives (ranked by RFC 6464 audio level). 0 means the
+	// default, 3; negative means all.
+	MaxAudioStreams int
 }
 
 // TrackInfo identifies a published track. In the subscribe PeerConnection

@@ -18,8 +18,15 @@ func (r *Router) SetTrackMuted(trackID string, muted bool) error {
 		return nil
 	}
 	r.log.Info("track mute enforced", "track", trackID, "muted", muted)
-	if !muted && recv.isVideo() {
-		recv.requestKeyframe()
+	if !muted {
+		// The publisher's numbers moved on meanwhile: every subscriber
+		// restarts its rewrite on the next keyframe (any audio packet).
+		for _, d := range *recv.downTracks.Load() {
+			d.resync()
+		}
+		if recv.isVideo() {
+			recv.requestKeyframe()
+		}
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package sfu
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -18,9 +20,13 @@ type rtpWriter interface {
 
 // downTrack forwards one published track to one subscriber. It is a
 // webrtc.TrackLocal of its own rather than a TrackLocalStaticRTP so that
-// rewriting the header (SSRC and payload type today; sequence numbers,
-// timestamps and VP8 picture ids for simulcast later) happens in one place
-// without allocating.
+// picking the layer and rewriting the header (munger.go) happen in one
+// place without allocating.
+//
+// Layer selection: target is the layer the allocator wants (-1 = paused);
+// current is the layer being forwarded. A switch happens only on a
+// keyframe of the target layer; until then the current one keeps flowing,
+// so the picture never freezes.
 type downTrack struct {
 	id, streamID string
 	kind         webrtc.RTPCodecType
@@ -31,27 +37,49 @@ type downTrack struct {
 	sender      *webrtc.RTPSender
 	transceiver *webrtc.RTPTransceiver
 
-	mu      sync.Mutex // guards the fields below: writes come from the forwarder and the RTCP reader
+	// Fast, lock-free rejection of packets of layers that are neither
+	// current nor target (two of three for a simulcast track).
+	curA, tgtA atomic.Int32
+
+	// prefs and allocation (allocator.go).
+	prefW, prefH atomic.Uint32 // tile size the client reported
+	hasPrefs     atomic.Bool
+	prefPaused   atomic.Bool  // the client said the tile is not visible
+	want         atomic.Int32 // layer allocated before liveness (dynacast input)
+
+	mu      sync.Mutex // guards the fields below: writes come from layer readers and the RTCP reader
 	w       rtpWriter
 	ssrc    uint32
 	pt      uint8
 	hdr     rtp.Header // scratch header, reused for every packet
 	started bool       // a packet actually went out
 	closed  bool
+	cur     int // layer forwarded, -1 none
+	tgt     int // layer wanted, -1 paused
+	keyReq  int64
+	m       munger
+	scratch [mtu]byte
 
 	// Used only by the RTCP reader goroutine.
-	rtxHdr rtp.Header
+	rtxHdr  rtp.Header
+	rtxInfo pktInfo
 }
 
 func newDownTrack(recv *receiver, subscriber *Peer) *downTrack {
-	return &downTrack{
+	d := &downTrack{
 		id:         recv.info.ID,
 		streamID:   recv.info.PeerID,
 		kind:       webrtc.NewRTPCodecType(recv.info.Kind),
 		codec:      recv.codec.RTPCodecCapability,
 		recv:       recv,
 		subscriber: subscriber,
+		cur:        -1,
+		tgt:        recv.defaultLayer(),
 	}
+	d.curA.Store(-1)
+	d.tgtA.Store(int32(d.tgt))
+	d.want.Store(int32(d.tgt))
+	return d
 }
 
 // ID, RID, StreamID, Kind, Bind and Unbind implement webrtc.TrackLocal.
@@ -98,13 +126,44 @@ func matchCodec(want webrtc.RTPCodecCapability, have []webrtc.RTPCodecParameters
 	return webrtc.RTPCodecParameters{}, false
 }
 
-// writeRTP sends one packet to the subscriber. It allocates nothing: the
-// header is copied into a reused scratch header.
-func (d *downTrack) writeRTP(h *rtp.Header, payload []byte) {
+// keyframeRetry is how long a pending switch waits for the target layer's
+// keyframe before asking again.
+const keyframeRetry = int64(time.Second)
+
+// writeRTP sends one packet of layer l to the subscriber, if l is the
+// layer this subscriber gets. It allocates nothing.
+func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInfo) {
+	li := int32(l.idx)
+	if li != d.curA.Load() && li != d.tgtA.Load() {
+		return
+	}
 	d.mu.Lock()
 	if d.w == nil || d.closed {
 		d.mu.Unlock()
 		return
+	}
+	now := l.lastAt.Load()
+	if l.idx != d.cur {
+		if l.idx != d.tgt {
+			d.mu.Unlock()
+			return
+		}
+		if !pi.key {
+			// Keep forwarding the current layer; nudge the publisher if
+			// the keyframe is slow to come.
+			retry := now-d.keyReq > keyframeRetry
+			if retry {
+				d.keyReq = now
+			}
+			d.mu.Unlock()
+			if retry {
+				l.keyframes.request(true)
+			}
+			return
+		}
+		d.m.rebase(l.idx, h, pi, now, d.recv.clock)
+		d.cur = l.idx
+		d.curA.Store(li)
 	}
 	d.hdr = *h
 	d.hdr.SSRC = d.ssrc
@@ -116,18 +175,63 @@ func (d *downTrack) writeRTP(h *rtp.Header, payload []byte) {
 	d.hdr.Extensions = nil
 	// Padding bytes, if any, are still at the end of payload.
 	d.hdr.PaddingSize = 0
-	n, _ := d.w.WriteRTP(&d.hdr, payload)
+	out := d.m.apply(&d.m.cur, &d.hdr, pi, payload, d.scratch[:], now, true)
+	n, _ := d.w.WriteRTP(&d.hdr, out)
 	// Writes before DTLS is up return 0 and are dropped by Pion.
 	first := n > 0 && !d.started
 	if first {
 		d.started = true
 	}
 	d.mu.Unlock()
+	if n > 0 && d.recv.router != nil {
+		d.recv.router.e.stats.forwarded(n)
+	}
 	if first && d.kind == webrtc.RTPCodecTypeVideo {
 		// Trailing: the keyframe answering an earlier PLI may have gone out
 		// before this subscriber could receive it.
-		d.recv.keyframes.request(true)
+		l.keyframes.request(true)
 	}
+}
+
+// setTarget changes the wanted layer (-1 pauses). Pausing is immediate;
+// a new layer starts on its next keyframe, which is requested now.
+func (d *downTrack) setTarget(layer int) (changed bool) {
+	d.mu.Lock()
+	if d.tgt == layer {
+		d.mu.Unlock()
+		return false
+	}
+	d.tgt = layer
+	d.tgtA.Store(int32(layer))
+	if layer < 0 {
+		d.cur = -1
+		d.curA.Store(-1)
+	}
+	d.keyReq = time.Now().UnixNano()
+	d.mu.Unlock()
+	if layer >= 0 && layer != d.current() {
+		if l := d.recv.layers[layer].Load(); l != nil {
+			l.keyframes.request(true)
+		}
+	}
+	return true
+}
+
+// resync makes the next forwarded packet start a new epoch (after a
+// server-side mute, the publisher's numbers jumped).
+func (d *downTrack) resync() {
+	d.mu.Lock()
+	d.cur = -1
+	d.curA.Store(-1)
+	d.mu.Unlock()
+}
+
+func (d *downTrack) current() int {
+	return int(d.curA.Load())
+}
+
+func (d *downTrack) target() int {
+	return int(d.tgtA.Load())
 }
 
 // close stops writing; the transceiver is removed by the subscriber.
@@ -140,7 +244,8 @@ func (d *downTrack) close() {
 
 // readRTCP handles the subscriber's feedback for this track until the
 // sender stops: NACKs are answered from the packet cache, PLI/FIR go to
-// the publisher through the throttle.
+// the publisher through the throttle, REMB feeds the subscriber's
+// bandwidth estimate.
 func (d *downTrack) readRTCP() {
 	buf := make([]byte, mtu)
 	pkt := make([]byte, mtu)
@@ -156,7 +261,11 @@ func (d *downTrack) readRTCP() {
 		for _, p := range pkts {
 			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				d.recv.keyframes.request(false)
+				if c := d.current(); c >= 0 {
+					if l := d.recv.layers[c].Load(); l != nil {
+						l.keyframes.request(false)
+					}
+				}
 			case *rtcp.TransportLayerNack:
 				for i := range p.Nacks {
 					p.Nacks[i].Range(func(seq uint16) bool {
@@ -164,17 +273,36 @@ func (d *downTrack) readRTCP() {
 						return true
 					})
 				}
+			case *rtcp.ReceiverEstimatedMaximumBitrate:
+				if d.subscriber != nil {
+					d.subscriber.bwe.remb(uint64(p.Bitrate))
+				}
+			case *rtcp.ReceiverReport:
+				if d.subscriber != nil {
+					for _, rr := range p.Reports {
+						d.subscriber.bwe.loss(rr.FractionLost)
+					}
+				}
 			}
 		}
 	}
 }
 
-// retransmit resends one cached packet to this subscriber only. Without a
-// sequence munger the subscriber's numbers are the publisher's, so the
-// NACKed number indexes the cache directly; a munger would map it back
-// here first.
-func (d *downTrack) retransmit(seq uint16, scratch []byte) {
-	n, ok := d.recv.cache.get(seq, scratch)
+// retransmit resends one packet to this subscriber only: the munger maps
+// the subscriber's sequence number back to the layer and number it came
+// from, and the packet is taken from that layer's cache.
+func (d *downTrack) retransmit(outSeq uint16, scratch []byte) {
+	d.mu.Lock()
+	e, ok := d.m.lookup(outSeq)
+	d.mu.Unlock()
+	if !ok {
+		return
+	}
+	l := d.recv.layers[e.layer].Load()
+	if l == nil {
+		return
+	}
+	n, ok := l.cache.get(outSeq-e.seqOff, scratch)
 	if !ok {
 		return
 	}
@@ -182,5 +310,26 @@ func (d *downTrack) retransmit(seq uint16, scratch []byte) {
 	if err != nil {
 		return
 	}
-	d.writeRTP(&d.rtxHdr, scratch[hn:n])
+	d.rtxInfo = pktInfo{picOff: -1, tl0Off: -1}
+	if d.recv.kind == codecVP8 {
+		parseVP8(scratch[hn:n], &d.rtxInfo)
+	}
+	d.mu.Lock()
+	if d.w == nil || d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.hdr = d.rtxHdr
+	d.hdr.SSRC = d.ssrc
+	d.hdr.PayloadType = d.pt
+	d.hdr.Extension = false
+	d.hdr.ExtensionProfile = 0
+	d.hdr.Extensions = nil
+	d.hdr.PaddingSize = 0
+	out := d.m.apply(&e, &d.hdr, &d.rtxInfo, scratch[hn:n], d.scratch[:], 0, false)
+	_, _ = d.w.WriteRTP(&d.hdr, out)
+	d.mu.Unlock()
+	if d.recv.router != nil {
+		d.recv.router.e.stats.retransmitted.Add(1)
+	}
 }

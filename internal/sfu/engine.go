@@ -8,39 +8,26 @@ import (
 	"sync"
 
 	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/webrtc/v4"
 )
 
 // Engine is the process-wide media engine: one webrtc.API whose
 // PeerConnections all share one UDP port and one ICE-TCP port.
 type Engine struct {
-	cfg    Config
-	log    *slog.Logger
-	api    *webrtc.API
-	port   int
-	udpMux ice.UDPMux
-	tcpMux *ice.TCPMuxDefault
+	cfg Config
+	log *slog.Logger
+	// Publish and subscribe PeerConnections differ in header extensions
+	// and interceptors (see api.go), so each side has its own API; both
+	// share the one port.
+	pubAPI, subAPI *webrtc.API
+	stats          engineStats
+	port           int
+	udpMux         ice.UDPMux
+	tcpMux         *ice.TCPMuxDefault
 
 	mu      sync.Mutex
 	routers map[*Router]struct{}
 	closed  bool
-}
-
-// Payload types offered by the server. VP8 comes first so that it is the
-// preferred video codec.
-const (
-	ptOpus = 111
-	ptVP8  = 96
-	ptH264 = 102
-)
-
-var videoFeedback = []webrtc.RTCPFeedback{
-	{Type: webrtc.TypeRTCPFBNACK},
-	{Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"},
-	{Type: webrtc.TypeRTCPFBCCM, Parameter: "fir"},
 }
 
 // NewEngine opens the media port and builds the webrtc.API.
@@ -94,13 +81,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		}
 	}
 
-	me, err := newMediaEngine()
-	if err != nil {
-		_ = udpMux.Close()
-		_ = tcpMux.Close()
-		return nil, err
-	}
-	ir, err := newInterceptors()
+	pubAPI, subAPI, err := newAPIs(se)
 	if err != nil {
 		_ = udpMux.Close()
 		_ = tcpMux.Close()
@@ -114,11 +95,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 		udpMux:  udpMux,
 		tcpMux:  tcpMux,
 		routers: map[*Router]struct{}{},
-		api: webrtc.NewAPI(
-			webrtc.WithSettingEngine(se),
-			webrtc.WithMediaEngine(me),
-			webrtc.WithInterceptorRegistry(ir),
-		),
+		pubAPI:  pubAPI,
+		subAPI:  subAPI,
 	}
 	log.Info("media engine listening", "port", port, "loopback", loopback, "public_ips", cfg.PublicIPs)
 	return e, nil
@@ -165,66 +143,6 @@ func openPorts(port int, ip net.IP, loopback bool) (int, ice.UDPMux, net.Listene
 		return p, mux, tl, nil
 	}
 	return 0, nil, nil, lastErr
-}
-
-func newMediaEngine() (*webrtc.MediaEngine, error) {
-	me := &webrtc.MediaEngine{}
-	codecs := []struct {
-		c    webrtc.RTPCodecParameters
-		kind webrtc.RTPCodecType
-	}{
-		{webrtc.RTPCodecParameters{
-			RTPCodecCapability: webrtc.RTPCodecCapability{
-				MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
-				SDPFmtpLine: "minptime=10;useinbandfec=1",
-			},
-			PayloadType: ptOpus,
-		}, webrtc.RTPCodecTypeAudio},
-		{webrtc.RTPCodecParameters{
-			RTPCodecCapability: webrtc.RTPCodecCapability{
-				MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback,
-			},
-			PayloadType: ptVP8,
-		}, webrtc.RTPCodecTypeVideo},
-		{webrtc.RTPCodecParameters{
-			RTPCodecCapability: webrtc.RTPCodecCapability{
-				MimeType: webrtc.MimeTypeH264, ClockRate: 90000, RTCPFeedback: videoFeedback,
-				SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-			},
-			PayloadType: ptH264,
-		}, webrtc.RTPCodecTypeVideo},
-	}
-	for _, c := range codecs {
-		if err := me.RegisterCodec(c.c, c.kind); err != nil {
-			return nil, fmt.Errorf("sfu: register %s: %w", c.c.MimeType, err)
-		}
-	}
-	return me, nil
-}
-
-// newInterceptors deliberately leaves out Pion's NACK responder: it keeps a
-// copy of every packet per outgoing stream. Retransmissions to subscribers
-// come from the one packetCache per incoming track instead. The NACK
-// generator only binds to incoming streams (publishers), the report
-// interceptors send receiver and sender reports.
-func newInterceptors() (*interceptor.Registry, error) {
-	ir := &interceptor.Registry{}
-	gen, err := nack.NewGeneratorInterceptor()
-	if err != nil {
-		return nil, fmt.Errorf("sfu: nack generator: %w", err)
-	}
-	ir.Add(gen)
-	rr, err := report.NewReceiverInterceptor()
-	if err != nil {
-		return nil, fmt.Errorf("sfu: receiver reports: %w", err)
-	}
-	ir.Add(rr)
-	sr, err := report.NewSenderInterceptor()
-	if err != nil {
-		return nil, fmt.Errorf("sfu: sender reports: %w", err)
-	}
-	ir.Add(sr)
-	return ir, nil
 }
 
 // Port returns the UDP (and ICE-TCP) port in use.

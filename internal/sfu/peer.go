@@ -35,7 +35,11 @@ type Peer struct {
 	pubGate, subGate *candidateGate
 
 	pubMu sync.Mutex // serialises HandleOffer
+	addMu sync.Mutex // serialises Router.addTrack for this publisher
 	negMu sync.Mutex // serialises offers and answers on the subscribe PC
+
+	bwe    bwe
+	events notifier // optional handler calls (LayerHandler), in order
 
 	stateMu   sync.Mutex // serialises ConnectionState reports; guards lastState
 	lastState [2]webrtc.PeerConnectionState
@@ -67,14 +71,14 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool) (*Peer, erro
 		downTracks:  map[string]*downTrack{},
 	}
 	var err error
-	if p.pub, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+	if p.pub, err = r.e.pubAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("sfu: publish pc: %w", err)
 	}
 	p.pubGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Publish, c) })
 	p.pub.OnICECandidate(p.pubGate.candidate)
 	p.pub.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.reportState(Publish) })
 	if !publishOnly {
-		if p.sub, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		if p.sub, err = r.e.subAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 			_ = p.pub.Close()
 			return nil, fmt.Errorf("sfu: subscribe pc: %w", err)
 		}
@@ -276,7 +280,7 @@ func (p *Peer) RequestKeyframes() {
 	}
 	p.mu.Unlock()
 	for _, r := range recvs {
-		r.keyframes.request(true)
+		r.requestKeyframe()
 	}
 }
 
@@ -342,6 +346,15 @@ func (p *Peer) nextTrackID(kind string) string {
 	return fmt.Sprintf("%s-%s-%d", p.id, kind, n)
 }
 
+// downTrackList returns the peer's downTracks; p.mu must be held.
+func (p *Peer) downTrackList() []*downTrack {
+	out := make([]*downTrack, 0, len(p.downTracks))
+	for _, d := range p.downTracks {
+		out = append(out, d)
+	}
+	return out
+}
+
 func (p *Peer) addPublished(r *receiver) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -350,6 +363,19 @@ func (p *Peer) addPublished(r *receiver) bool {
 	}
 	p.published[r.info.ID] = r
 	return true
+}
+
+// receiverFor finds the published track received on rr (simulcast layers
+// share one RTPReceiver).
+func (p *Peer) receiverFor(rr *webrtc.RTPReceiver) *receiver {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, recv := range p.published {
+		if recv.rtpRecv == rr {
+			return recv
+		}
+	}
+	return nil
 }
 
 func (p *Peer) forgetPublished(r *receiver) {

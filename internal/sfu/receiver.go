@@ -1,14 +1,11 @@
 package sfu
 
 import (
-	"errors"
-	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
-	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -19,123 +16,167 @@ const (
 	// Mbit/s, well past any useful NACK round trip; audio needs fewer.
 	videoCacheSize = 512
 	audioCacheSize = 128
+	// maxLayers is the number of simulcast layers a track may have.
+	maxLayers = 3
 )
 
-// receiver is one published (incoming) track: it reads RTP from the
-// publisher, keeps it in the packet cache and fans it out to one downTrack
-// per subscriber.
+// receiver is one published (incoming) track: one layer, or up to three
+// simulcast layers, each read by its own goroutine into its own packet
+// cache, fanned out to one downTrack per subscriber. Each downTrack picks
+// the layer it forwards.
 type receiver struct {
 	info      TrackInfo
 	codec     webrtc.RTPCodecParameters
 	publisher *Peer
-	track     *webrtc.TrackRemote
 	rtpRecv   *webrtc.RTPReceiver
 	log       *slog.Logger
+	router    *Router // nil in unit tests
+	sendPLI   func(ssrc uint32)
+	clock     uint32
+	kind      int // codecVP8, codecH264, codecOther
 
-	cache     *packetCache
-	keyframes *keyframeRequester
+	layers    [maxLayers]atomic.Pointer[layer]
+	simulcast atomic.Bool
+	// muted is the server-enforced mute (Router.SetTrackMuted).
+	muted atomic.Bool
+	// Audio: smoothed level and rank among the room's audio tracks
+	// (speaker.go); 0 is the loudest.
+	audio audioState
+	// source is set by the room ("camera", "screen", …); it raises the
+	// allocation priority of screen shares.
+	source atomic.Pointer[string]
 
 	// downTracks is copy-on-write so that the per-packet fan-out reads it
 	// without a lock.
 	downTracks atomic.Pointer[[]*downTrack]
-	mu         sync.Mutex // guards writes to downTracks and closed
+	mu         sync.Mutex // guards writes to downTracks, closed, running, activeRIDs
 	closed     bool
-	// muted is the server-enforced mute (Router.SetTrackMuted).
-	muted atomic.Bool
+	running    int
+	activeRIDs string // last layer set announced to the publisher (dynacast)
 
-	// Used only by the forwarding goroutine.
-	hdr       rtp.Header
-	gotFirst  bool
+	// Used only by the router's tick goroutine (dynacast).
+	created  time.Time
+	unneeded [maxLayers]time.Time
+
 	closeOnce sync.Once
 	done      chan struct{}
 }
 
-func newReceiver(info TrackInfo, codec webrtc.RTPCodecParameters, publisher *Peer, track *webrtc.TrackRemote,
+const (
+	codecOther = iota
+	codecVP8
+	codecH264
+)
+
+func newReceiver(info TrackInfo, codec webrtc.RTPCodecParameters, publisher *Peer,
 	rr *webrtc.RTPReceiver, log *slog.Logger, sendPLI func(ssrc uint32),
 ) *receiver {
 	r := &receiver{
 		info:      info,
 		codec:     codec,
 		publisher: publisher,
-		track:     track,
 		rtpRecv:   rr,
 		log:       log,
+		sendPLI:   sendPLI,
+		clock:     codec.ClockRate,
+		created:   time.Now(),
 		done:      make(chan struct{}),
 	}
-	size := audioCacheSize
-	if info.Kind == webrtc.RTPCodecTypeVideo.String() {
-		size = videoCacheSize
+	if r.clock == 0 {
+		r.clock = 90000
 	}
-	r.cache = newPacketCache(size, mtu)
-	var ssrc uint32
-	if track != nil {
-		ssrc = uint32(track.SSRC())
+	switch {
+	case equalFoldMime(codec.MimeType, webrtc.MimeTypeVP8):
+		r.kind = codecVP8
+	case equalFoldMime(codec.MimeType, webrtc.MimeTypeH264):
+		r.kind = codecH264
 	}
-	r.keyframes = newKeyframeRequester(pliInterval, func() {
-		if sendPLI != nil && r.isVideo() {
-			sendPLI(ssrc)
-		}
-	})
 	r.downTracks.Store(&[]*downTrack{})
 	return r
 }
 
+// defaultLayer is where a new subscriber starts: the lowest layer (small
+// keyframe, quick first picture); the allocator raises it.
+func (r *receiver) defaultLayer() int { return 0 }
+
 func (r *receiver) isVideo() bool { return r.info.Kind == webrtc.RTPCodecTypeVideo.String() }
 
-// run forwards packets until the track ends, then calls onEnd.
-func (r *receiver) run(onEnd func()) {
-	defer onEnd()
-	// Drain RTCP (sender reports) so the report interceptor sees it and
-	// Pion's buffer does not fill.
-	go func() {
-		buf := make([]byte, mtu)
-		for {
-			if _, _, err := r.rtpRecv.Read(buf); err != nil {
-				return
+// addLayer registers one incoming stream (a simulcast rid, or the only
+// stream) and returns it; nil if the receiver has ended or the slot is
+// taken.
+func (r *receiver) addLayer(rid string, track *webrtc.TrackRemote) *layer {
+	idx := ridIndex(rid)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	if idx < 0 {
+		for i := range r.layers {
+			if r.layers[i].Load() == nil {
+				idx = i
+				break
 			}
 		}
-	}()
-	buf := make([]byte, mtu)
-	for {
-		n, _, err := r.track.Read(buf)
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				r.log.Debug("track read ended", "track", r.info.ID, "err", err)
-			}
-			return
-		}
-		r.forward(buf[:n])
+	}
+	if idx < 0 || r.layers[idx].Load() != nil {
+		return nil
+	}
+	l := newLayer(r, idx, rid, track)
+	r.layers[idx].Store(l)
+	if rid != "" {
+		r.simulcast.Store(true)
+	}
+	r.running++
+	return l
+}
+
+// ridIndex maps the rids confer's clients use to layer indexes, lowest
+// quality first; -1 for unknown rids (placed in the first free slot).
+func ridIndex(rid string) int {
+	switch rid {
+	case "", "q", "0", "l":
+		return 0
+	case "h", "1", "m":
+		return 1
+	case "f", "2":
+		return 2
+	}
+	return -1
+}
+
+// layerEnded is called when one layer's reader stops; the track ends with
+// its last layer.
+func (r *receiver) layerEnded(onEnd func()) {
+	r.mu.Lock()
+	r.running--
+	last := r.running == 0
+	r.mu.Unlock()
+	if last {
+		onEnd()
 	}
 }
 
-// forward is the hot path: parse the header in place, cache the packet,
-// write it to every subscriber. It allocates nothing.
-func (r *receiver) forward(pkt []byte) {
-	n, err := r.hdr.Unmarshal(pkt)
-	if err != nil {
-		return
-	}
-	r.cache.insert(r.hdr.SequenceNumber, pkt)
-	if !r.gotFirst {
-		// A late joiner must not wait for the encoder's next periodic
-		// keyframe.
-		r.gotFirst = true
-		r.keyframes.request(true)
-	}
+// forward fans one parsed packet of layer l out to every subscriber.
+func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo) {
 	if r.muted.Load() {
 		return
 	}
-	// The payload keeps any padding bytes, and the header keeps the
-	// padding bit, so the packet goes out byte for byte as it came.
 	payload := pkt[n:]
 	for _, d := range *r.downTracks.Load() {
-		d.writeRTP(&r.hdr, payload)
+		d.writeRTP(l, &l.hdr, payload, pi)
 	}
 }
 
-// requestKeyframe asks the publisher for a keyframe now, or at the end of
-// the throttle window.
-func (r *receiver) requestKeyframe() { r.keyframes.request(true) }
+// requestKeyframe asks the publisher for a keyframe on every live layer
+// now, or at the end of the throttle window.
+func (r *receiver) requestKeyframe() {
+	for i := range r.layers {
+		if l := r.layers[i].Load(); l != nil {
+			l.keyframes.request(true)
+		}
+	}
+}
 
 // addDownTrack attaches a subscriber; false if the track has ended.
 func (r *receiver) addDownTrack(d *downTrack) bool {
@@ -174,18 +215,31 @@ func (r *receiver) close() (detached []*downTrack, first bool) {
 		detached = *r.downTracks.Load()
 		r.downTracks.Store(&[]*downTrack{})
 		r.mu.Unlock()
-		r.keyframes.close()
+		for i := range r.layers {
+			if l := r.layers[i].Load(); l != nil {
+				l.keyframes.close()
+			}
+		}
 		close(r.done)
 	})
 	return detached, first
 }
 
-// sendPLI builds the PLI for the publisher's connection.
-func sendPLIFunc(pc *webrtc.PeerConnection, log *slog.Logger) func(ssrc uint32) {
-	return func(ssrc uint32) {
-		err := pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
-		if err != nil {
-			log.Debug("send PLI", "ssrc", ssrc, "err", err)
+func equalFoldMime(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
 		}
 	}
+	return true
 }

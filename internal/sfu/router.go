@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -29,6 +30,12 @@ type Router struct {
 	closed    bool
 
 	events notifier // RouterHandler calls, in order
+
+	// Periodic work (tick.go): audio ranking, allocation, dynacast.
+	kickCh        chan struct{}
+	stop          chan struct{}
+	speaker       speakerState // tick goroutine only
+	activeSpeaker atomic.Pointer[string]
 }
 
 type nopRouterHandler struct{}
@@ -49,12 +56,16 @@ func (e *Engine) NewRouter(name string, h RouterHandler) *Router {
 		peers:     map[string]*Peer{},
 		receivers: map[string]*receiver{},
 		rank:      map[string]uint64{},
+		kickCh:    make(chan struct{}, 1),
+		stop:      make(chan struct{}),
 	}
 	e.mu.Lock()
 	if e.closed {
 		r.closed = true
+		close(r.stop)
 	} else {
 		e.routers[r] = struct{}{}
+		go r.loop()
 	}
 	e.mu.Unlock()
 	return r
@@ -137,6 +148,7 @@ func (r *Router) Close() {
 		return
 	}
 	r.closed = true
+	close(r.stop)
 	peers := make([]*Peer, 0, len(r.peers))
 	for _, p := range r.peers {
 		peers = append(peers, p)
@@ -148,20 +160,36 @@ func (r *Router) Close() {
 	r.e.forgetRouter(r)
 }
 
-// addTrack registers a track the publisher has started sending and
-// subscribes every other peer to it.
+// addTrack registers a stream the publisher has started sending. Simulcast
+// layers of one track arrive as separate streams of the same RTPReceiver:
+// the first creates the receiver and subscribes every other peer, the
+// others join it as layers.
 func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
+	// The layers' OnTrack calls may run concurrently.
+	pub.addMu.Lock()
+	defer pub.addMu.Unlock()
+	if track.RID() != "" {
+		if recv := pub.receiverFor(rr); recv != nil {
+			if l := recv.addLayer(track.RID(), track); l != nil {
+				r.log.Debug("simulcast layer added", "track", recv.info.ID, "rid", track.RID(), "ssrc", track.SSRC())
+				go l.run(func() { recv.layerEnded(func() { r.removeTrack(recv) }) })
+			}
+			return
+		}
+	}
 	info := TrackInfo{
 		ID:            pub.nextTrackID(track.Kind().String()),
 		PeerID:        pub.id,
 		Kind:          track.Kind().String(),
 		ClientTrackID: track.ID(),
 	}
-	recv := newReceiver(info, track.Codec(), pub, track, rr, r.log.With("track", info.ID),
+	recv := newReceiver(info, track.Codec(), pub, rr, r.log.With("track", info.ID),
 		sendPLIFunc(pub.pub, r.log))
+	recv.router = r
+	l := recv.addLayer(track.RID(), track)
 
 	r.mu.Lock()
-	if r.closed || !pub.addPublished(recv) {
+	if r.closed || l == nil || !pub.addPublished(recv) {
 		r.mu.Unlock()
 		return
 	}
@@ -179,11 +207,25 @@ func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPRe
 	r.mu.Unlock()
 
 	r.log.Info("track added", "track", info.ID, "peer", pub.id, "kind", info.Kind,
-		"codec", recv.codec.MimeType, "ssrc", track.SSRC())
+		"codec", recv.codec.MimeType, "ssrc", track.SSRC(), "rid", track.RID())
 	for _, p := range subs {
 		p.subscribe(recv)
 	}
-	go recv.run(func() { r.removeTrack(recv) })
+	go l.run(func() { recv.layerEnded(func() { r.removeTrack(recv) }) })
+}
+
+// SetTrackSource tells the SFU what a published track shows ("camera",
+// "screen", "media"; the room layer knows it from the client). Screen
+// shares get the highest video priority when bandwidth is short.
+func (r *Router) SetTrackSource(trackID, source string) error {
+	r.mu.Lock()
+	recv := r.receivers[trackID]
+	r.mu.Unlock()
+	if recv == nil {
+		return fmt.Errorf("sfu: no track %q in router %q", trackID, r.name)
+	}
+	recv.source.Store(&source)
+	return nil
 }
 
 // removeTrack takes a track out of the router and out of every

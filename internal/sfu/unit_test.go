@@ -168,10 +168,11 @@ func (w *discardWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 
 // newBenchReceiver builds a receiver with n subscribers writing to discard
 // writers: the forwarding path without the network.
-func newBenchReceiver(n int) (*receiver, []*discardWriter) {
+func newBenchReceiver(n int) (*layer, []*discardWriter) {
 	info := TrackInfo{ID: "pub-video-0", PeerID: "pub", Kind: "video"}
 	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}
-	r := newReceiver(info, codec, nil, nil, nil, nil, nil)
+	r := newReceiver(info, codec, nil, nil, nil, nil)
+	l := r.addLayer("", nil)
 	ws := make([]*discardWriter, n)
 	for i := range ws {
 		ws[i] = &discardWriter{}
@@ -179,11 +180,12 @@ func newBenchReceiver(n int) (*receiver, []*discardWriter) {
 		d.w, d.ssrc, d.pt = ws[i], uint32(1000+i), 96
 		r.addDownTrack(d)
 	}
-	return r, ws
+	return l, ws
 }
 
 func TestForwardRewritesHeader(t *testing.T) {
-	r, _ := newBenchReceiver(0)
+	l, _ := newBenchReceiver(0)
+	r := l.r
 	var got []rtp.Packet
 	d := newDownTrack(r, nil)
 	d.w, d.ssrc, d.pt = writerFunc(func(h *rtp.Header, p []byte) (int, error) {
@@ -198,7 +200,7 @@ func TestForwardRewritesHeader(t *testing.T) {
 	must(t, in.Header.SetExtension(3, []byte{0xaa}))
 	raw, err := in.Marshal()
 	must(t, err)
-	r.forward(raw)
+	l.handle(raw)
 	if len(got) != 1 {
 		t.Fatalf("wrote %d", len(got))
 	}
@@ -211,7 +213,7 @@ func TestForwardRewritesHeader(t *testing.T) {
 	}
 	// The packet is in the cache for NACKs.
 	buf := make([]byte, mtu)
-	if n, ok := r.cache.get(7, buf); !ok || !bytes.Equal(buf[:n], raw) {
+	if n, ok := l.cache.get(7, buf); !ok || !bytes.Equal(buf[:n], raw) {
 		t.Fatal("not cached")
 	}
 }
@@ -223,10 +225,14 @@ func (f writerFunc) WriteRTP(h *rtp.Header, p []byte) (int, error) { return f(h,
 func BenchmarkForward(b *testing.B) {
 	for _, n := range []int{1, 10, 100} {
 		b.Run(benchName(n), func(b *testing.B) {
-			r, ws := newBenchReceiver(n)
+			l, ws := newBenchReceiver(n)
+			// A VP8 keyframe start with a 15-bit PictureID, as browsers
+			// send.
+			payload := make([]byte, 1100)
+			copy(payload, []byte{0x90, 0x80, 0x80, 0x01, 0x00})
 			p := rtp.Packet{
 				Header:  rtp.Header{Version: 2, PayloadType: 96, SSRC: 1, Marker: true},
-				Payload: make([]byte, 1100),
+				Payload: payload,
 			}
 			raw, _ := p.Marshal()
 			b.ReportAllocs()
@@ -234,7 +240,7 @@ func BenchmarkForward(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				raw[2], raw[3] = byte(i>>8), byte(i) // next sequence number
-				r.forward(raw)
+				l.handle(raw)
 			}
 			b.StopTimer()
 			if ws[0].n == 0 {

@@ -1,0 +1,229 @@
+package sfu
+
+import (
+	"sort"
+	"time"
+)
+
+// The allocator decides, for every subscriber and video track, which layer
+// to forward. Inputs: the tile size the client reported (VideoPref), the
+// layers the publisher is actually sending, and the subscriber's available
+// bandwidth (bwe.go). Priority order: audio first (never paused by the
+// allocator), then screen shares and the active speaker, then the other
+// videos. Every track first gets its lowest layer if it fits, otherwise it
+// is paused rather than everything being sent badly; what is left
+// upgrades tracks toward their wanted layer in priority order. When the
+// budget is known, upgrades and resumes go one step per tick, so recovery
+// after congestion is gradual.
+
+// nominalBitrate is the cost of a layer not measured yet (browser
+// simulcast ladder: 180p, 360p, 720p), and of a single-layer video.
+var nominalBitrate = [maxLayers]uint64{150_000, 500_000, 2_500_000}
+
+const singleLayerBitrate = 1_500_000
+
+// nominalWidth is the width of each simulcast layer when no keyframe has
+// told the real one yet.
+var nominalWidth = [maxLayers]uint32{320, 640, 1280}
+
+// VideoPref is a subscriber's wish for one video track: the size in CSS
+// pixels × devicePixelRatio of the tile showing it. Width and height 0
+// mean not visible: the track is paused for this subscriber.
+type VideoPref struct {
+	TrackID       string
+	Width, Height int
+}
+
+// SetVideoPrefs records the subscriber's tile sizes. Tracks not listed keep
+// their previous preference (initially: the best layer).
+func (p *Peer) SetVideoPrefs(prefs []VideoPref) {
+	p.mu.Lock()
+	dts := make([]*downTrack, 0, len(prefs))
+	for _, pr := range prefs {
+		d := p.downTracks[pr.TrackID]
+		if d == nil {
+			continue
+		}
+		w, h := max(pr.Width, 0), max(pr.Height, 0)
+		d.prefW.Store(uint32(min(w, 1<<16)))
+		d.prefH.Store(uint32(min(h, 1<<16)))
+		d.prefPaused.Store(w == 0 || h == 0)
+		d.hasPrefs.Store(true)
+		dts = append(dts, d)
+	}
+	p.mu.Unlock()
+	if len(dts) > 0 {
+		p.r.kick() // apply now rather than at the next tick
+	}
+}
+
+// layerFor returns the lowest layer at least as large as the tile (a
+// little smaller is fine: 0.8 of the tile's larger side).
+func layerFor(recv *receiver, w, h uint32) int {
+	top := -1
+	for i := range recv.layers {
+		l := recv.layers[i].Load()
+		if l == nil {
+			continue
+		}
+		top = i
+		lw, lh := l.width.Load(), l.height.Load()
+		if lw == 0 {
+			lw, lh = nominalWidth[i], nominalWidth[i]*9/16
+		}
+		if lw*5 >= w*4 && lh*5 >= h*4 {
+			return i
+		}
+	}
+	return top
+}
+
+// wanted is the layer the subscriber's tile asks for, before bandwidth.
+func (d *downTrack) wanted() int {
+	if d.prefPaused.Load() {
+		return -1
+	}
+	recv := d.recv
+	if !recv.simulcast.Load() {
+		return 0
+	}
+	if !d.hasPrefs.Load() {
+		return maxLayers - 1
+	}
+	return layerFor(recv, d.prefW.Load(), d.prefH.Load())
+}
+
+func layerCost(recv *receiver, i int) uint64 {
+	if l := recv.layers[i].Load(); l != nil {
+		if b := l.bitrate.Load(); b > 0 {
+			return b
+		}
+	}
+	if !recv.simulcast.Load() {
+		return singleLayerBitrate
+	}
+	return nominalBitrate[i]
+}
+
+// liveAtOrBelow returns the highest live layer ≤ want, else the lowest
+// live layer, else want itself (nothing measured yet).
+func liveAtOrBelow(recv *receiver, want int, now int64) int {
+	for i := want; i >= 0; i-- {
+		if l := recv.layers[i].Load(); l != nil && l.live(now) {
+			return i
+		}
+	}
+	for i := want + 1; i < maxLayers; i++ {
+		if l := recv.layers[i].Load(); l != nil && l.live(now) {
+			return i
+		}
+	}
+	return want
+}
+
+// allocate runs on the router's tick goroutine for one subscriber.
+func (p *Peer) allocate(now time.Time, speaker string) {
+	p.mu.Lock()
+	all := p.downTrackList()
+	p.mu.Unlock()
+	ns := now.UnixNano()
+	budget := p.bwe.available(now)
+	limited := budget > 0
+
+	var videos []*downTrack
+	var audioCost uint64
+	for _, d := range all {
+		if d.kind.String() == "audio" {
+			if d.target() >= 0 {
+				audioCost += layerCost(d.recv, 0)
+			}
+			continue
+		}
+		videos = append(videos, d)
+	}
+	prio := func(d *downTrack) int {
+		if s := d.recv.source.Load(); s != nil && *s == "screen" {
+			return 0
+		}
+		if d.recv.info.PeerID == speaker {
+			return 1
+		}
+		return 2
+	}
+	sort.SliceStable(videos, func(i, j int) bool {
+		pi, pj := prio(videos[i]), prio(videos[j])
+		if pi != pj {
+			return pi < pj
+		}
+		return videos[i].id < videos[j].id
+	})
+	remaining := ^uint64(0)
+	if limited {
+		remaining = budget - min(budget, audioCost)
+	}
+	want := make([]int, len(videos))
+	alloc := make([]int, len(videos))
+	// Pass 1: the lowest layer for everyone, in priority order.
+	for i, d := range videos {
+		want[i] = d.wanted()
+		alloc[i] = -1
+		if want[i] < 0 {
+			continue
+		}
+		lo := liveAtOrBelow(d.recv, 0, ns)
+		if c := layerCost(d.recv, lo); c <= remaining {
+			remaining -= c
+			alloc[i] = lo
+		}
+	}
+	// Pass 2: upgrades toward the wanted layer.
+	for i, d := range videos {
+		if alloc[i] < 0 {
+			continue
+		}
+		for l := alloc[i] + 1; l <= want[i]; l++ {
+			extra := layerCost(d.recv, l) - min(layerCost(d.recv, l), layerCost(d.recv, alloc[i]))
+			if extra > remaining {
+				break
+			}
+			remaining -= extra
+			alloc[i] = l
+		}
+	}
+	for i, d := range videos {
+		a := alloc[i]
+		prev := d.want.Load()
+		if limited && a > int(prev)+1 {
+			a = int(prev) + 1 // recover one step per tick
+		}
+		d.want.Store(int32(a))
+		if a < 0 {
+			d.setTarget(-1)
+			continue
+		}
+		// The allocation may name a layer the publisher has paused
+		// (dynacast resumes it next); forward the best live one meanwhile.
+		d.setTarget(liveAtOrBelow(d.recv, a, ns))
+	}
+}
+
+// measureLayers turns byte counters into bitrates, once per allocation
+// tick.
+func (r *receiver) measureLayers(dt time.Duration) {
+	for i := range r.layers {
+		l := r.layers[i].Load()
+		if l == nil {
+			continue
+		}
+		b := l.bytes.Load()
+		rate := uint64(float64(b-l.lastBytes) * 8 / dt.Seconds())
+		l.lastBytes = b
+		// Smooth: keyframes make single windows spiky.
+		old := l.bitrate.Load()
+		if old == 0 {
+			l.bitrate.Store(rate)
+		} else {
+			l.bitrate.Store((old*3 + rate) / 4)
+		}
+	}
+}

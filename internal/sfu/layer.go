@@ -1,0 +1,171 @@
+package sfu
+
+import (
+	"errors"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// layer is one incoming RTP stream of a receiver: the only stream of a
+// plain track or one simulcast encoding. Sequence numbers are per stream,
+// so each layer has its own packet cache and keyframe throttle.
+type layer struct {
+	r     *receiver
+	idx   int
+	rid   string
+	track *webrtc.TrackRemote // nil in unit tests
+	ssrc  uint32
+
+	cache     *packetCache
+	keyframes *keyframeRequester
+	levelID   uint8 // audio level extension id on the publish connection
+
+	// Written by the reader, read by the allocator.
+	bytes   atomic.Uint64
+	packets atomic.Uint64
+	lastAt  atomic.Int64 // unix nanoseconds of the newest packet
+	width   atomic.Uint32
+	height  atomic.Uint32
+	// Computed by the allocator tick.
+	bitrate   atomic.Uint64
+	lastBytes uint64 // tick goroutine only
+
+	// Used only by the reader goroutine.
+	hdr      rtp.Header
+	pi       pktInfo
+	gotFirst bool
+}
+
+func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *layer {
+	l := &layer{r: r, idx: idx, rid: rid, track: track}
+	size := audioCacheSize
+	if r.isVideo() {
+		size = videoCacheSize
+	}
+	l.cache = newPacketCache(size, mtu)
+	if track != nil {
+		l.ssrc = uint32(track.SSRC())
+	}
+	l.keyframes = newKeyframeRequester(pliInterval, func() {
+		if r.sendPLI != nil && r.isVideo() {
+			r.sendPLI(l.ssrc)
+		}
+	})
+	if r.rtpRecv != nil && !r.isVideo() {
+		for _, e := range r.rtpRecv.GetParameters().HeaderExtensions {
+			if e.URI == sdp.AudioLevelURI {
+				l.levelID = uint8(e.ID)
+			}
+		}
+	}
+	return l
+}
+
+// run reads packets until the stream ends, then calls ended.
+func (l *layer) run(ended func()) {
+	defer ended()
+	// Drain RTCP (sender reports) so the report interceptor sees it and
+	// Pion's buffer does not fill.
+	go func() {
+		for {
+			var err error
+			if l.rid != "" {
+				_, _, err = l.r.rtpRecv.ReadSimulcastRTCP(l.rid)
+			} else {
+				_, _, err = l.r.rtpRecv.ReadRTCP()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	buf := make([]byte, mtu)
+	for {
+		n, _, err := l.track.Read(buf)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				l.r.log.Debug("track read ended", "track", l.r.info.ID, "rid", l.rid, "err", err)
+			}
+			return
+		}
+		l.handle(buf[:n])
+	}
+}
+
+// handle is the hot path: parse the header in place, cache the packet,
+// parse the payload descriptor once, hand it to every subscriber. It
+// allocates nothing.
+func (l *layer) handle(pkt []byte) {
+	n, err := l.hdr.Unmarshal(pkt)
+	if err != nil {
+		return
+	}
+	l.cache.insert(l.hdr.SequenceNumber, pkt)
+	now := time.Now().UnixNano()
+	l.bytes.Add(uint64(len(pkt)))
+	l.packets.Add(1)
+	l.lastAt.Store(now)
+	if l.r.router != nil {
+		l.r.router.e.stats.received.Add(1)
+	}
+	l.pi = pktInfo{}
+	payload := pkt[n:]
+	if l.hdr.PaddingSize > 0 && int(l.hdr.PaddingSize) <= len(payload) {
+		payload = payload[:len(payload)-int(l.hdr.PaddingSize)]
+	}
+	l.pi.picOff, l.pi.tl0Off = -1, -1
+	switch l.r.kind {
+	case codecVP8:
+		parseVP8(payload, &l.pi)
+		if l.pi.key && l.pi.width > 0 {
+			l.width.Store(uint32(l.pi.width))
+			l.height.Store(uint32(l.pi.height))
+		}
+	case codecH264:
+		l.pi.key = isH264Keyframe(payload)
+	default:
+		l.pi.key = true // audio: every packet can start a stream
+	}
+	if l.levelID != 0 {
+		if ext := l.hdr.GetExtension(l.levelID); len(ext) > 0 {
+			l.pi.hasAudio = true
+			l.pi.level = ext[0] & 0x7f
+			l.r.audio.observe(l.pi.level, now)
+		}
+	}
+	if !l.gotFirst {
+		// A late joiner must not wait for the encoder's next periodic
+		// keyframe.
+		l.gotFirst = true
+		l.keyframes.request(true)
+	}
+	l.r.forward(l, pkt, n, &l.pi)
+}
+
+// live reports whether the layer has delivered a packet recently: a
+// publisher that lost uplink bandwidth (or was told to pause the layer)
+// stops sending it.
+func (l *layer) live(now int64) bool {
+	return now-l.lastAt.Load() < int64(layerTimeout)
+}
+
+const layerTimeout = 1500 * time.Millisecond
+
+// sendPLIFunc builds the PLI for the publisher's connection.
+func sendPLIFunc(pc *webrtc.PeerConnection, log interface {
+	Debug(string, ...any)
+},
+) func(ssrc uint32) {
+	return func(ssrc uint32) {
+		err := pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
+		if err != nil {
+			log.Debug("send PLI", "ssrc", ssrc, "err", err)
+		}
+	}
+}
