@@ -22,6 +22,7 @@ var messageTable = merge(
 	chatMessages(),
 	moderationMessages(),
 	shareMessages(),
+	qualityMessages(),
 )
 
 func merge(tables ...map[string]messageSpec) map[string]messageSpec {

@@ -1,0 +1,40 @@
+package room
+
+import "github.com/confer-dev/confer/internal/sfu"
+
+// QualityListener is an optional extension of Listener for the media
+// quality messages: a listener that implements it is told the dominant
+// speaker and, for its own simulcast tracks, which layers to keep sending.
+type QualityListener interface {
+	ActiveSpeaker(participantID string)
+	PublishLayers(clientTrackID string, rids []string)
+}
+
+// SetVideoPrefs passes the participant's tile sizes to its subscribe
+// connection: the SFU picks each track's simulcast layer from them.
+func (p *Participant) SetVideoPrefs(prefs []sfu.VideoPref) error {
+	peer, err := p.currentPeer()
+	if err != nil {
+		return err
+	}
+	peer.SetVideoPrefs(prefs)
+	return nil
+}
+
+// ActiveSpeaker tells everyone in the meeting who speaks now
+// (sfu.SpeakerHandler).
+func (e routerEvents) ActiveSpeaker(peerID string) {
+	e.r.broadcast("", func(l Listener) {
+		if q, ok := l.(QualityListener); ok {
+			q.ActiveSpeaker(peerID)
+		}
+	})
+}
+
+// PublishLayers tells the participant which layers of its own track the
+// others need (sfu.LayerHandler, "dynacast").
+func (e peerEvents) PublishLayers(clientTrackID string, rids []string) {
+	if q, ok := e.p.currentListener().(QualityListener); ok {
+		q.PublishLayers(clientTrackID, rids)
+	}
+}

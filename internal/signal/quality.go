@@ -1,0 +1,90 @@
+package signal
+
+import (
+	"context"
+	"errors"
+
+	"github.com/confer-dev/confer/internal/room"
+	"github.com/confer-dev/confer/internal/sfu"
+)
+
+// Media quality messages: tile sizes from the client (the SFU picks each
+// track's simulcast layer from them), the dominant speaker and "dynacast"
+// layer switching for publishers.
+const (
+	TypeVideoPrefs    = "video_prefs"    // client → server
+	TypeActiveSpeaker = "active_speaker" // server → client
+	TypePublishLayers = "publish_layers" // server → client
+)
+
+// VideoPrefs lists the size at which the client shows each video track it
+// receives. Tracks not listed keep their last size.
+type VideoPrefs struct {
+	Tracks []VideoPref `json:"tracks"`
+}
+
+// VideoPref is one tile, in device pixels; 0×0 means not visible (the
+// server pauses the track for this client).
+type VideoPref struct {
+	ID     string `json:"id"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// ActiveSpeaker names the participant who is speaking now.
+type ActiveSpeaker struct {
+	ParticipantID string `json:"participantId"`
+}
+
+// PublishLayers tells a publisher which simulcast layers (rids) of its
+// track anybody needs; it sets encodings[i].active for the others to
+// false. TrackID is the publisher's own track id (MediaStreamTrack.id).
+type PublishLayers struct {
+	TrackID string   `json:"trackId"`
+	Active  []string `json:"active"`
+}
+
+const maxVideoPrefs = 128
+
+func qualityMessages() map[string]messageSpec {
+	return map[string]messageSpec{
+		TypeVideoPrefs: {decode: decodeAs(checkVideoPrefs), handle: handleVideoPrefs},
+	}
+}
+
+func checkVideoPrefs(v *VideoPrefs) error {
+	if len(v.Tracks) > maxVideoPrefs {
+		return errors.New("too many tracks")
+	}
+	for _, t := range v.Tracks {
+		if t.ID == "" || len(t.ID) > 128 || t.Width < 0 || t.Height < 0 || t.Width > 16384 || t.Height > 16384 {
+			return errors.New("bad track id or size")
+		}
+	}
+	return nil
+}
+
+func handleVideoPrefs(_ context.Context, s *session, p *room.Participant, msg any) bool {
+	v := msg.(*VideoPrefs)
+	prefs := make([]sfu.VideoPref, len(v.Tracks))
+	for i, t := range v.Tracks {
+		prefs[i] = sfu.VideoPref{TrackID: t.ID, Width: t.Width, Height: t.Height}
+	}
+	if err := p.SetVideoPrefs(prefs); err != nil {
+		s.log.Debug("video prefs", "participant", p.ID(), "err", err)
+	}
+	return true
+}
+
+// room.QualityListener
+
+func (s *session) ActiveSpeaker(id string) {
+	s.event(TypeActiveSpeaker, ActiveSpeaker{ParticipantID: id})
+}
+
+func (s *session) PublishLayers(trackID string, rids []string) {
+	if rids == nil {
+		rids = []string{}
+	}
+	s.event(TypePublishLayers, PublishLayers{TrackID: trackID, Active: rids})
+}
