@@ -72,6 +72,10 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request, p *login.Prin
 			return
 		}
 	} else {
+		if r.URL.Query().Get("org") != "" {
+			s.writeErr(w, errForbidden) // only admins list an org's rooms
+			return
+		}
 		f.HostAccountID, lvl = a.ID, levelHost
 	}
 	pg, err := s.d.ListRooms(r.Context(), f)

@@ -53,7 +53,7 @@ type Options struct {
 	OIDC   config.OIDC
 	Mailer login.Mailer // nil: from SMTP, or the log
 	SMTP   config.SMTP
-	// Signup, PersonalValidUntil and OperatorContact go to the directory.
+	// Tests' overrides of the config fields of the same names.
 	Signup             bool
 	PersonalValidUntil time.Time
 	OperatorContact    string
@@ -95,8 +95,16 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: st, log: log}
-	a.Directory = directory.New(st, directory.Options{MaxCapacity: cfg.MaxCapacity, Signup: opts.Signup,
-		PersonalValidUntil: opts.PersonalValidUntil, OperatorContact: opts.OperatorContact})
+	cfg.Signup = cfg.Signup || opts.Signup
+	if !opts.PersonalValidUntil.IsZero() {
+		cfg.PersonalValidUntil = opts.PersonalValidUntil
+	}
+	if opts.OperatorContact != "" {
+		cfg.OperatorContact = opts.OperatorContact
+	}
+	a.Config = cfg
+	a.Directory = directory.New(st, directory.Options{MaxCapacity: cfg.MaxCapacity, Signup: cfg.Signup,
+		PersonalValidUntil: cfg.PersonalValidUntil, OperatorContact: cfg.OperatorContact})
 	if a.Bootstrap, err = a.Directory.Bootstrap(ctx, cfg.Dev); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)

@@ -235,4 +235,3 @@ func TestSignupDisabled(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-

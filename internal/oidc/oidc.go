@@ -220,8 +220,11 @@ func (p *Provider) account(ctx context.Context, issuer, subject string, cl claim
 		return a, err
 	}
 	email, err := directory.NormEmail(cl.Email)
-	if err != nil || cl.EmailVerified != nil && !*cl.EmailVerified {
-		return a, errNoAccount // only a verified address may claim an account
+	// Only an address the provider vouches for may claim or create an
+	// account; a provider that omits email_verified gets identity links
+	// only for accounts already linked.
+	if err != nil || cl.EmailVerified == nil || !*cl.EmailVerified {
+		return a, errNoAccount
 	}
 	a, err = p.d.AccountByEmail(ctx, email)
 	switch {
