@@ -38,6 +38,12 @@ type Options struct {
 	// API builds the PeerConnections; nil uses a default API with
 	// loopback candidates and the default codecs.
 	API *webrtc.API
+	// Cookie, if set, is sent with the WebSocket upgrade (a signed-in
+	// session).
+	Cookie *http.Cookie
+	// Lobby is told when the room puts the client in its lobby; Join
+	// then waits (within ctx) for a host to admit or refuse it.
+	Lobby func()
 }
 
 // Client is one participant.
@@ -93,7 +99,11 @@ func Join(ctx context.Context, baseURL, room string, opts Options, onTrack func(
 		}
 	}
 	wsURL := "ws" + strings.TrimPrefix(baseURL, "http") + "/ws"
-	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {baseURL}}})
+	hdr := http.Header{"Origin": {baseURL}}
+	if opts.Cookie != nil {
+		hdr.Set("Cookie", opts.Cookie.String())
+	}
+	ws, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: hdr})
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}
@@ -105,6 +115,12 @@ func Join(ctx context.Context, baseURL, room string, opts Options, onTrack func(
 		return nil, err
 	}
 	env, err := c.read(ctx)
+	for err == nil && env.Type == signal.TypeLobby {
+		if opts.Lobby != nil {
+			opts.Lobby()
+		}
+		env, err = c.read(ctx)
+	}
 	if err != nil {
 		ws.CloseNow()
 		return nil, err
