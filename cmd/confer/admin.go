@@ -17,25 +17,56 @@ import (
 	"github.com/confer-dev/confer/internal/config"
 	"github.com/confer-dev/confer/internal/directory"
 	"github.com/confer-dev/confer/internal/store"
+	"github.com/confer-dev/confer/internal/store/postgres"
 	"github.com/confer-dev/confer/internal/store/sqlite"
 )
 
-const adminUsage = `Usage: confer admin [--data DIR] [--max-capacity N] COMMAND [flags]
+const adminUsage = `Usage: confer admin [--data DIR] [--db URL] [--max-capacity N] COMMAND [flags]
 
-Manage organisations and rooms directly in the data folder; works offline,
-also while the service runs.
+Manage organisations, accounts, rooms and API tokens directly in the
+database; works offline, also while the service runs.
 
-Commands:
-  org add   --slug S --name N [--kind K]
-            kinds: healthcare, local-administration, member-entity,
-            business, school, other (default other)
-  org list  [--json]
-  room add  --org S --slug R [--title T] [--pin DIGITS] [--guests] [--capacity N]
+Organisations:
+  org add      --slug S --name N [--kind K] [--contact-name N] [--contact-email E]
+               [--contact-phone P] [--accounts N] [--hours N] [--rooms N] [--refuse-over-budget]
+               kinds: healthcare, local-administration, member-entity,
+               business, school, other (default other); contract 0 = no limit
+  org list     [--query Q] [--json]
+  org show     --slug S [--json]
+  org suspend  --slug S            (its rooms refuse new meetings)
+  org reactivate --slug S
+  org contract --slug S [--accounts N] [--hours N] [--rooms N] [--refuse-over-budget=BOOL]
+Accounts:
+  account add  --email E [--name N] [--kind contracted|personal] [--org S]
+               [--role platform-admin|org-admin|host|member] [--valid-until YYYY-MM-DD]
+               [--password PW]   (without --password one is generated and printed once)
+  account list [--org S] [--query Q] [--kind K] [--role R] [--json]
+  account suspend    --email E
+  account reactivate --email E
+  account extend --until YYYY-MM-DD (--email E[,E...] | --all-personal)
+  account end    (--email E[,E...] | --all-personal)   (validity ends now)
+  account import --csv FILE   columns email,name,kind,org,role,valid_until; ; or ,
+               separated; all or nothing, every refused line is reported
+Rooms:
+  room add  --org S --slug R [--title T] [--description D] [--pin DIGITS] [--guests]
+            [--lobby] [--share everyone|moderators] [--capacity N]
             capacity defaults to the maximum; PIN is 4-10 digits
-  room list [--org S] [--json]
+  room list [--org S] [--query Q] [--json]
+  room set  --slug R [--title T] [--description D] [--pin DIGITS | --no-pin]
+            [--guests=BOOL] [--lobby=BOOL] [--share everyone|moderators] [--capacity N]
+  room host --slug R --email E [--role host|moderator] [--remove]
+  room hosts --slug R [--json]
+API tokens:
+  token create --email E --name N [--scopes S] [--expires YYYY-MM-DD]
+               prints the secret once; only its hash is kept
+  token list   [--email E] [--json]
+  token revoke --id N
 
---data defaults to $CONFER_DATA, then ./confer-data; --max-capacity to
-$CONFER_MAX_CAPACITY, then 50. Both may also follow the command.
+--data defaults to $CONFER_DATA, then ./confer-data; --db to $CONFER_DB (a
+postgres:// URL; empty means SQLite in the data folder); --max-capacity to
+$CONFER_MAX_CAPACITY, then 50. They may also follow the command. New
+personal accounts expire on $CONFER_PERSONAL_VALID_UNTIL unless
+--valid-until is given.
 `
 
 // usageError marks mistakes in how the command was called (exit code 2),
@@ -54,7 +85,11 @@ func usagef(format string, args ...any) error {
 // adminEnv is what every admin command shares.
 type adminEnv struct {
 	data        string
+	db          string
+	dbSrc       string // "CONFER_DB" or "--db", for messages
 	maxCapacity string
+	validUntil  string // CONFER_PERSONAL_VALID_UNTIL
+	operator    string // CONFER_OPERATOR_CONTACT
 	stdout      io.Writer
 }
 
@@ -65,11 +100,13 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	env := &adminEnv{data: getenv("CONFER_DATA"), maxCapacity: getenv("CONFER_MAX_CAPACITY"), stdout: stdout}
+	env := &adminEnv{data: getenv("CONFER_DATA"), db: getenv("CONFER_DB"), dbSrc: "CONFER_DB",
+		maxCapacity: getenv("CONFER_MAX_CAPACITY"), validUntil: getenv("CONFER_PERSONAL_VALID_UNTIL"),
+		operator: getenv("CONFER_OPERATOR_CONTACT"), stdout: stdout}
 	if env.data == "" {
 		env.data = config.DefaultData
 	}
-	err := env.run(ctx, args, getenv)
+	err := env.run(ctx, args)
 	var ue *usageError
 	switch {
 	case err == nil:
@@ -91,7 +128,22 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
-func (e *adminEnv) run(ctx context.Context, args []string, getenv func(string) string) error {
+// adminCommands maps "noun verb" to its implementation.
+var adminCommands = map[string]func(e *adminEnv, ctx context.Context, args []string) error{
+	"org add": (*adminEnv).orgAdd, "org list": (*adminEnv).orgList, "org show": (*adminEnv).orgShow,
+	"org suspend": (*adminEnv).orgSuspend, "org reactivate": (*adminEnv).orgReactivate,
+	"org contract": (*adminEnv).orgContract,
+	"account add":  (*adminEnv).accountAdd, "account list": (*adminEnv).accountList,
+	"account suspend": (*adminEnv).accountSuspend, "account reactivate": (*adminEnv).accountReactivate,
+	"account extend": (*adminEnv).accountExtend, "account end": (*adminEnv).accountEnd,
+	"account import": (*adminEnv).accountImport,
+	"room add":       (*adminEnv).roomAdd, "room list": (*adminEnv).roomList, "room set": (*adminEnv).roomSet,
+	"room host": (*adminEnv).roomHost, "room hosts": (*adminEnv).roomHosts,
+	"token create": (*adminEnv).tokenCreate, "token list": (*adminEnv).tokenList,
+	"token revoke": (*adminEnv).tokenRevoke,
+}
+
+func (e *adminEnv) run(ctx context.Context, args []string) error {
 	fs := e.flags("confer admin")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(fs, err)
@@ -106,27 +158,18 @@ func (e *adminEnv) run(ctx context.Context, args []string, getenv func(string) s
 	if len(args) >= 2 && (args[1] == "-h" || args[1] == "--help" || args[1] == "-help" || args[1] == "help") {
 		return flag.ErrHelp
 	}
+	noun := args[0]
+	if noun != "org" && noun != "room" && noun != "account" && noun != "token" {
+		return usagef("admin: unknown command %q", noun)
+	}
 	if len(args) < 2 {
-		return usagef("admin %s: missing subcommand (add or list)", args[0])
+		return usagef("admin %s: missing subcommand", noun)
 	}
-	if db := getenv("CONFER_DB"); db != "" {
-		return fmt.Errorf("CONFER_DB: only the embedded SQLite store is available in this version")
+	cmd, ok := adminCommands[noun+" "+args[1]]
+	if !ok {
+		return usagef("admin %s: unknown subcommand %q", noun, args[1])
 	}
-	cmd, rest := args[0]+" "+args[1], args[2:]
-	switch cmd {
-	case "org add":
-		return e.orgAdd(ctx, rest)
-	case "org list":
-		return e.orgList(ctx, rest)
-	case "room add":
-		return e.roomAdd(ctx, rest)
-	case "room list":
-		return e.roomList(ctx, rest)
-	}
-	if args[0] != "org" && args[0] != "room" {
-		return usagef("admin: unknown command %q", args[0])
-	}
-	return usagef("admin %s: unknown subcommand %q", args[0], args[1])
+	return cmd(e, ctx, args[2:])
 }
 
 // flags returns a FlagSet with the options every level accepts.
@@ -134,6 +177,7 @@ func (e *adminEnv) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // we print one line ourselves
 	fs.StringVar(&e.data, "data", e.data, "data folder")
+	fs.Func("db", "postgres:// URL", func(v string) error { e.db, e.dbSrc = v, "--db"; return nil })
 	fs.StringVar(&e.maxCapacity, "max-capacity", e.maxCapacity, "largest room capacity")
 	return fs
 }
@@ -170,192 +214,58 @@ func required(fs *flag.FlagSet, names ...string) error {
 	return nil
 }
 
-// open opens the store in the data folder (creating both if needed) and
-// the directory over it. The caller closes the store.
+// open opens the store (PostgreSQL for a postgres:// --db/CONFER_DB, else
+// SQLite in the data folder, creating both if needed) and the directory
+// over it. The caller closes the store.
 func (e *adminEnv) open(ctx context.Context) (*directory.Directory, store.Store, error) {
-	maxCap := 0
+	opts := directory.Options{OperatorContact: strings.TrimSpace(e.operator)}
 	if e.maxCapacity != "" {
 		n, err := strconv.Atoi(e.maxCapacity)
 		if err != nil || n < 1 {
 			return nil, nil, fmt.Errorf("max capacity %q: must be a positive number", e.maxCapacity)
 		}
-		maxCap = n
+		opts.MaxCapacity = n
 	}
-	if err := os.MkdirAll(e.data, 0o750); err != nil {
-		return nil, nil, fmt.Errorf("data folder: %w", err)
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(e.data, "confer.db"))
-	if err != nil {
-		return nil, nil, err
-	}
-	return directory.New(st, directory.Options{MaxCapacity: maxCap}), st, nil
-}
-
-func (e *adminEnv) orgAdd(ctx context.Context, args []string) error {
-	fs := e.flags("confer admin org add")
-	slug := fs.String("slug", "", "org slug")
-	name := fs.String("name", "", "display name")
-	kind := fs.String("kind", store.KindOther, "kind of organisation")
-	if err := parseLeaf(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "slug", "name"); err != nil {
-		return err
-	}
-	d, st, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	o, err := d.CreateOrg(ctx, store.Org{Slug: *slug, Name: *name, Kind: *kind})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "org %q created (%s, %s)\n", o.Slug, o.Name, o.Kind)
-	return nil
-}
-
-type orgJSON struct {
-	ID        int64     `json:"id"`
-	Slug      string    `json:"slug"`
-	Name      string    `json:"name"`
-	Kind      string    `json:"kind"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-func (e *adminEnv) orgList(ctx context.Context, args []string) error {
-	fs := e.flags("confer admin org list")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseLeaf(fs, args); err != nil {
-		return err
-	}
-	d, st, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	page, err := d.ListOrgs(ctx, store.ListOptions{Limit: store.MaxLimit})
-	if err != nil {
-		return err
-	}
-	orgs := page.Items
-	if *asJSON {
-		out := make([]orgJSON, 0, len(orgs))
-		for _, o := range orgs {
-			out = append(out, orgJSON{o.ID, o.Slug, o.Name, o.Kind, o.Status, o.CreatedAt.UTC()})
-		}
-		return writeJSON(e.stdout, out)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SLUG\tNAME\tKIND\tSTATUS\tCREATED")
-	for _, o := range orgs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Slug, cell(o.Name), o.Kind, o.Status, o.CreatedAt.Local().Format("2006-01-02 15:04"))
-	}
-	return tw.Flush()
-}
-
-func (e *adminEnv) roomAdd(ctx context.Context, args []string) error {
-	fs := e.flags("confer admin room add")
-	org := fs.String("org", "", "org slug")
-	slug := fs.String("slug", "", "room slug")
-	title := fs.String("title", "", "title (default: the slug)")
-	pin := fs.String("pin", "", "PIN, 4-10 digits (default: none)")
-	guests := fs.Bool("guests", false, "let guests without an account join")
-	capacity := fs.Int("capacity", 0, "maximum participants (default: the maximum)")
-	if err := parseLeaf(fs, args); err != nil {
-		return err
-	}
-	if err := required(fs, "org", "slug"); err != nil {
-		return err
-	}
-	d, st, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// For the directory 0 means "not given"; an explicit 0 is refused.
-	if isSet(fs, "capacity") {
-		if err := d.ValidateCapacity(*capacity); err != nil {
-			return err
-		}
-	}
-	r, err := d.CreateRoom(ctx, store.Room{
-		OrgSlug: *org, Slug: *slug, Title: *title, Capacity: *capacity, PIN: *pin, GuestsAllowed: *guests,
-	})
-	if err != nil {
-		return err
-	}
-	access := "members only"
-	if r.GuestsAllowed {
-		access = "guests allowed"
-	}
-	if r.PIN != "" {
-		access += ", PIN " + r.PIN
-	}
-	fmt.Fprintf(e.stdout, "room %q created in org %q (capacity %d, %s)\n", r.Slug, r.OrgSlug, r.Capacity, access)
-	return nil
-}
-
-type roomJSON struct {
-	ID            int64     `json:"id"`
-	Org           string    `json:"org"`
-	OrgStatus     string    `json:"org_status"`
-	Slug          string    `json:"slug"`
-	Title         string    `json:"title"`
-	Capacity      int       `json:"capacity"`
-	PIN           string    `json:"pin"`
-	GuestsAllowed bool      `json:"guests_allowed"`
-	CreatedAt     time.Time `json:"created_at"`
-}
-
-func (e *adminEnv) roomList(ctx context.Context, args []string) error {
-	fs := e.flags("confer admin room list")
-	org := fs.String("org", "", "only this org's rooms")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseLeaf(fs, args); err != nil {
-		return err
-	}
-	d, st, err := e.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var f store.RoomFilter
-	if *org != "" {
-		o, err := d.OrgBySlug(ctx, *org)
+	if v := strings.TrimSpace(e.validUntil); v != "" {
+		d, err := directory.ParseDate(v, nil)
 		if err != nil {
-			return err
+			return nil, nil, fmt.Errorf("CONFER_PERSONAL_VALID_UNTIL: %w", err)
 		}
-		f.OrgID = o.ID
+		opts.PersonalValidUntil = d
 	}
-	f.Limit = store.MaxLimit
-	page, err := d.ListRooms(ctx, f)
+	var st store.Store
+	if db := strings.TrimSpace(e.db); db != "" {
+		if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+			return nil, nil, fmt.Errorf("%s: want a postgres:// URL", e.dbSrc)
+		}
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		pg, err := postgres.Open(cctx, db)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", e.dbSrc, err)
+		}
+		st = pg
+	} else {
+		if err := os.MkdirAll(e.data, 0o750); err != nil {
+			return nil, nil, fmt.Errorf("data folder: %w", err)
+		}
+		lite, err := sqlite.Open(ctx, filepath.Join(e.data, "confer.db"))
+		if err != nil {
+			return nil, nil, err
+		}
+		st = lite
+	}
+	return directory.New(st, opts), st, nil
+}
+
+// withDir opens the directory, runs fn and closes the store.
+func (e *adminEnv) withDir(ctx context.Context, fn func(d *directory.Directory) error) error {
+	d, st, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
-	rooms := page.Items
-	if *asJSON {
-		out := make([]roomJSON, 0, len(rooms))
-		for _, r := range rooms {
-			out = append(out, roomJSON{r.ID, r.OrgSlug, r.OrgStatus, r.Slug, r.Title, r.Capacity, r.PIN,
-				r.GuestsAllowed, r.CreatedAt.UTC()})
-		}
-		return writeJSON(e.stdout, out)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SLUG\tORG\tTITLE\tCAPACITY\tGUESTS\tPIN")
-	for _, r := range rooms {
-		guests, pin := "no", r.PIN
-		if r.GuestsAllowed {
-			guests = "yes"
-		}
-		if pin == "" {
-			pin = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.Slug, r.OrgSlug, cell(r.Title), r.Capacity, guests, pin)
-	}
-	return tw.Flush()
+	defer st.Close()
+	return fn(d)
 }
 
 // cell keeps free text from breaking the table's columns.
@@ -372,4 +282,23 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
+
+// day formats a validity bound; "-" when unset.
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format("2006-01-02")
+}
+
+// timePtr is nil for the zero time, so JSON shows null for "unset".
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }

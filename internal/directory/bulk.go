@@ -148,6 +148,13 @@ func (d *Directory) ImportCSV(ctx context.Context, r io.Reader, loc *time.Locati
 			}
 			seen[row.Account.Email] = line
 		}
+		if err == nil {
+			// Checked here too (the store checks again inside its
+			// transaction) so one report lists every problem at once.
+			if _, lookErr := d.st.AccountByEmail(ctx, row.Account.Email); lookErr == nil {
+				err = fmt.Errorf("account %q: email %w", row.Account.Email, store.ErrConflict)
+			}
+		}
 		if err != nil {
 			ie.Rows = append(ie.Rows, ImportRowError{line, a.Email, err})
 			continue
