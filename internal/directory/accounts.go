@@ -150,6 +150,9 @@ func (d *Directory) cleanAccount(ctx context.Context, a store.Account) (store.Ac
 			}
 			return a, nil
 		}
+		if a.OrgSlug == store.PersonalOrgSlug {
+			return a, invalid(who, "contracted accounts belong to a real organisation")
+		}
 		var org store.Org
 		if a.OrgSlug != "" {
 			org, err = d.OrgBySlug(ctx, a.OrgSlug)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,7 +101,7 @@ var importColumns = []string{"email", "name", "kind", "org", "role", "valid_unti
 // Dates are YYYY-MM-DD, end of day in loc. On refusal it returns an
 // *ImportError listing every bad line.
 func (d *Directory) ImportCSV(ctx context.Context, r io.Reader, loc *time.Location) ([]store.Account, error) {
-	records, err := readCSV(r)
+	records, lineNos, err := readCSV(r)
 	if err != nil {
 		return nil, err
 	}
@@ -108,11 +109,11 @@ func (d *Directory) ImportCSV(ctx context.Context, r io.Reader, loc *time.Locati
 	for i, c := range importColumns {
 		cols[c] = i
 	}
-	if len(records) > 0 && strings.EqualFold(strings.TrimSpace(records[0][0]), "email") {
+	if len(records) > 0 && slices.ContainsFunc(records[0], func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), "email") }) {
 		cols, first = map[string]int{}, 1
 		for i, h := range records[0] {
 			h = strings.ToLower(strings.TrimSpace(h))
-			if !containsStr(importColumns, h) {
+			if !slices.Contains(importColumns, h) {
 				return nil, invalid(fmt.Sprintf("CSV column %q", h), "want %s", strings.Join(importColumns, ", "))
 			}
 			cols[h] = i
@@ -126,7 +127,7 @@ func (d *Directory) ImportCSV(ctx context.Context, r io.Reader, loc *time.Locati
 	var lines []int
 	seen := map[string]int{}
 	for i, rec := range records[first:] {
-		line := first + i + 1
+		line := lineNos[first+i]
 		get := func(c string) string {
 			if j, ok := cols[c]; ok && j < len(rec) {
 				return strings.TrimSpace(rec[j])
@@ -178,10 +179,11 @@ func (d *Directory) ImportCSV(ctx context.Context, r io.Reader, loc *time.Locati
 	return out, err
 }
 
-func readCSV(r io.Reader) ([][]string, error) {
+// readCSV returns the non-blank records and the file line each starts on.
+func readCSV(r io.Reader) ([][]string, []int, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read CSV: %w", err)
+		return nil, nil, fmt.Errorf("read CSV: %w", err)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
@@ -192,26 +194,19 @@ func readCSV(r io.Reader) ([][]string, error) {
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	var out [][]string
+	var lines []int
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return out, nil
+			return out, lines, nil
 		}
 		if err != nil {
-			return nil, invalid("CSV", "%v", err)
+			return nil, nil, invalid("CSV", "%v", err)
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		out = append(out, rec)
+		line, _ := cr.FieldPos(0)
+		out, lines = append(out, rec), append(lines, line)
 	}
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
