@@ -17,6 +17,7 @@ const usage = `confer: video meetings for organisations, in one binary
 Usage:
   confer [serve] [flags]   start the service (confer serve -h lists the flags)
   confer admin ...         manage organisations and rooms (confer admin -h)
+  confer loadtest ...      synthetic participants against a server (confer loadtest -h)
   confer version           print the version
 `
 
@@ -40,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args, getenv, stdout, stderr)
 	case "admin":
 		return runAdmin(ctx, args, getenv, stdout, stderr)
+	case "loadtest":
+		return runLoadtest(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "confer", version)
 		return 0

@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/confer-dev/confer/internal/signal"
@@ -69,6 +70,7 @@ type Client struct {
 	pendingSub  []webrtc.ICECandidateInit
 	closed      bool
 	done        chan struct{}
+	publisher   *Publisher
 }
 
 // NewAPI returns a Pion API suited to clients on this machine: loopback
@@ -79,6 +81,11 @@ func NewAPI() (*webrtc.API, error) {
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	// Audio levels let the server rank speakers (top-N audio, active
+	// speaker), as browsers send them.
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
@@ -187,6 +194,21 @@ func drain(t *webrtc.TrackRemote) {
 // Publish sends tracks on a new publish PeerConnection and waits for the
 // server's answer.
 func (c *Client) Publish(ctx context.Context, tracks ...webrtc.TrackLocal) error {
+	return c.publishWith(ctx, func(pc *webrtc.PeerConnection) error {
+		for _, t := range tracks {
+			tr, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+			if err != nil {
+				return err
+			}
+			go readRTCP(tr.Sender())
+		}
+		return nil
+	})
+}
+
+// publishWith creates the publish PeerConnection, lets setup add its
+// transceivers, offers and waits for the answer.
+func (c *Client) publishWith(ctx context.Context, setup func(*webrtc.PeerConnection) error) error {
 	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return err
@@ -196,12 +218,9 @@ func (c *Client) Publish(ctx context.Context, tracks ...webrtc.TrackLocal) error
 			c.sendCandidate(signal.PCPublish, cand.ToJSON())
 		}
 	})
-	for _, t := range tracks {
-		tr, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-		if err != nil {
-			return err
-		}
-		go readRTCP(tr.Sender())
+	if err := setup(pc); err != nil {
+		_ = pc.Close()
+		return err
 	}
 	c.mu.Lock()
 	c.pub = pc

@@ -99,6 +99,18 @@ func (c *Client) dispatch(ctx context.Context, env signal.Envelope) error {
 		} else if pub := c.PublishPC(); pub != nil {
 			c.addCandidate(pub, &c.pendingPub, ci)
 		}
+	case signal.TypePublishLayers:
+		var m signal.PublishLayers
+		if err := json.Unmarshal(env.Data, &m); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		p := c.publisher
+		c.mu.Unlock()
+		if p != nil {
+			p.setLayers(m.TrackID, m.Active)
+		}
+		c.record(env)
 	default:
 		c.record(env)
 	}
@@ -171,4 +183,24 @@ func (c *Client) WaitEvent(ctx context.Context, typ string, match func(json.RawM
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// ParticipantName returns the display name of participant id as announced
+// in welcome or participant_joined, "" if unknown.
+func (c *Client) ParticipantName(id string) string {
+	for _, p := range c.Welcome.Participants {
+		if p.ID == id {
+			return p.Name
+		}
+	}
+	for _, e := range c.Events() {
+		if e.Type != signal.TypeParticipantJoined {
+			continue
+		}
+		var p signal.Participant
+		if json.Unmarshal(e.Data, &p) == nil && p.ID == id {
+			return p.Name
+		}
+	}
+	return ""
 }

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/confer-dev/confer/internal/loadtest"
+)
+
+// runLoadtest is `confer loadtest`: synthetic participants against a
+// running server, through its real signalling.
+func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("confer loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg loadtest.Config
+	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:8080", "server base URL")
+	fs.StringVar(&cfg.Room, "room", "", "room slug (required)")
+	fs.StringVar(&cfg.PIN, "pin", "", "room PIN, if any")
+	fs.IntVar(&cfg.Publishers, "publishers", 1, "participants sending audio and video")
+	fs.IntVar(&cfg.Subscribers, "subscribers", 10, "participants only receiving")
+	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "measurement window after everyone joined")
+	fs.BoolVar(&cfg.Simulcast, "simulcast", false, "publish three VP8 layers (180p/360p/720p)")
+	fs.BoolVar(&cfg.AudioOnly, "audio-only", false, "publish audio only")
+	fs.StringVar(&cfg.Layout, "layout", "speaker", "tile sizes subscribers report: speaker or grid")
+	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: report its CPU per forwarded packet and RSS")
+	fs.IntVar(&cfg.JoinConcurrency, "join-concurrency", 4, "participants joining at the same time")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if cfg.Room == "" {
+		fmt.Fprintln(stderr, "confer loadtest: -room is required")
+		return 2
+	}
+	if _, err := loadtest.Run(ctx, cfg, stdout); err != nil {
+		fmt.Fprintln(stderr, "confer loadtest:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,393 @@
+// Package loadtest runs synthetic meeting participants against a confer
+// server through its real signalling: publishers send real VP8 (optionally
+// simulcast) and Opus with audio levels, subscribers report tile sizes as
+// the web client's layouts do. It measures what the participants see and,
+// given the server's PID, the server's CPU time per forwarded packet.
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/confer-dev/confer/internal/client"
+)
+
+// Config is one load test run.
+type Config struct {
+	URL         string // http://host:port of the server
+	Room        string // room slug
+	PIN         string
+	Publishers  int
+	Subscribers int
+	Duration    time.Duration // measurement window, after everyone joined
+	Simulcast   bool
+	AudioOnly   bool
+	Layout      string // "speaker" or "grid"
+	ServerPID   int    // 0: no server-side figures
+	// JoinConcurrency bounds simultaneous joins (default 4).
+	JoinConcurrency int
+}
+
+// Result is what Run measured.
+type Result struct {
+	Publishers, Subscribers int
+	Joined                  int
+	JoinP50, JoinP95        time.Duration
+	RecvPPS, RecvMbps       float64
+	LossPct                 float64
+	Freezes                 uint64
+	ServerCPUPct            float64 // of one core, 0 if unknown
+	ServerUSPerPkt          float64 // server CPU µs per forwarded packet
+	ServerRSSMiB            float64
+	ServerRSSPerSubKiB      float64
+	ForwardedPPS            float64
+}
+
+// Line renders the one RESULT line.
+func (r Result) Line() string {
+	return fmt.Sprintf("RESULT publishers=%d subscribers=%d joined=%d recv_pps=%.0f recv_mbps=%.2f loss_pct=%.3f freezes=%d join_p50_ms=%d join_p95_ms=%d server_cpu_pct=%.1f server_us_per_pkt=%.2f server_rss_mib=%.1f server_rss_per_sub_kib=%.0f fwd_pps=%.0f",
+		r.Publishers, r.Subscribers, r.Joined, r.RecvPPS, r.RecvMbps, r.LossPct, r.Freezes,
+		r.JoinP50.Milliseconds(), r.JoinP95.Milliseconds(), r.ServerCPUPct, r.ServerUSPerPkt,
+		r.ServerRSSMiB, r.ServerRSSPerSubKiB, r.ForwardedPPS)
+}
+
+type participant struct {
+	c    *client.Client
+	recv *counters
+	idx  int
+	pub  bool
+	join time.Duration
+}
+
+// newAPI builds the participants' Pion API. Toward a loopback server it
+// gathers only loopback candidates, so no traffic leaves the machine.
+func newAPI(loopback bool) (*webrtc.API, error) {
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if loopback {
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(me, ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir)), nil
+}
+
+func isLoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Run joins the participants, measures for cfg.Duration and leaves. A
+// human-readable report goes to out; the last line is Result.Line().
+func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
+	if cfg.Layout == "" {
+		cfg.Layout = "speaker"
+	}
+	if cfg.Layout != "speaker" && cfg.Layout != "grid" {
+		return Result{}, errors.New("layout must be speaker or grid")
+	}
+	if cfg.JoinConcurrency <= 0 {
+		cfg.JoinConcurrency = 4
+	}
+	m, err := loadMedia()
+	if err != nil {
+		return Result{}, err
+	}
+	api, err := newAPI(isLoopbackURL(cfg.URL))
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Publishers: cfg.Publishers, Subscribers: cfg.Subscribers}
+	var baseRSS uint64
+	if cfg.ServerPID > 0 {
+		baseRSS, _ = procRSS(cfg.ServerPID)
+	}
+
+	var mu sync.Mutex
+	var parts []*participant
+	defer func() {
+		lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, p := range parts {
+			p.c.Leave(lctx)
+		}
+	}()
+	join := func(i int, pub bool) error {
+		p := &participant{idx: i, pub: pub, recv: &counters{}}
+		name := fmt.Sprintf("sub-%03d", i)
+		if pub {
+			name = fmt.Sprintf("pub-%03d", i)
+		}
+		start := time.Now()
+		jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		c, err := client.Join(jctx, cfg.URL, cfg.Room, client.Options{Name: name, PIN: cfg.PIN, API: api},
+			func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go p.recv.readTrack(t) })
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		p.c = c
+		mu.Lock()
+		parts = append(parts, p)
+		mu.Unlock()
+		if pub {
+			opts := client.MediaOptions{Audio: m.audio, AudioLevel: levelFor(i)}
+			if !cfg.AudioOnly {
+				if cfg.Simulcast {
+					opts.Video = m.video[:]
+				} else {
+					opts.Video = m.video[2:]
+				}
+			}
+			if _, err := c.PublishMedia(jctx, opts); err != nil {
+				return fmt.Errorf("%s publish: %w", name, err)
+			}
+			p.join = time.Since(start)
+			return nil
+		}
+		// A subscriber has joined when its first packet arrives.
+		for p.recv.firstMedia.Load() == 0 {
+			select {
+			case <-jctx.Done():
+				return fmt.Errorf("%s: no media within 30 s", name)
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		p.join = time.Duration(p.recv.firstMedia.Load() - start.UnixNano())
+		return nil
+	}
+
+	fmt.Fprintf(out, "joining %d publishers and %d subscribers to %s/r/%s (simulcast=%v audio-only=%v layout=%s)\n",
+		cfg.Publishers, cfg.Subscribers, cfg.URL, cfg.Room, cfg.Simulcast, cfg.AudioOnly, cfg.Layout)
+	t0 := time.Now()
+	if err := runLimited(ctx, cfg.Publishers, cfg.JoinConcurrency, func(i int) error { return join(i, true) }); err != nil {
+		return res, err
+	}
+	if err := runLimited(ctx, cfg.Subscribers, cfg.JoinConcurrency, func(i int) error { return join(i, false) }); err != nil {
+		return res, err
+	}
+	fmt.Fprintf(out, "everyone joined in %v\n", time.Since(t0).Round(time.Millisecond))
+	res.Joined = len(parts)
+
+	// Tile sizes, now and every 2 s (new tracks, speaker changes).
+	prefsCtx, stopPrefs := context.WithCancel(ctx)
+	defer stopPrefs()
+	go func() {
+		for {
+			for _, p := range parts {
+				sendLayout(prefsCtx, p, cfg.Layout)
+			}
+			select {
+			case <-prefsCtx.Done():
+				return
+			case <-time.After(2 * time.Second):
+			}
+		}
+	}()
+	select { // settle: layer switches, keyframes
+	case <-time.After(3 * time.Second):
+	case <-ctx.Done():
+		return res, ctx.Err()
+	}
+
+	before := snapshot(parts)
+	cpu0, _ := procCPU(cfg.ServerPID)
+	w0 := time.Now()
+	select {
+	case <-time.After(cfg.Duration):
+	case <-ctx.Done():
+	}
+	window := time.Since(w0)
+	cpu1, cpuErr := procCPU(cfg.ServerPID)
+	after := snapshot(parts)
+
+	d := after.minus(before)
+	secs := window.Seconds()
+	res.RecvPPS = float64(d.packets) / secs
+	res.RecvMbps = float64(d.bytes) * 8 / secs / 1e6
+	if d.expected > 0 && d.expected > d.packets {
+		res.LossPct = 100 * float64(d.expected-d.packets) / float64(d.expected)
+	}
+	res.Freezes = d.freezes
+	var joins []time.Duration
+	for _, p := range parts {
+		joins = append(joins, p.join)
+	}
+	res.JoinP50, res.JoinP95 = percentile(joins, 50), percentile(joins, 95)
+	// Every packet a participant receives was forwarded by the server
+	// once (retransmissions and the few lost packets aside).
+	res.ForwardedPPS = res.RecvPPS
+	if cfg.ServerPID > 0 && cpuErr == nil {
+		used := cpu1 - cpu0
+		res.ServerCPUPct = 100 * used.Seconds() / secs
+		if d.packets > 0 {
+			res.ServerUSPerPkt = float64(used.Microseconds()) / float64(d.packets)
+		}
+		if rss, err := procRSS(cfg.ServerPID); err == nil {
+			res.ServerRSSMiB = float64(rss) / (1 << 20)
+			if n := cfg.Subscribers + cfg.Publishers; n > 0 && rss > baseRSS {
+				res.ServerRSSPerSubKiB = float64(rss-baseRSS) / 1024 / float64(n)
+			}
+		}
+	}
+
+	fmt.Fprintf(out, "window %v\n", window.Round(time.Millisecond))
+	fmt.Fprintf(out, "join time (to first media for subscribers): p50 %v  p95 %v\n", res.JoinP50.Round(time.Millisecond), res.JoinP95.Round(time.Millisecond))
+	fmt.Fprintf(out, "received: %.0f packets/s, %.2f Mbit/s, loss %.3f %%, freezes %d\n", res.RecvPPS, res.RecvMbps, res.LossPct, res.Freezes)
+	if cfg.ServerPID > 0 {
+		fmt.Fprintf(out, "server: %.1f %% CPU, %.2f µs CPU per forwarded packet, RSS %.1f MiB (%.0f KiB per participant)\n",
+			res.ServerCPUPct, res.ServerUSPerPkt, res.ServerRSSMiB, res.ServerRSSPerSubKiB)
+	}
+	fmt.Fprintln(out, res.Line())
+	return res, nil
+}
+
+// levelFor gives publisher i a voice: the first is clearly the loudest (the
+// speaker), the next two talk now and then, the rest are quiet.
+func levelFor(i int) func() uint8 {
+	n := 0
+	return func() uint8 {
+		n++
+		switch {
+		case i == 0:
+			return 25
+		case i < 3 && (n/100)%3 == 0:
+			return uint8(40 + 5*i)
+		default:
+			return uint8(min(127, 90+i))
+		}
+	}
+}
+
+// sendLayout reports tile sizes like the web client: in the speaker
+// layout publisher 0 is on the stage (1280×720) and everyone else a
+// thumbnail (320×180); the grid divides 1920×1080 among all videos.
+func sendLayout(ctx context.Context, p *participant, layout string) {
+	var ids []string
+	for _, t := range p.c.SubscribePC().GetTransceivers() {
+		if r := t.Receiver(); r != nil && r.Track() != nil && r.Track().Kind() == webrtc.RTPCodecTypeVideo {
+			ids = append(ids, r.Track().StreamID()+"\x00"+r.Track().ID())
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	sort.Strings(ids)
+	prefs := map[string][2]int{}
+	cols := int(math.Ceil(math.Sqrt(float64(len(ids)))))
+	for _, s := range ids {
+		stream, id, _ := strings.Cut(s, "\x00")
+		switch {
+		case layout == "grid":
+			w := 1920 / cols
+			prefs[id] = [2]int{w, w * 9 / 16}
+		case strings.HasPrefix(nameOf(p, stream), "pub-000"):
+			prefs[id] = [2]int{1280, 720}
+		default:
+			prefs[id] = [2]int{320, 180}
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_ = p.c.SendVideoPrefs(sctx, prefs)
+}
+
+// nameOf finds a participant's display name in what the client was told.
+func nameOf(p *participant, id string) string {
+	return p.c.ParticipantName(id)
+}
+
+type totals struct{ packets, bytes, expected, freezes uint64 }
+
+func (a totals) minus(b totals) totals {
+	return totals{a.packets - b.packets, a.bytes - b.bytes, a.expected - b.expected, a.freezes - b.freezes}
+}
+
+func snapshot(parts []*participant) totals {
+	var t totals
+	for _, p := range parts {
+		t.packets += p.recv.packets.Load()
+		t.bytes += p.recv.bytes.Load()
+		t.expected += p.recv.expected.Load()
+		t.freezes += p.recv.freezes.Load()
+	}
+	return t
+}
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := (len(s)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	return s[min(i, len(s)-1)]
+}
+
+// runLimited runs f(0..n-1) with at most conc at a time; the first error
+// wins.
+func runLimited(ctx context.Context, n, conc int, f func(int) error) error {
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for i := 0; i < n; i++ {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := f(i); err != nil {
+				once.Do(func() { first = err })
+			}
+		}(i)
+	}
+	wg.Wait()
+	return first
+}
