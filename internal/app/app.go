@@ -42,6 +42,7 @@ type App struct {
 	Bootstrap directory.BootstrapResult
 	Login     *login.Manager
 	API       *api.Server
+	Usage     *Accounting // records, reports, budgets, metrics, webhooks (usage.go)
 
 	handler http.Handler
 	log     *slog.Logger
@@ -116,8 +117,14 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		st.Close()
 		return nil, fmt.Errorf("media engine: %w", err)
 	}
-	a.Rooms = room.NewManager(a.Engine, room.Options{Logger: log.With("part", "room")})
-	dir := directoryAdapter{a.Directory}
+	if a.Usage, err = newAccounting(ctx, a); err != nil {
+		a.Engine.Close()
+		st.Close()
+		return nil, err
+	}
+	a.Rooms = room.NewManager(a.Engine, room.Options{Logger: log.With("part", "room"),
+		Events: a.Usage.Events(), Clock: a.Usage.Clock.Now})
+	dir := directoryAdapter{d: a.Directory, budget: a.Usage.budgetCheck(a.Rooms)}
 	a.Signal = signal.NewServer(a.Rooms, dir, signal.Options{Logger: log.With("part", "signal")})
 	static, err := fs.Sub(web.Static, "static")
 	if err != nil {
@@ -139,6 +146,7 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		Logger: log.With("part", "http"), TLS: tls, Identify: a.Login.Identify,
 		Routes: func(mux *http.ServeMux) {
 			a.API.Register(mux)
+			a.Usage.register(mux, a)
 			api.RegisterPages(mux, static, log)
 			if sso != nil {
 				sso.Register(mux)
@@ -232,11 +240,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // Close releases the media engine and the store.
 func (a *App) Close() error {
 	a.Rooms.Shutdown()
+	a.Usage.Close() // after the rooms: their last events are records too
 	return errors.Join(a.Engine.Close(), a.Store.Close())
 }
 
 // directoryAdapter gives signalling the view of rooms it needs.
-type directoryAdapter struct{ d *directory.Directory }
+type directoryAdapter struct {
+	d *directory.Directory
+	// budget refuses a new meeting past the org's budget (nil: never).
+	budget func(ctx context.Context, orgID int64, slug string) error
+}
 
 func (a directoryAdapter) LookupRoom(ctx context.Context, slug string, who signal.Identity) (signal.RoomConfig, error) {
 	r, err := a.d.RoomBySlug(ctx, slug)
@@ -248,6 +261,11 @@ func (a directoryAdapter) LookupRoom(ctx context.Context, slug string, who signa
 	}
 	if r.OrgStatus == store.StatusSuspended {
 		return signal.RoomConfig{}, signal.ErrRoomUnavailable
+	}
+	if a.budget != nil {
+		if err := a.budget(ctx, r.OrgID, r.Slug); err != nil {
+			return signal.RoomConfig{}, err
+		}
 	}
 	title := r.Title
 	if title == "" {

@@ -53,7 +53,7 @@ func TestLookupRoomHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	platform, _ := a.Store.AccountByEmail(ctx, "admin@localhost")
-	dir := directoryAdapter{d}
+	dir := directoryAdapter{d: d}
 	for _, tc := range []struct {
 		name string
 		who  signal.Identity

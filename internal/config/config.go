@@ -35,8 +35,9 @@ type Config struct {
 	// PersonalValidUntil is the default end of validity of new personal
 	// accounts (end of the given day, UTC); zero: they do not expire.
 	PersonalValidUntil time.Time
-	Signup             bool   // self-service sign-up of personal accounts
-	OperatorContact    string // whom people are told to ask; "" = "the platform operator"
+	Signup             bool          // self-service sign-up of personal accounts
+	OperatorContact    string        // whom people are told to ask; "" = "the platform operator"
+	UsageHeartbeat     time.Duration // stamping of open usage records (usage.go)
 }
 
 // Defaults.
@@ -221,6 +222,9 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 		c.PersonalValidUntil = d.Add(24*time.Hour - time.Second)
 	}
 	c.OperatorContact = strings.TrimSpace(*raw["operator-contact"])
+	if err := c.applyUsage(raw, src); err != nil {
+		return err
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(*raw["log-level"])); err != nil || strings.ContainsAny(*raw["log-level"], "+-") {
 		return fmt.Errorf("%s %q: want debug, info, warn or error", src("log-level"), *raw["log-level"])
 	}

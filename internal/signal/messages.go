@@ -22,6 +22,7 @@ var messageTable = merge(
 	chatMessages(),
 	moderationMessages(),
 	shareMessages(),
+	metricsMessages(),
 	qualityMessages(),
 )
 

@@ -33,6 +33,8 @@ type session struct {
 	closed bool
 	part   *room.Participant
 	bad    int
+
+	metricsSeen bool // client_metrics already counted (metrics.go)
 	// waiter is set while the connection waits in the lobby; cfg is the
 	// room as looked up at join, for the welcome sent on admission.
 	waiter *room.Waiter
@@ -115,6 +117,9 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 	case errors.Is(err, ErrRoomNotFound):
 		s.fail(CodeRoomNotFound, "no room with that name")
 		return false
+	case errors.Is(err, ErrOverBudget):
+		s.fail(CodeOverBudget, overBudgetMessage)
+		return false
 	case errors.Is(err, ErrRoomUnavailable):
 		s.fail(CodeUnavailable, "this room is not available")
 		return false
@@ -140,7 +145,7 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 	req := room.JoinRequest{
 		Name: name, ResumeToken: j.ResumeToken, KeepMedia: j.KeepMedia,
 		AudioMuted: j.AudioMuted, VideoMuted: j.VideoMuted, Device: deviceClass(j.Device),
-		Host: cfg.Host, Key: banKey(s.who, s.addr, name),
+		Host: cfg.Host, Key: banKey(s.who, s.addr, name), AccountID: s.who.AccountID,
 	}
 	settings := room.Settings{Slug: cfg.Slug, Title: cfg.Title, Capacity: cfg.Capacity,
 		Lobby: cfg.Lobby, WhoMayShare: cfg.WhoMayShare}
@@ -179,6 +184,7 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 	if res.Waiting {
 		return s.waitInLobby(res.Waiter)
 	}
+	countJoin(res.Resumed)
 	s.welcome(p, cfg, res)
 	return true
 }

@@ -1,0 +1,120 @@
+// Package metrics exports confer's state for Prometheus at /metrics.
+// Labels have bounded cardinality: device classes and nothing per room,
+// organisation or participant (a dashboard with one series per room would
+// grow without end).
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/confer-dev/confer/internal/room"
+	"github.com/confer-dev/confer/internal/sfu"
+	"github.com/confer-dev/confer/internal/signal"
+)
+
+// Metrics is one process's registry. It implements room.Events for the
+// meeting and participant gauges.
+type Metrics struct {
+	reg            *prometheus.Registry
+	meetings       prometheus.Gauge
+	participants   *prometheus.GaugeVec
+	joins          *prometheus.CounterVec
+	meetingSeconds prometheus.Counter
+}
+
+var _ room.Events = (*Metrics)(nil)
+
+// Sources are read at scrape time.
+type Sources struct {
+	Engine *sfu.Engine
+	// Pending counts usage events not yet stored; WebhooksPending counts
+	// deliveries waiting. Either may be nil.
+	Pending         func() float64
+	WebhooksPending func() float64
+}
+
+// New registers every collector.
+func New(src Sources) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.meetings = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "confer_meetings_active", Help: "Meetings in progress (rooms with someone in them).",
+	})
+	m.participants = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "confer_participants", Help: "Participants in meetings, by device class.",
+	}, []string{"device"})
+	m.joins = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "confer_participant_sessions_total", Help: "Participants who entered a meeting, by device class.",
+	}, []string{"device"})
+	m.meetingSeconds = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "confer_meeting_seconds_total",
+		Help: "Meeting time with at least two people (conference-hours × 3600), as it accrues.",
+	})
+	for _, d := range []string{"desktop", "phone", "tablet"} {
+		m.participants.WithLabelValues(d)
+		m.joins.WithLabelValues(d)
+	}
+	m.reg.MustRegister(m.meetings, m.participants, m.joins, m.meetingSeconds,
+		signal.JoinTime, signal.Joins, signal.Reconnects,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if e := src.Engine; e != nil {
+		stat := func(name, help string, f func(sfu.Stats) uint64) {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+				func() float64 { return float64(f(e.Stats())) }))
+		}
+		stat("confer_sfu_packets_received_total", "RTP packets read from publishers.", func(s sfu.Stats) uint64 { return s.PacketsReceived })
+		stat("confer_sfu_packets_forwarded_total", "RTP packets written to subscribers.", func(s sfu.Stats) uint64 { return s.PacketsForwarded })
+		stat("confer_sfu_bytes_forwarded_total", "RTP bytes written to subscribers.", func(s sfu.Stats) uint64 { return s.BytesForwarded })
+		stat("confer_sfu_retransmitted_total", "Lost packets resent from the packet caches (NACK).", func(s sfu.Stats) uint64 { return s.Retransmitted })
+	}
+	if src.Pending != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "confer_usage_events_unsaved", Help: "Usage events waiting for the database (should stay 0).",
+		}, src.Pending))
+	}
+	if src.WebhooksPending != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "confer_webhook_deliveries_pending", Help: "Webhook deliveries not yet accepted by their receiver.",
+		}, src.WebhooksPending))
+	}
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Timeout: 10 * time.Second})
+}
+
+// AddMeetingSeconds counts accrued meeting time (usage.Recorder hook).
+func (m *Metrics) AddMeetingSeconds(s float64) { m.meetingSeconds.Add(s) }
+
+// MeetingStarted implements room.Events.
+func (m *Metrics) MeetingStarted(string, time.Time) { m.meetings.Inc() }
+
+// MeetingEnded implements room.Events.
+func (m *Metrics) MeetingEnded(string, time.Time) { m.meetings.Dec() }
+
+// ParticipantJoined implements room.Events.
+func (m *Metrics) ParticipantJoined(_ string, p room.Info, _ time.Time) {
+	d := device(p.Device)
+	m.participants.WithLabelValues(d).Inc()
+	m.joins.WithLabelValues(d).Inc()
+}
+
+// ParticipantLeft implements room.Events.
+func (m *Metrics) ParticipantLeft(_ string, p room.Info, _ time.Time) {
+	m.participants.WithLabelValues(device(p.Device)).Dec()
+}
+
+// device keeps the label set closed whatever a client sends.
+func device(d string) string {
+	switch d {
+	case "phone", "tablet":
+		return d
+	}
+	return "desktop"
+}
