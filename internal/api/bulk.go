@@ -139,7 +139,7 @@ func (s *Server) bulkValidity(w http.ResponseWriter, r *http.Request, p *login.P
 			s.writeErr(w, errForbidden)
 			return
 		}
-		set.OrgID = a.OrgID // the store skips accounts of other orgs, and
+		set.OrgID = a.OrgID              // the store skips accounts of other orgs, and
 		for _, id := range in.Accounts { // naming one is refused outright
 			if _, err := s.accountFor(r.Context(), p, id); err != nil {
 				s.writeErr(w, err)
