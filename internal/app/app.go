@@ -42,6 +42,7 @@ type App struct {
 	Bootstrap directory.BootstrapResult
 	Login     *login.Manager
 	API       *api.Server
+	Meeting   meetingParts // shared documents and WHIP ingest (meeting.go)
 	Usage     *Accounting // records, reports, budgets, metrics, webhooks (usage.go)
 
 	handler http.Handler
@@ -126,6 +127,10 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		Events: a.Usage.Events(), Clock: a.Usage.Clock.Now})
 	dir := directoryAdapter{d: a.Directory, budget: a.Usage.budgetCheck(a.Rooms)}
 	a.Signal = signal.NewServer(a.Rooms, dir, signal.Options{Logger: log.With("part", "signal")})
+	if err := a.initMeeting(dir); err != nil {
+		st.Close()
+		return nil, err
+	}
 	static, err := fs.Sub(web.Static, "static")
 	if err != nil {
 		return nil, err
@@ -145,6 +150,7 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		Static: static, Directory: dir, Rooms: a.Rooms, Signal: a.Signal,
 		Logger: log.With("part", "http"), TLS: tls, Identify: a.Login.Identify,
 		Routes: func(mux *http.ServeMux) {
+			a.meetingRoutes(mux)
 			a.API.Register(mux)
 			a.Usage.register(mux, a)
 			api.RegisterPages(mux, static, log)

@@ -21,6 +21,8 @@ type Participant struct {
 	token string
 	key   string // identity for bans
 	seq   int64  // join order
+	// publisher: a publish-only encoder (WHIP) let in by a host's token.
+	publisher bool
 
 	mu         sync.Mutex
 	info       Info

@@ -43,6 +43,9 @@ func (p *Participant) SetSources(m map[string]string) error {
 }
 
 func (p *Participant) sourceOf(t sfu.TrackInfo) string {
+	if p.publisher {
+		return SourceMedia
+	}
 	p.mu.Lock()
 	src := p.sources[t.ClientTrackID]
 	p.mu.Unlock()
@@ -126,7 +129,7 @@ func (e routerEvents) TrackAdded(ti sfu.TrackInfo) {
 		forced = p.forced[groupOf(src)]
 		role := p.info.Role
 		p.mu.Unlock()
-		refused = groupOf(src) == GroupScreen && shareRule == ShareModerators && !isModerator(role)
+		refused = groupOf(src) == GroupScreen && shareRule == ShareModerators && !isModerator(role) && !p.publisher
 	}
 	t := Track{TrackInfo: ti, Source: src}
 	if refused || forced {

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/confer-dev/confer/internal/config"
+	"github.com/confer-dev/confer/internal/files"
+	"github.com/confer-dev/confer/internal/httpapi"
+	"github.com/confer-dev/confer/internal/room"
+	"github.com/confer-dev/confer/internal/signal"
+	"github.com/confer-dev/confer/internal/whip"
+)
+
+// meetingParts are the meeting's services beyond signalling: shared
+// documents and WHIP ingest.
+type meetingParts struct {
+	Files *files.Store
+	WHIP  *whip.Server
+}
+
+// initMeeting builds documents storage (limits from CONFER_* variables,
+// see config.Files) and the WHIP server.
+func (a *App) initMeeting(dir signal.Directory) error {
+	lim, err := config.FilesFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	a.Meeting.Files, err = files.Open(a.Config.Data, files.Options{
+		MaxFile: int64(lim.MaxUploadMB) << 20, MaxOrg: int64(lim.OrgStorageMB) << 20,
+		Retention: time.Duration(lim.RetentionDays) * 24 * time.Hour,
+	})
+	if err != nil {
+		return fmt.Errorf("documents: %w", err)
+	}
+	lookup := func(ctx context.Context, slug string) (room.Settings, error) {
+		c, err := dir.LookupRoom(ctx, slug, signal.Identity{})
+		if err != nil {
+			return room.Settings{}, err
+		}
+		return room.Settings{Slug: c.Slug, Title: c.Title, Capacity: c.Capacity, Lobby: c.Lobby, WhoMayShare: c.WhoMayShare}, nil
+	}
+	a.Meeting.WHIP = whip.New(a.Rooms, lookup, a.log.With("part", "whip"))
+	go a.sweepFiles()
+	return nil
+}
+
+// meetingRoutes adds the documents and WHIP endpoints.
+func (a *App) meetingRoutes(mux *http.ServeMux) {
+	httpapi.MeetingRoutes(mux, httpapi.MeetingOptions{
+		Rooms: a.Rooms, Files: a.Meeting.Files, WHIP: a.Meeting.WHIP, Logger: a.log.With("part", "meeting"),
+		OrgOf: func(ctx context.Context, slug string) (string, error) {
+			r, err := a.Directory.RoomBySlug(ctx, slug)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprint(r.OrgID), nil
+		},
+	})
+}
+
+// sweepFiles deletes documents past the retention period, hourly, until
+// the process ends.
+func (a *App) sweepFiles() {
+	for {
+		if n := a.Meeting.Files.Sweep(time.Now()); n > 0 {
+			a.log.Info("documents past retention deleted", "count", n)
+		}
+		time.Sleep(time.Hour)
+	}
+}
