@@ -149,9 +149,18 @@ export class LocalMedia {
   }
 }
 
-/** Encodings for the camera. One layer today; simulcast will return three with rids. */
+/**
+ * Encodings for the camera: three simulcast layers (≈180p, 360p, 720p from
+ * a 720p camera), lowest first. The server forwards each viewer the layer
+ * that fits its tile and bandwidth, and pauses layers nobody needs
+ * (publish_layers). Screen shares use one encoding and are not simulcast.
+ */
 export function videoEncodings() {
-  return [{ maxBitrate: 1_200_000, maxFramerate: 30 }];
+  return [
+    { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000, maxFramerate: 30 },
+    { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000, maxFramerate: 30 },
+    { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 2_500_000, maxFramerate: 30 },
+  ];
 }
 
 /** The publish PeerConnection: the client offers, the server answers. */
@@ -199,6 +208,20 @@ export class Publisher {
         this.negotiate(p);
       }
     });
+  }
+
+  /** Dynacast: keeps sending only the simulcast layers (rids) the server asks for. */
+  async setLayers(active) {
+    const sender = this.video.sender;
+    const params = sender.getParameters();
+    if (!params.encodings || params.encodings.length < 2) return;
+    let changed = false;
+    for (const e of params.encodings) {
+      const on = active.includes(e.rid);
+      if (e.active !== on) { e.active = on; changed = true; }
+    }
+    if (!changed) return;
+    try { await sender.setParameters(params); } catch (err) { console.error('[confer] setParameters:', err); }
   }
 
   /** Swaps the sent track (null stops sending) without renegotiation. */

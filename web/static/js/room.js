@@ -6,6 +6,7 @@ import { t, tn, applyI18n, initLangSwitch, onLangChange } from './i18n.js';
 import { Signaling, wsURL } from './signaling.js';
 import { LocalMedia, LevelMeter, Publisher } from './media.js';
 import { Meeting } from './meeting.js';
+import { startQuality, onActiveSpeaker } from './quality.js';
 import * as ui from './ui.js';
 import * as controls from './controls.js';
 
@@ -184,6 +185,8 @@ function onMessage(type, d) {
     case 'track_removed': return meeting.trackRemoved(d);
     case 'error': return onServerError(d);
     case 'bye': return onBye(d.reason);
+    case 'active_speaker': return onActiveSpeaker(d.participantId);
+    case 'publish_layers': return pub?.setLayers(d.active || []);
     default: return undefined;
   }
 }
@@ -199,6 +202,7 @@ function onWelcome(d) {
   meeting.setSelf(participantId, name, media.audioMuted, media.videoMuted);
   meeting.setLocalVideo(media.cameraOn ? media.videoTrack : null);
   meeting.reset(d.participants || [], d.tracks || []);
+  startQuality($('#grid'), send);
   const first = state === 'joining';
   state = 'joined';
   welcomed = true;
