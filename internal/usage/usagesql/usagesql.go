@@ -187,3 +187,6 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// DB exposes the handle for tests and maintenance.
+func (s *Store) DB() *sql.DB { return s.db }
