@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/confer-dev/confer/internal/api"
 	"github.com/confer-dev/confer/internal/apptest"
 	"github.com/confer-dev/confer/internal/store"
 )
@@ -110,6 +111,14 @@ func TestTenantIsolation(t *testing.T) {
 				if strings.Contains(body, s) {
 					t.Errorf("%s: %s %s leaks %q: %s", who, at.method, at.path, s, body)
 				}
+			}
+		}
+		// The UI's pages are static shells: data comes only through the
+		// API calls above.
+		for path := range api.Pages {
+			st, body := c.Do("GET", path, nil, nil)
+			if st != 200 || strings.Contains(body, "bravo") || strings.Contains(body, "Bravo") {
+				t.Errorf("%s: page %s = %d or leaks B", who, path, st)
 			}
 		}
 		// Lists answer (or refuse) without anything of B in them.
