@@ -14,6 +14,7 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -27,6 +28,8 @@ type testClient struct {
 	pub, sub     *webrtc.PeerConnection
 	audio, video *webrtc.TrackLocalStaticRTP
 	videoSender  *webrtc.RTPSender
+	audioSender  *webrtc.RTPSender
+	level        atomic.Int32 // RFC 6464 level sent with audio; -1 none
 
 	offers    chan string
 	dropOffer atomic.Bool  // ignore subscriber offers (a client that went away)
@@ -82,6 +85,7 @@ func clientAPI(t *testing.T, opts clientOpts) *webrtc.API {
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback},
 		PayloadType:        96,
 	}, webrtc.RTPCodecTypeVideo))
+	must(t, me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio))
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -162,8 +166,10 @@ func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *tes
 	c.video, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "cam", id+"-stream")
 	must(t, err)
 	sendonly := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}
-	_, err = c.pub.AddTransceiverFromTrack(c.audio, sendonly)
+	at, err := c.pub.AddTransceiverFromTrack(c.audio, sendonly)
 	must(t, err)
+	c.audioSender = at.Sender()
+	c.level.Store(-1)
 	vt, err := c.pub.AddTransceiverFromTrack(c.video, sendonly)
 	must(t, err)
 	c.videoSender = vt.Sender()
@@ -315,15 +321,25 @@ func (c *testClient) sendMedia() {
 	defer videoTick.Stop()
 	aSeq, vSeq := uint16(startSeq), uint16(startSeq)
 	var aTS, vTS uint32
+	var levelID uint8
+	for _, e := range c.audioSender.GetParameters().HeaderExtensions {
+		if e.URI == sdp.AudioLevelURI {
+			levelID = uint8(e.ID)
+		}
+	}
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-audioTick.C:
-			_ = c.audio.WriteRTP(&rtp.Packet{
+			pkt := &rtp.Packet{
 				Header:  rtp.Header{Version: 2, SequenceNumber: aSeq, Timestamp: aTS, Marker: aSeq == startSeq},
 				Payload: mediaTail(c.id, 'a', aSeq),
-			})
+			}
+			if lv := c.level.Load(); lv >= 0 && levelID != 0 {
+				_ = pkt.Header.SetExtension(levelID, []byte{byte(lv)})
+			}
+			_ = c.audio.WriteRTP(pkt)
 			aSeq++
 			aTS += 960
 		case <-videoTick.C:

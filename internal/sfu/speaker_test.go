@@ -1,0 +1,91 @@
+package sfu
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+)
+
+type speakerRecorder struct {
+	recordingRouterHandler
+	mu       sync.Mutex
+	speakers []string
+}
+
+func (h *speakerRecorder) ActiveSpeaker(id string) {
+	h.mu.Lock()
+	h.speakers = append(h.speakers, id)
+	h.mu.Unlock()
+}
+
+func (h *speakerRecorder) last() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.speakers) == 0 {
+		return ""
+	}
+	return h.speakers[len(h.speakers)-1]
+}
+
+// TestTopNAudio: eight publishers talk at different levels; a listener
+// receives the audio of exactly the three loudest, and the loudest is
+// announced as the active speaker.
+func TestTopNAudio(t *testing.T) {
+	e := newTestEngine(t)
+	h := &speakerRecorder{}
+	r := e.NewRouter("room", h)
+	defer r.Close()
+	var talkers []*testClient
+	for i := 0; i < 8; i++ {
+		c := newTestClient(t, r, fmt.Sprintf("t%d", i))
+		// t0 is loudest (-10 dBov), t7 quietest (-80 dBov).
+		c.level.Store(int32(10 + 10*i))
+		talkers = append(talkers, c)
+	}
+	listener := newTestClient(t, r, "listener")
+	listener.level.Store(127)
+	for _, c := range talkers {
+		remoteOf(t, listener, c.id, "video")
+	}
+	eventually(t, 10*time.Second, "active speaker t0", func() (bool, string) {
+		return h.last() == "t0", "speaker " + h.last()
+	})
+	count := func() map[string]int {
+		out := map[string]int{}
+		for _, rt := range listener.remoteTracks() {
+			if rt.kind.String() == "audio" {
+				g, b, _, _ := rt.snapshot()
+				out[rt.streamID] = g + b
+			}
+		}
+		return out
+	}
+	time.Sleep(500 * time.Millisecond)
+	before := count()
+	time.Sleep(1500 * time.Millisecond)
+	after := count()
+	var heard []string
+	for _, c := range talkers {
+		if n := after[c.id] - before[c.id]; n > 0 {
+			heard = append(heard, c.id)
+			if n < 30 {
+				t.Errorf("%s: only %d packets in 1.5 s", c.id, n)
+			}
+		}
+	}
+	sort.Strings(heard)
+	if fmt.Sprint(heard) != "[t0 t1 t2]" {
+		t.Fatalf("listener hears %v, want the three loudest [t0 t1 t2]", heard)
+	}
+
+	// The loudest goes quiet: the fourth comes in.
+	talkers[0].level.Store(127)
+	eventually(t, 5*time.Second, "t3 heard", func() (bool, string) {
+		b := count()
+		time.Sleep(300 * time.Millisecond)
+		a := count()
+		return a["t3"] > b["t3"] && a["t0"] == b["t0"], fmt.Sprintf("t0 %d t3 %d", a["t0"]-b["t0"], a["t3"]-b["t3"])
+	})
+}
