@@ -61,6 +61,13 @@ API tokens:
                prints the secret once; only its hash is kept
   token list   [--email E] [--json]
   token revoke --id N
+Usage and webhooks:
+  usage     [--org S] [--from YYYY-MM] [--to YYYY-MM] [--csv [--by detail|org|room|month|year] [--it] | --json]
+            conference-hours per month (Europe/Rome), default this year
+  webhook add  --url U [--org S] [--description D]   prints the signing secret once
+  webhook list [--org S] [--json]
+  webhook remove --id N
+  webhook log  [--org S] [--limit N] [--json]   recent deliveries
 
 --data defaults to $CONFER_DATA, then ./confer-data; --db to $CONFER_DB (a
 postgres:// URL; empty means SQLite in the data folder); --max-capacity to
@@ -157,6 +164,9 @@ func (e *adminEnv) run(ctx context.Context, args []string) error {
 	}
 	if len(args) >= 2 && (args[1] == "-h" || args[1] == "--help" || args[1] == "-help" || args[1] == "help") {
 		return flag.ErrHelp
+	}
+	if args[0] == "usage" || args[0] == "webhook" {
+		return e.runUsage(ctx, args) // admin_usage.go
 	}
 	noun := args[0]
 	if noun != "org" && noun != "room" && noun != "account" && noun != "token" {
