@@ -44,6 +44,17 @@ func (l *Limiter) Allow(key string) bool {
 	return b.lim.AllowN(now, 1)
 }
 
+// Exhausted says whether key has no attempt left, without taking one.
+// With Allow called only on failures, it limits failures rather than
+// attempts: a right PIN is never held back by others' right PINs.
+func (l *Limiter) Exhausted(key string) bool {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	return b != nil && b.lim.TokensAt(now) < 1
+}
+
 // sweep drops buckets idle long enough to be full again, so the map stays
 // as small as the set of recent offenders.
 func (l *Limiter) sweep(now time.Time) {

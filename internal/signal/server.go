@@ -62,9 +62,13 @@ type Options struct {
 	IdleTimeout time.Duration
 	// MaxBadMessages disconnects a client after this many bad messages.
 	MaxBadMessages int
-	// PINLimiter limits wrong-PIN attempts per remote address; nil means
-	// 5 attempts, then one more per 12 s.
+	// PINLimiter limits wrong PINs per remote address and room; nil means
+	// 5, then one more per 12 s.
 	PINLimiter *ratelimit.Limiter
+	// RoomPINLimiter limits wrong PINs per room from all addresses
+	// together, against guessing spread over many addresses; nil means
+	// 30, then one more per 2 s.
+	RoomPINLimiter *ratelimit.Limiter
 }
 
 // Server runs signalling sessions against the rooms of one process.
@@ -88,6 +92,9 @@ func NewServer(rooms *room.Manager, dir Directory, opts Options) *Server {
 	}
 	if opts.PINLimiter == nil {
 		opts.PINLimiter = ratelimit.New(12*time.Second, 5)
+	}
+	if opts.RoomPINLimiter == nil {
+		opts.RoomPINLimiter = ratelimit.New(2*time.Second, 30)
 	}
 	return &Server{rooms: rooms, dir: dir, opts: opts, log: opts.Logger}
 }

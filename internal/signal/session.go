@@ -2,7 +2,6 @@ package signal
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"strings"
@@ -133,12 +132,8 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 			s.fail(CodePINRequired, "this room needs a PIN")
 			return false
 		}
-		if !s.srv.opts.PINLimiter.Allow(s.addr + "|" + cfg.Slug) {
-			s.fail(CodeTooManyAttempts, "too many attempts; wait a minute")
-			return false
-		}
-		if subtle.ConstantTimeCompare([]byte(j.PIN), []byte(cfg.PIN)) != 1 {
-			s.fail(CodeWrongPIN, "wrong PIN")
+		if code, msg := s.srv.checkPIN(s.addr, cfg.Slug, j.PIN, cfg.PIN); code != "" {
+			s.fail(code, msg)
 			return false
 		}
 	}
