@@ -9,6 +9,7 @@ import { Meeting } from './meeting.js';
 import { startQuality, onActiveSpeaker } from './quality.js';
 import * as ui from './ui.js';
 import * as controls from './controls.js';
+import './metrics.js'; // join time for /metrics
 
 const slug = (() => {
   const m = location.pathname.match(/^\/r\/([^/]+)\/?$/);
