@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/confer-dev/confer/internal/usage"
 	"github.com/confer-dev/confer/internal/usage/usagesql"
 	"github.com/confer-dev/confer/internal/webhook"
+	"github.com/confer-dev/confer/web"
 )
 
 // Accounting is the usage side of the service: durable meeting records,
@@ -94,6 +96,16 @@ func (acc *Accounting) Close() {
 func (acc *Accounting) register(mux *http.ServeMux, a *App) {
 	auth := adminAuthorizer(a.Login)
 	mux.Handle("GET /metrics", acc.Metrics.Handler())
+	mux.HandleFunc("GET /admin/usage", func(w http.ResponseWriter, r *http.Request) {
+		b, err := fs.ReadFile(web.Static, "static/admin/usage.html")
+		if err != nil {
+			http.Error(w, "page missing from this build", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(b)
+	})
 	usage.NewAPI(acc.Service, auth, a.log.With("part", "usage-api")).Register(mux)
 	orgBySlug := func(r *http.Request, slug string) (store.Org, error) { return a.Store.OrgBySlug(r.Context(), slug) }
 	webhook.NewAPI(acc.Store, orgBySlug, auth, a.log.With("part", "webhook-api")).Register(mux)

@@ -2,6 +2,7 @@ package usage_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -176,5 +177,38 @@ func TestMeetingsAcrossMidnightAndMonth(t *testing.T) {
 	}
 	if !strings.Contains(ms[0].Room+ms[1].Room, "alpha") {
 		t.Errorf("rooms %q %q", ms[0].Room, ms[1].Room)
+	}
+}
+
+// TestUsagePage: the admin page and its script are served, CSP-safe (no
+// inline styles or scripts), with both languages.
+func TestUsagePage(t *testing.T) {
+	_, base := apptest.Start(t)
+	for path, wants := range map[string][]string{
+		"/admin/usage":              {`src="/static/js/admin/usage.js"`, `id="months"`, `id="day"`},
+		"/static/js/admin/usage.js": {"Ore di conferenza", "Conference-hours", "createElementNS"},
+		"/static/css/usage.css":     {".usage-chart .bar"},
+		"/static/js/metrics.js":     {"client_metrics"},
+	} {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := new(strings.Builder)
+		_, _ = io.Copy(b, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("%s: %d, CSP %q", path, res.StatusCode, res.Header.Get("Content-Security-Policy"))
+		}
+		for _, w := range wants {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s lacks %q", path, w)
+			}
+		}
+		for _, bad := range []string{"style=", "<script>", "innerHTML", "'style'"} {
+			if strings.Contains(b.String(), bad) {
+				t.Errorf("%s contains %q (CSP)", path, bad)
+			}
+		}
 	}
 }
