@@ -38,45 +38,6 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Accou
 	return out, err
 }
 
-// CreateAccounts implements store.Store. Rows are checked (email, SSO
-// identity, contract) before their insert, so refusals are collected
-// per row; any refusal rolls everything back.
-func (s *Store) CreateAccounts(ctx context.Context, rows []store.NewAccount) ([]store.Account, error) {
-	out := make([]store.Account, 0, len(rows))
-	var bulk store.BulkError
-	used := map[int64]int{} // contracted accounts per org, counted once
-	err := s.inTx(ctx, func(tx pgTx) error {
-		for i, row := range rows {
-			a, err := s.insertAccount(ctx, tx, row.Account, used)
-			if err == nil && row.PersonalRoom != nil {
-				err = s.insertPersonalRoom(ctx, tx, a, *row.PersonalRoom)
-			}
-			if err != nil {
-				if !store.IsRefusal(err) {
-					return err
-				}
-				bulk.Rows = append(bulk.Rows, store.RowError{Row: i, Err: err})
-				// A refusal that came from the database (a unique
-				// violation raced past the checks) aborts the transaction;
-				// then later rows cannot be checked.
-				if tx.QueryRowContext(ctx, `SELECT 1`).Scan(new(int)) != nil {
-					return &bulk
-				}
-				continue
-			}
-			out = append(out, a)
-		}
-		if len(bulk.Rows) > 0 {
-			return &bulk
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // insertAccount checks and inserts one account. used caches contracted
 // account counts per org across a bulk insert (nil: count each time).
 func (s *Store) insertAccount(ctx context.Context, tx pgTx, a store.Account, used map[int64]int) (store.Account, error) {

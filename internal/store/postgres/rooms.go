@@ -149,24 +149,8 @@ func (s *Store) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[s
 		p := likePattern(opts.Query)
 		w.add(`(r.slug LIKE ? ESCAPE '\' OR lower(r.title) LIKE ? ESCAPE '\')`, p, p)
 	}
-	page := store.Page[store.Room]{Items: []store.Room{}}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM rooms r`+w.sql(), w.args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("list rooms: %w", err)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+roomCols+roomFrom+w.sql()+` ORDER BY r.slug LIMIT ? OFFSET ?`,
-		append(w.args, opts.Limit, opts.Offset)...)
+	page, err := listPage(ctx, s.db, "rooms", "r", roomCols, ` JOIN orgs o ON o.id = r.org_id`, "r.slug", w, opts, scanRoom)
 	if err != nil {
-		return page, fmt.Errorf("list rooms: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanRoom(rows)
-		if err != nil {
-			return page, fmt.Errorf("list rooms: %w", err)
-		}
-		page.Items = append(page.Items, r)
-	}
-	if err := rows.Err(); err != nil {
 		return page, fmt.Errorf("list rooms: %w", err)
 	}
 	return page, nil

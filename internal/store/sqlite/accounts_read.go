@@ -82,26 +82,10 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) (store.
 	}
 	if opts.Query != "" {
 		p := likePattern(opts.Query)
-		w.add(`(a.email LIKE ? ESCAPE '\' OR lower(a.display_name) LIKE ? ESCAPE '\')`, p, p)
+		w.add(`(a.email LIKE ? ESCAPE '\' OR a.display_name LIKE ? ESCAPE '\')`, p, p)
 	}
-	page := store.Page[store.Account]{Items: []store.Account{}}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts a`+w.sql(), w.args...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("list accounts: %w", err)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+accountCols+accountFrom+w.sql()+` ORDER BY a.email LIMIT ? OFFSET ?`,
-		append(w.args, opts.Limit, opts.Offset)...)
+	page, err := listPage(ctx, s.db, "accounts", "a", accountCols, ` LEFT JOIN orgs o ON o.id = a.org_id`, "a.email", w, opts, scanAccount)
 	if err != nil {
-		return page, fmt.Errorf("list accounts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return page, fmt.Errorf("list accounts: %w", err)
-		}
-		page.Items = append(page.Items, a)
-	}
-	if err := rows.Err(); err != nil {
 		return page, fmt.Errorf("list accounts: %w", err)
 	}
 	return page, nil

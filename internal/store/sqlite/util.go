@@ -72,3 +72,49 @@ func staleOrMissing(ctx context.Context, tx *sql.Tx, table, what string, id int6
 	}
 	return fmt.Errorf("%s: %w", what, store.ErrStale)
 }
+
+// extraScanner scans a row's trailing extra columns after the entity's.
+type extraScanner struct {
+	sc    scanner
+	extra []any
+}
+
+func (e extraScanner) Scan(dest ...any) error { return e.sc.Scan(append(dest, e.extra...)...) }
+
+// listPage runs a paged, filtered list. The page is cut from table in an
+// inner query, so the join touches only the rows shown; a search (which
+// scans anyway) gets its total from a window count in the same pass,
+// otherwise a separate COUNT can use the filter's index.
+func listPage[T any](ctx context.Context, q queryer, table, alias, cols, join, order string, w where,
+	opts store.ListOptions, scan func(scanner) (T, error)) (store.Page[T], error) {
+	page := store.Page[T]{Items: []T{}}
+	count := "0"
+	if opts.Query != "" {
+		count = "COUNT(*) OVER ()"
+	}
+	inner := `SELECT ` + alias + `.*, ` + count + ` AS total_ FROM ` + table + ` ` + alias + w.sql() +
+		` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	rows, err := q.QueryContext(ctx, `SELECT `+cols+`, `+alias+`.total_ FROM (`+inner+`) `+alias+join+` ORDER BY `+order,
+		append(w.args, opts.Limit, opts.Offset)...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	var total int
+	for rows.Next() {
+		item, err := scan(extraScanner{rows, []any{&total}})
+		if err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, item)
+	}
+	if err := rows.Err(); err != nil {
+		return page, err
+	}
+	if opts.Query != "" && (len(page.Items) > 0 || opts.Offset == 0) {
+		page.Total = total
+		return page, nil
+	}
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` `+alias+w.sql(), w.args...).Scan(&page.Total)
+	return page, err
+}
