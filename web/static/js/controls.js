@@ -58,6 +58,7 @@ export function init(opts) {
 async function toggleMic() {
   const { media } = o;
   if (busy.audio) return;
+  if (media.audioMuted && inMeeting() && o.mayUnmute && !o.mayUnmute('audio')) return; // hard mute
   busy.audio = true;
   try {
     if (!media.audioTrack) {
@@ -77,6 +78,7 @@ async function toggleMic() {
 async function toggleCamera() {
   const { media } = o;
   if (busy.video) return;
+  if (media.videoMuted && inMeeting() && o.mayUnmute && !o.mayUnmute('video')) return;
   busy.video = true;
   try {
     if (media.cameraOn && media.videoTrack) {

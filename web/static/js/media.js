@@ -177,6 +177,7 @@ export class Publisher {
       sendEncodings: videoEncodings(),
     });
     this.pending = null; // an ICE restart asked for while an offer was out
+    this.sources = null; // (sdp) → {msid track id: source}, set by the meeting's share feature
   }
 
   get pc() { return this.peer.pc; }
@@ -194,6 +195,9 @@ export class Publisher {
       }
       const offer = await pc.createOffer({ iceRestart });
       await pc.setLocalDescription(offer);
+      // Say what each track carries (camera, screen…) before offering it.
+      const src = this.sources?.(pc.localDescription.sdp);
+      if (src && Object.keys(src).length) this.send('sources', { tracks: src });
       this.send('offer', { pc: 'publish', sdp: pc.localDescription.sdp, iceRestart: iceRestart || undefined });
     });
   }

@@ -21,6 +21,9 @@ export class Meeting {
     this.sub = null;
     this.receivers = new Map(); // RTCRtpReceiver → participant id
     this.early = new Map(); // participant id → [{track, receiver}] that came before the participant
+    this.trackInfo = new Map(); // server track id → {id, participantId, kind, source}
+    this.pending = new Map(); // server track id → {track, receiver, pid}: arrived before track_published
+    this.extraAudio = new Map(); // track id → <audio> of a screen's or a played file's sound
     this.speakTimer = setInterval(() => this.pollSpeaking(), 250);
     new ResizeObserver(() => this.layout()).observe(opts.grid);
   }
@@ -40,6 +43,7 @@ export class Meeting {
     for (const id of [...this.people.keys()]) if (id !== this.selfId && !keep.has(id)) this.drop(id);
     for (const p of list) this.upsert(p, false);
     for (const p of this.people.values()) p.published = {};
+    this.trackInfo.clear();
     for (const tr of tracks || []) this.trackPublished(tr);
   }
 
@@ -54,11 +58,13 @@ export class Meeting {
       p.name = d.name;
       const early = this.early.get(d.id) || [];
       this.early.delete(d.id);
-      for (const e of early) queueMicrotask(() => this.attach(p, e.track, e.receiver));
+      for (const e of early) queueMicrotask(() => this.place(p, e.id, e.track, e.receiver));
     }
     if (d.name !== undefined && d.name !== p.name) { p.name = d.name; p.tile.setName(d.name); }
     p.audioMuted = !!d.audioMuted;
     p.videoMuted = !!d.videoMuted;
+    if (d.role !== undefined) p.role = d.role || 'participant';
+    if (d.hand !== undefined || !isLocal) p.hand = d.hand || 0;
     p.tile.set('audioMuted', p.audioMuted);
     p.tile.set('videoMuted', p.videoMuted);
     this.renderItem(p);
@@ -76,6 +82,7 @@ export class Meeting {
     p.tile.remove();
     p.item.remove();
     if (p.audio) { p.audio.srcObject = null; p.audio.remove(); }
+    this.o.stage?.removeParticipant(id);
     this.people.delete(id);
     for (const [r, pid] of this.receivers) if (pid === id) this.receivers.delete(r);
     this.changed();
@@ -85,6 +92,7 @@ export class Meeting {
   list() {
     return [...this.people.values()].map((p) => ({
       id: p.id, name: p.name, audioMuted: p.audioMuted, videoMuted: p.videoMuted, local: p.local,
+      role: p.role || 'participant', hand: p.hand || 0,
     }));
   }
 
@@ -111,6 +119,8 @@ export class Meeting {
     if (p.videoMuted) icons.append(icon('cam-off'));
     const sr = el('span', { class: 'sr-only', text: states.length ? `, ${states.join(', ')}` : '' });
     p.item.replaceChildren(el('span', { class: 'person-name', text: label }), sr, icons);
+    p.tile.el.dataset.hand = String(!!p.hand);
+    this.o.decorate?.(p, p.item); // raised hand, role, moderation buttons
     if (!p.item.isConnected) {
       if (p.local) this.o.list.prepend(p.item); else this.o.list.append(p.item);
     }
@@ -123,15 +133,47 @@ export class Meeting {
   // ---- tracks ----
 
   trackPublished(tr) {
+    const src = tr.source || (tr.kind === 'audio' ? 'microphone' : 'camera');
+    this.trackInfo.set(tr.id, { ...tr, source: src });
     const p = this.people.get(tr.participantId);
-    if (p) p.published[tr.kind] = tr.id;
+    if (p && (src === 'camera' || src === 'microphone')) p.published[tr.kind] = tr.id;
+    const w = this.pending.get(tr.id);
+    if (w) {
+      this.pending.delete(tr.id);
+      const owner = this.people.get(w.pid);
+      if (owner) this.place(owner, tr.id, w.track, w.receiver);
+    }
   }
 
   trackRemoved(tr) {
+    const info = this.trackInfo.get(tr.id);
+    this.trackInfo.delete(tr.id);
+    this.pending.delete(tr.id);
+    const src = info?.source || tr.source;
+    if (src && src !== 'camera' && src !== 'microphone') { this.dropExtra(tr.id); return; }
     const p = this.people.get(tr.participantId);
     if (!p || p.published[tr.kind] !== tr.id) return;
     delete p.published[tr.kind];
     this.setMedia(p, tr.kind, null);
+  }
+
+  /** Puts a remote track where its source belongs: tile, stage, or an extra audio element. */
+  place(p, id, track, receiver) {
+    const info = this.trackInfo.get(id);
+    if (!info) { this.pending.set(id, { track, receiver, pid: p.id }); return; }
+    if (info.source === 'camera' || info.source === 'microphone') { this.attach(p, track, receiver); return; }
+    if (track.kind === 'video') { this.o.stage?.add(id, p, track, info.source); return; }
+    const a = el('audio', { autoplay: true });
+    a.srcObject = new MediaStream([track]);
+    this.o.audioSink.append(a);
+    this.extraAudio.set(id, a);
+    a.play().catch((err) => { if (err.name === 'NotAllowedError') this.o.onAutoplayBlocked?.(); });
+  }
+
+  dropExtra(id) {
+    this.o.stage?.remove(id);
+    const a = this.extraAudio.get(id);
+    if (a) { a.srcObject = null; a.remove(); this.extraAudio.delete(id); }
   }
 
   setMedia(p, kind, track) {
@@ -148,6 +190,7 @@ export class Meeting {
 
   /** After a user gesture: start any audio the browser held back. */
   resumeAudio() {
+    for (const a of this.extraAudio.values()) a.play().catch(() => {});
     for (const p of this.people.values()) p.audio?.play().catch(() => {});
   }
 
@@ -165,10 +208,13 @@ export class Meeting {
     peer.pc.ontrack = (e) => {
       const pid = e.streams[0]?.id;
       if (!pid) return;
+      // The server's track id is the msid track part; browsers may give
+      // the MediaStreamTrack another id, so read it from the SDP by mid.
+      const id = msidTrack(peer.pc.remoteDescription?.sdp, e.transceiver?.mid) || e.track.id;
       const p = this.people.get(pid);
-      if (p) { this.attach(p, e.track, e.receiver); return; }
+      if (p) { this.place(p, id, e.track, e.receiver); return; }
       if (!this.early.has(pid)) this.early.set(pid, []);
-      this.early.get(pid).push({ track: e.track, receiver: e.receiver });
+      this.early.get(pid).push({ id, track: e.track, receiver: e.receiver });
     };
     this.sub = peer;
     return peer;
@@ -200,6 +246,9 @@ export class Meeting {
     this.sub = null;
     this.receivers.clear();
     this.early.clear();
+    this.pending.clear();
+    for (const id of [...this.extraAudio.keys()]) this.dropExtra(id);
+    this.o.stage?.clear();
     for (const p of this.people.values()) {
       if (p.local) continue;
       this.setMedia(p, 'video', null);
@@ -256,10 +305,30 @@ export class Meeting {
     const W = grid.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
     const H = grid.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
     if (!(W > 0 && H > 0)) return;
+    if (this.o.stage?.active) {
+      // A share is on stage: the participants become a strip of small tiles.
+      grid.style.setProperty('--cols', String(n));
+      grid.style.setProperty('--tile-w', `${Math.floor(H * 16 / 9)}px`);
+      grid.style.setProperty('--tile-ar', String(16 / 9));
+      grid.dataset.scroll = 'true';
+      return;
+    }
     const g = gridGeometry(n, W, H, parseFloat(cs.columnGap) || 8);
     grid.style.setProperty('--cols', String(g.cols));
     grid.style.setProperty('--tile-w', `${g.w}px`);
     grid.style.setProperty('--tile-ar', String(g.ar));
     grid.dataset.scroll = String(g.scroll);
   }
+}
+
+/** The msid track id of the m-section with this mid in an SDP. */
+export function msidTrack(sdp, mid) {
+  if (!sdp || mid == null) return null;
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const m = section.match(/\r?\na=mid:(\S+)/);
+    if (!m || m[1] !== String(mid)) continue;
+    const ms = section.match(/\r?\na=msid:\S+ (\S+)/);
+    return ms ? ms[1] : null;
+  }
+  return null;
 }

@@ -9,6 +9,8 @@ import { Meeting } from './meeting.js';
 import { startQuality, onActiveSpeaker } from './quality.js';
 import * as ui from './ui.js';
 import * as controls from './controls.js';
+import * as features from './features.js';
+import { showWaiting } from './lobby.js';
 import './metrics.js'; // join time for /metrics
 
 const slug = (() => {
@@ -19,13 +21,13 @@ const params = new URLSearchParams(location.search);
 const RESUME = `confer.resume.${slug}`;
 const NAME = 'confer.name';
 const FATAL = new Set(['message_too_large', 'version_mismatch', 'name_required', 'room_not_found',
-  'unavailable', 'room_full', 'pin_required', 'wrong_pin', 'too_many_attempts']);
+  'unavailable', 'room_full', 'pin_required', 'wrong_pin', 'too_many_attempts', 'room_locked', 'banned', 'lobby_refused']);
 
 const media = new LocalMedia();
 const meter = new LevelMeter();
 let meeting = null;
 
-let state = 'prejoin'; // prejoin | joining | joined | reconnecting | error | left
+let state = 'prejoin'; // prejoin | joining | waiting (lobby) | joined | reconnecting | error | left
 let room = null;       // {slug, title, pinRequired, capacity, participants}
 let name = '';
 let pin = params.get('pin') || '';
@@ -45,6 +47,9 @@ const debug = {
   get participantId() { return participantId; },
   participants() { return meeting ? meeting.list() : []; },
   firstFrameAt: null,
+  ...features.debug,
+  /** What a modified client does: unmute and say so, ignoring any hard mute. */
+  forceUnmute() { media.setMic(true); send('mute', { kind: 'audio', muted: false }); },
 };
 window.conferDebug = debug;
 
@@ -166,6 +171,7 @@ function onDown() {
 function onMessage(type, d) {
   switch (type) {
     case 'welcome': return onWelcome(d);
+    case 'lobby': state = 'waiting'; controls.joinBusy(false); return showWaiting(d.room?.title || room?.title);
     case 'offer': if (d.pc === 'subscribe') meeting.onOffer(d.sdp, send); return;
     case 'answer': if (d.pc === 'publish') pub?.onAnswer(d.sdp); return;
     case 'candidate': (d.pc === 'publish' ? pub?.peer : meeting.sub)?.addRemoteCandidate(d); return;
@@ -173,14 +179,14 @@ function onMessage(type, d) {
       if (d.id === participantId) return;
       if (!meeting.get(d.id)) ui.announce(t('live.joined', { name: d.name }));
       meeting.upsert(d, false);
-      return;
-    case 'participant_updated': return meeting.update(d);
+      return features.onPeople();
+    case 'participant_updated': meeting.update(d); return features.onPeople(d);
     case 'participant_left': {
       const p = meeting.get(d.id);
       if (!p || d.id === participantId) return;
       meeting.drop(d.id);
       ui.announce(t('live.left', { name: p.name }));
-      return;
+      return features.onPeople();
     }
     case 'track_published': return meeting.trackPublished(d);
     case 'track_removed': return meeting.trackRemoved(d);
@@ -188,7 +194,7 @@ function onMessage(type, d) {
     case 'bye': return onBye(d.reason);
     case 'active_speaker': return onActiveSpeaker(d.participantId);
     case 'publish_layers': return pub?.setLayers(d.active || []);
-    default: return undefined;
+    default: return features.onMessage(type, d) || undefined;
   }
 }
 
@@ -204,7 +210,7 @@ function onWelcome(d) {
   meeting.setLocalVideo(media.cameraOn ? media.videoTrack : null);
   meeting.reset(d.participants || [], d.tracks || []);
   startQuality($('#grid'), send);
-  const first = state === 'joining';
+  const first = state === 'joining' || state === 'waiting';
   state = 'joined';
   welcomed = true;
   if (keep) restartIce(true);
@@ -216,6 +222,7 @@ function onWelcome(d) {
   } else {
     ui.announce(t('reconnected'));
   }
+  features.onWelcome();
   updateBanner();
 }
 
@@ -223,6 +230,7 @@ function openPeers() {
   const config = { iceServers, bundlePolicy: 'max-bundle' };
   meeting.openSubscribe(config, send, onPcState);
   pub = new Publisher(config, send, onPcState, media);
+  features.onPublisher(pub);
   pub.negotiate();
 }
 
@@ -237,6 +245,7 @@ function teardown() {
   sig?.stop();
   sig = null;
   closePeers();
+  features.reset();
   meeting.clear();
   welcomed = false;
   participantId = null;
@@ -271,7 +280,7 @@ function onBye(reason) {
 }
 
 function leave() {
-  if (state !== 'joined' && state !== 'reconnecting') return;
+  if (!['joined', 'reconnecting', 'waiting'].includes(state)) return;
   send('leave');
   onBye('left');
 }
@@ -369,6 +378,7 @@ function boot() {
     onAutoplayBlocked: () => ui.banner('banner-audio', true),
     onChange: () => controls.renderPeopleCount(meeting.count),
     selfLevel: () => (media.audioMuted ? 0 : Math.max(meter.level(), selfStatsLevel)),
+    stage: features.createStage(() => meeting.layout()),
   });
   controls.init({
     media, meter, meeting,
@@ -384,7 +394,13 @@ function boot() {
       }
     },
     retryMedia: openMedia,
+    mayUnmute: features.mayUnmute,
   });
+  features.init({
+    send, meeting, media, slug, getPub: () => pub, token: () => session.get(RESUME)?.token || '',
+    syncMedia: controls.syncMedia, inMeeting: () => state === 'joined' || state === 'reconnecting',
+  });
+  $('#lobby-leave').addEventListener('click', leave);
   onLangChange(() => { updateTitle(); renderCount(); meeting.relabel(); controls.renderPeopleCount(meeting.count); });
   setInterval(watchdog, 1000);
   setInterval(pollSelfLevel, 250);

@@ -4,7 +4,7 @@
 import { $, el, isTyping } from './util.js';
 import { t, applyI18n } from './i18n.js';
 
-const SCREENS = ['screen-loading', 'screen-prejoin', 'screen-meeting', 'error', 'screen-left'];
+const SCREENS = ['screen-loading', 'screen-prejoin', 'screen-lobby', 'screen-meeting', 'error', 'screen-left'];
 
 export function show(id) {
   for (const s of SCREENS) {
@@ -50,7 +50,7 @@ export function showError(code, actions) {
 
 /** The "you left" page; reason: left | replaced | shutdown. */
 export function showLeft(reason, onRejoin) {
-  const base = reason === 'replaced' || reason === 'shutdown' ? `bye.${reason}` : 'left';
+  const base = ['replaced', 'shutdown', 'removed', 'ended'].includes(reason) ? `bye.${reason}` : 'left';
   setKey($('#left-title'), `${base}.title`);
   setKey($('#left-text'), `${base}.text`);
   show('screen-left');

@@ -1,0 +1,54 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// gesture runs JavaScript as if the user had clicked (transient
+// activation), which getDisplayMedia needs.
+func gesture(t *testing.T, ctx context.Context, js string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(c, chromedp.Evaluate[bool](js+`, true`, chromedp.EvalAwaitPromise,
+		func(p *runtime.EvaluateParams) { yes := true; p.UserGesture = &yes })); err != nil {
+		t.Fatalf("gesture %q: %v", js, err)
+	}
+}
+
+// useSession gives the browser of ctx the session cookie (a signed-in host).
+func useSession(t *testing.T, ctx context.Context, base string, c *http.Cookie) {
+	t.Helper()
+	navigate(t, ctx, base+"/healthz")
+	eval[bool](t, ctx, fmt.Sprintf(`document.cookie = %q, true`, c.Name+"="+c.Value+"; path=/"))
+}
+
+func joinedAll(t *testing.T, pages []context.Context, names []string) {
+	t.Helper()
+	for i, p := range pages {
+		waitJS(t, p, names[i]+" joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
+	}
+}
+
+// openPages opens one tab per name (the first in browser itself) on room.
+func openPages(t *testing.T, browser context.Context, base, room string, names ...string) []context.Context {
+	t.Helper()
+	pages := make([]context.Context, len(names))
+	for i, name := range names {
+		if i == 0 {
+			pages[i] = browser
+		} else {
+			pages[i] = newTab(t, browser)
+		}
+		navigate(t, pages[i], roomURL(base, room, name))
+	}
+	joinedAll(t, pages, names)
+	return pages
+}

@@ -1,0 +1,227 @@
+// Screen sharing and playing a local video/audio file to everyone, and the
+// "stage" where others' shares are shown large (participants become a
+// strip). Shares are extra transceivers on the publish PeerConnection
+// (renegotiation: the client offers); before each offer the client tells
+// the server what each of its tracks carries ("sources").
+
+import { $, el } from './util.js';
+import { t } from './i18n.js';
+
+export const canShareScreen = () => !!navigator.mediaDevices?.getDisplayMedia;
+
+/** Maps own msid track ids to sources for the "sources" message. */
+export function sourcesFromSDP(sdp, byMid) {
+  const out = {};
+  for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+    const mid = section.match(/\r?\na=mid:(\S+)/)?.[1];
+    const tid = section.match(/\r?\na=msid:\S+ (\S+)/)?.[1];
+    if (mid != null && tid && byMid[mid]) out[tid] = byMid[mid];
+  }
+  return out;
+}
+
+/** The stage: remote screen shares and played media, one shown at a time. */
+export class Stage {
+  constructor(onChange) {
+    this.items = new Map(); // track id → {id, pid, name, source, video, tab}
+    this.current = null;
+    this.onChange = onChange;
+  }
+
+  get active() { return this.items.size > 0; }
+
+  add(id, p, track, source) {
+    this.remove(id, true);
+    const video = el('video', { autoplay: true, playsInline: true, muted: true });
+    video.setAttribute('playsinline', '');
+    video.srcObject = new MediaStream([track]);
+    video.play().catch(() => {});
+    const tab = el('button', { type: 'button', class: 'stage-tab', role: 'tab', dataset: { trackId: id } });
+    tab.addEventListener('click', () => this.show(id));
+    const item = { id, pid: p.id, name: p.name, source, video, tab };
+    this.items.set(id, item);
+    track.addEventListener('ended', () => this.remove(id));
+    this.label(item);
+    $('#stage-tabs').append(tab);
+    this.show(id); // the newest share takes the stage
+  }
+
+  label(item) {
+    item.tab.textContent = t(item.source === 'media' ? 'stage.media' : 'stage.screen', { name: item.name });
+  }
+
+  relabel() { for (const i of this.items.values()) this.label(i); }
+
+  show(id) {
+    const item = this.items.get(id);
+    if (!item) return;
+    this.current = id;
+    $('#stage-view').replaceChildren(item.video);
+    item.video.play().catch(() => {});
+    item.video.setAttribute('aria-label', item.tab.textContent);
+    for (const i of this.items.values()) i.tab.setAttribute('aria-selected', String(i.id === id));
+    this.render();
+  }
+
+  remove(id, quiet) {
+    const item = this.items.get(id);
+    if (!item) return;
+    item.video.srcObject = null;
+    item.tab.remove();
+    item.video.remove();
+    this.items.delete(id);
+    if (this.current === id) {
+      this.current = null;
+      const next = [...this.items.keys()].pop();
+      if (next) this.show(next);
+    }
+    if (!quiet) this.render();
+  }
+
+  removeParticipant(pid) {
+    for (const i of [...this.items.values()]) if (i.pid === pid) this.remove(i.id);
+  }
+
+  clear() { for (const id of [...this.items.keys()]) this.remove(id); }
+
+  render() {
+    $('#stage-area').hidden = !this.active && !$('#media-player').dataset.local;
+    $('#stage-tabs').hidden = this.items.size < 2;
+    $('#screen-meeting').dataset.stage = String(this.active || !!$('#media-player').dataset.local);
+    this.onChange?.();
+  }
+
+  /** For tests: what is on stage and how large it decodes. */
+  debug() {
+    const cur = this.items.get(this.current);
+    return { count: this.items.size, participantId: cur?.pid || null, source: cur?.source || null,
+      width: cur?.video.videoWidth || 0, height: cur?.video.videoHeight || 0 };
+  }
+}
+
+/**
+ * The local shares: at most one screen (with its audio when the browser
+ * gives it) and one played file. getPub returns the current Publisher.
+ */
+export class Shares {
+  constructor(getPub, onState) {
+    this.getPub = getPub;
+    this.onState = onState; // (kind, on) → void
+    this.screen = null; // {stream, senders}
+    this.media = null;  // {video, stream, senders, url}
+  }
+
+  /** The Publisher calls this before each offer. */
+  sourcesByMid(pub) {
+    const m = {};
+    if (pub.audio?.mid != null) m[pub.audio.mid] = 'microphone';
+    if (pub.video?.mid != null) m[pub.video.mid] = 'camera';
+    for (const [kind, share] of [['screen', this.screen], ['media', this.media]]) {
+      for (const s of share?.senders || []) {
+        const tr = pub.pc.getTransceivers().find((x) => x.sender === s);
+        if (tr?.mid != null) m[tr.mid] = kind === 'screen' && s.track?.kind === 'audio' ? 'screen-audio' : kind;
+      }
+    }
+    return m;
+  }
+
+  async startScreen() {
+    const pub = this.getPub();
+    if (!pub || this.screen) return;
+    const stream = await navigator.mediaDevices.getDisplayMedia({
+      video: { frameRate: { ideal: 15, max: 30 } }, audio: true, selfBrowserSurface: 'exclude', surfaceSwitching: 'include',
+    });
+    const [video] = stream.getVideoTracks();
+    // Text must stay sharp: keep the resolution, let the frame rate drop.
+    if ('contentHint' in video) video.contentHint = 'detail';
+    this.screen = { stream, senders: await this.addTracks(pub, stream, 2_500_000) };
+    video.addEventListener('ended', () => this.stopScreen());
+    this.onState('screen', true);
+  }
+
+  async addTracks(pub, stream, maxBitrate) {
+    const senders = [];
+    for (const track of stream.getTracks()) {
+      const init = { direction: 'sendonly', streams: [stream] };
+      if (track.kind === 'video') init.sendEncodings = [{ maxBitrate }];
+      const tr = pub.pc.addTransceiver(track, init);
+      if (track.kind === 'video') {
+        const p = tr.sender.getParameters();
+        p.degradationPreference = 'maintain-resolution';
+        await tr.sender.setParameters(p).catch(() => {});
+      }
+      senders.push(tr.sender);
+    }
+    pub.negotiate();
+    return senders;
+  }
+
+  async removeTracks(share) {
+    for (const tr of share.stream.getTracks()) tr.stop();
+    const pub = this.getPub();
+    if (!pub) return;
+    for (const s of share.senders) { try { pub.pc.removeTrack(s); } catch { /* closed */ } }
+    pub.negotiate();
+  }
+
+  async stopScreen() {
+    const s = this.screen;
+    if (!s) return;
+    this.screen = null;
+    await this.removeTracks(s);
+    this.onState('screen', false);
+  }
+
+  /** Plays a local video or audio file to everyone (source "media"). */
+  async startMedia(file) {
+    const pub = this.getPub();
+    if (!pub || this.media) return;
+    const url = URL.createObjectURL(file);
+    const video = el('video', { playsInline: true, controls: false });
+    video.src = url;
+    video.muted = false; // captureStream carries the sound; the sharer hears it too
+    await video.play();
+    const stream = video.captureStream ? video.captureStream() : video.mozCaptureStream();
+    for (let i = 0; i < 20 && !stream.getTracks().length; i++) await new Promise((r) => setTimeout(r, 50));
+    this.media = { video, stream, url, senders: await this.addTracks(pub, stream, 2_000_000) };
+    video.addEventListener('ended', () => this.stopMedia());
+    const player = $('#media-player');
+    player.hidden = false;
+    player.dataset.local = 'true';
+    $('#stage-view').replaceChildren(video);
+    this.onState('media', true);
+  }
+
+  toggleMedia() {
+    const v = this.media?.video;
+    if (!v) return;
+    if (v.paused) v.play().catch(() => {}); else v.pause();
+    $('#media-toggle').textContent = t(v.paused ? 'media.play' : 'media.pause');
+  }
+
+  async stopMedia() {
+    const m = this.media;
+    if (!m) return;
+    this.media = null;
+    m.video.pause();
+    m.video.remove();
+    URL.revokeObjectURL(m.url);
+    const player = $('#media-player');
+    player.hidden = true;
+    delete player.dataset.local;
+    await this.removeTracks(m);
+    this.onState('media', false);
+  }
+
+  /** A new publish PeerConnection (reconnect) starts without shares. */
+  dropAll() {
+    for (const s of [this.screen, this.media]) for (const tr of s?.stream.getTracks() || []) tr.stop();
+    if (this.media) { URL.revokeObjectURL(this.media.url); this.media.video.remove(); }
+    const had = { screen: !!this.screen, media: !!this.media };
+    this.screen = this.media = null;
+    $('#media-player').hidden = true;
+    delete $('#media-player').dataset.local;
+    if (had.screen) this.onState('screen', false);
+    if (had.media) this.onState('media', false);
+  }
+}
