@@ -97,19 +97,25 @@ func Concurrency(ss []Session, o BuildOptions, step time.Duration) []Bucket {
 	var out []Bucket
 	n, live, i := 0, 0, 0
 	per := map[string]int{}
+	apply := func(e edge) {
+		n += e.delta
+		per[e.meeting] += e.delta
+		switch {
+		case e.delta > 0 && per[e.meeting] == 1:
+			live++
+		case e.delta < 0 && per[e.meeting] == 0:
+			live--
+		}
+	}
 	for start := o.From; start.Before(o.To); start = start.Add(step) {
 		end := start.Add(step)
-		b := Bucket{Start: start.UTC(), Participants: n, Meetings: live} // carried in
+		// Someone leaving exactly at the start is not in this bucket.
+		for ; i < len(es) && !es[i].t.After(start) && es[i].delta < 0; i++ {
+			apply(es[i])
+		}
+		b := Bucket{Start: start.UTC(), Participants: n, Meetings: live}
 		for ; i < len(es) && es[i].t.Before(end); i++ {
-			e := es[i]
-			n += e.delta
-			per[e.meeting] += e.delta
-			switch {
-			case e.delta > 0 && per[e.meeting] == 1:
-				live++
-			case e.delta < 0 && per[e.meeting] == 0:
-				live--
-			}
+			apply(es[i])
 			b.Participants, b.Meetings = max(b.Participants, n), max(b.Meetings, live)
 		}
 		out = append(out, b)
