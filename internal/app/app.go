@@ -43,7 +43,7 @@ type App struct {
 	Login     *login.Manager
 	API       *api.Server
 	Meeting   meetingParts // shared documents and WHIP ingest (meeting.go)
-	Usage     *Accounting // records, reports, budgets, metrics, webhooks (usage.go)
+	Usage     *Accounting  // records, reports, budgets, metrics, webhooks (usage.go)
 
 	handler http.Handler
 	log     *slog.Logger
