@@ -46,8 +46,9 @@ func (d *Directory) ExtendValidity(ctx context.Context, set store.AccountSet, un
 	return d.st.SetValidUntil(ctx, set, until)
 }
 
-// EndValidity ends the validity of the accounts in set now; they can no
-// longer sign in and their sessions end.
+// EndValidity ends the validity of the accounts in set now: they can no
+// longer sign in. Their existing sessions and tokens stop working because
+// the session and token checks apply CheckCanSignIn on every request.
 func (d *Directory) EndValidity(ctx context.Context, set store.AccountSet) (int, error) {
 	if err := checkSet(set); err != nil {
 		return 0, err

@@ -20,6 +20,13 @@ func (d *Directory) CreateRoom(ctx context.Context, in store.Room) (store.Room, 
 		}
 		in.OrgID = 0
 	}
+	if in.OrgID != 0 {
+		o, err := d.st.OrgByID(ctx, in.OrgID)
+		if err != nil {
+			return store.Room{}, err
+		}
+		in.OrgSlug = o.Slug
+	}
 	if in.OrgSlug == store.PersonalOrgSlug {
 		return store.Room{}, invalid("org", "personal rooms are created with their personal account")
 	}
