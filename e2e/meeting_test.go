@@ -91,3 +91,48 @@ func sumFrames(s []inbound) int {
 	}
 	return n
 }
+
+// TestNetworkBlipReconnects drops a page's WebSocket under it, as a
+// network change or a sleeping laptop would: the page reconnects on its
+// own, keeps its PeerConnections (ICE restart), and stays the same person
+// in the same meeting; the other side never sees it leave.
+func TestNetworkBlipReconnects(t *testing.T) {
+	a, base := apptest.Start(t)
+	browser := newBrowser(t)
+	pages := []context.Context{browser, newTab(t, browser)}
+	names := []string{"Dario", "Elena"}
+	for i, p := range pages {
+		navigate(t, p, roomURL(base, "demo", names[i]))
+		waitJS(t, p, names[i]+" joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
+	}
+	for i, p := range pages {
+		decoding(t, p, names[i], 1, 5)
+	}
+	id := eval[string](t, pages[0], `window.conferDebug.participantId`)
+	eval[bool](t, pages[0], `(window.__pc = window.conferDebug.subscribePC, true)`)
+
+	start := time.Now()
+	eval[bool](t, pages[0], `(window.conferDebug.dropSignalling(), true)`)
+	waitJS(t, pages[0], "Dario reconnecting or back", `window.conferDebug.state === 'reconnecting' || window.conferDebug.state === 'joined'`, 5*time.Second)
+	waitJS(t, pages[0], "Dario joined again", `window.conferDebug.state === 'joined'`, 10*time.Second)
+	t.Logf("back in %v", time.Since(start).Round(100*time.Millisecond))
+	if back := eval[string](t, pages[0], `window.conferDebug.participantId`); back != id {
+		t.Fatalf("after the blip Dario is %s, was %s", back, id)
+	}
+	// Media kept: the same subscribe PeerConnection still decodes.
+	if same := eval[bool](t, pages[0], `window.__pc === window.conferDebug.subscribePC`); !same {
+		t.Error("the blip replaced the PeerConnections; they should have been kept with an ICE restart")
+	}
+	before := sumFrames(decoding(t, pages[0], "Dario after blip", 1, 1))
+	time.Sleep(time.Second)
+	if after := sumFrames(decoding(t, pages[0], "Dario after blip", 1, 1)); after <= before {
+		t.Fatalf("Dario's video frozen after the blip: %d → %d frames", before, after)
+	}
+	if n := a.Rooms.Count("demo"); n != 2 {
+		t.Fatalf("server counts %d participants after the blip, want 2", n)
+	}
+	left := eval[bool](t, pages[1], fmt.Sprintf(`!document.querySelector('.tile[data-participant-id=%q]')`, id))
+	if left {
+		t.Fatal("Elena lost Dario's tile during the blip")
+	}
+}

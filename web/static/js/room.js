@@ -50,6 +50,8 @@ const debug = {
   ...features.debug,
   /** What a modified client does: unmute and say so, ignoring any hard mute. */
   forceUnmute() { media.setMic(true); send('mute', { kind: 'audio', muted: false }); },
+  /** What a network blip does: the WebSocket dies under the page. */
+  dropSignalling() { sig?.ws?.close(4000, 'test: network blip'); },
 };
 window.conferDebug = debug;
 
