@@ -21,7 +21,7 @@ const params = new URLSearchParams(location.search);
 const RESUME = `confer.resume.${slug}`;
 const NAME = 'confer.name';
 const FATAL = new Set(['message_too_large', 'version_mismatch', 'name_required', 'room_not_found',
-  'unavailable', 'room_full', 'pin_required', 'wrong_pin', 'too_many_attempts', 'room_locked', 'banned', 'lobby_refused']);
+  'unavailable', 'room_full', 'pin_required', 'wrong_pin', 'too_many_attempts', 'room_locked', 'banned', 'lobby_refused', 'over_budget']);
 
 const media = new LocalMedia();
 const meter = new LevelMeter();

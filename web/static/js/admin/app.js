@@ -32,8 +32,11 @@ function current() {
 function drawNav() {
   const nav = document.getElementById('nav');
   const cur = current();
-  nav.replaceChildren(h('ul', {}, allowed().map((s) => h('li', {},
-    h('a', { href: `#/${s.id}`, 'aria-current': s === cur ? 'page' : undefined }, t(s.label))))));
+  const items = allowed().map((s) => h('li', {},
+    h('a', { href: `#/${s.id}`, 'aria-current': s === cur ? 'page' : undefined }, t(s.label))));
+  // Usage reports live on their own page.
+  if (me.role === 'platform-admin' || me.role === 'org-admin') items.push(h('li', {}, h('a', { href: '/admin/usage' }, t('nav.usage'))));
+  nav.replaceChildren(h('ul', {}, items));
   document.getElementById('who').textContent = me.displayName;
 }
 
