@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"bytes"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -258,5 +259,24 @@ func benchName(n int) string {
 		return "subs=10"
 	default:
 		return "subs=100"
+	}
+}
+
+func TestWithStartBitrate(t *testing.T) {
+	in := "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10\r\n" +
+		"m=video 9 UDP/TLS/RTP/SAVPF 96 102\r\na=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\n" +
+		"a=rtpmap:102 H264/90000\r\na=fmtp:102 packetization-mode=1\r\na=mid:1\r\n"
+	out := withStartBitrate(in)
+	for _, want := range []string{
+		"a=fmtp:111 minptime=10\r\n",
+		"a=fmtp:102 packetization-mode=1;x-google-start-bitrate=1500\r\n",
+		"a=mid:1\r\na=fmtp:96 x-google-start-bitrate=1500\r\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if withStartBitrate(out) != out {
+		t.Error("not idempotent")
 	}
 }

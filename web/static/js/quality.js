@@ -3,9 +3,18 @@
 // that fits and pauses hidden tiles; highlights the active speaker and
 // offers a speaker layout (the speaker's tile on a large stage).
 
+// Speaker layout: the stage tile as large as fits above one row of
+// thumbnails (not while a screen share owns the stage).
 const style = `
 .tile[data-active-speaker="true"] { outline: 3px solid #3fb950; outline-offset: -3px; }
-[data-layout="speaker"] .tile[data-stage="true"] { grid-column: 1 / -1; width: 100%; max-width: none; }
+.meeting:not([data-stage="true"]) .grid[data-layout="speaker"] {
+  display: flex; flex-wrap: wrap; justify-content: center; align-content: flex-start; container-type: size;
+}
+.meeting:not([data-stage="true"]) [data-layout="speaker"] .tile { flex: none; width: 180px; aspect-ratio: 16 / 9; }
+.meeting:not([data-stage="true"]) [data-layout="speaker"] .tile[data-stage="true"] {
+  --stage-w: min(100cqw, (100cqh - 110px) * 16 / 9);
+  order: -1; width: var(--stage-w); margin-inline: calc((100cqw - var(--stage-w)) / 2);
+}
 `;
 
 let grid = null;
@@ -14,33 +23,40 @@ let last = '';
 let timer = 0;
 let speaker = '';
 let speakerLayout = false;
+let styled = false;
 
 /** Starts tile-size reporting for the tiles inside gridEl; send(type, data) is the signalling sender. */
 export function startQuality(gridEl, sendFn) {
   send = sendFn;
   if (grid === gridEl) { last = ''; schedule(); return; }
   grid = gridEl;
-  if (!document.getElementById('confer-quality-style')) {
-    const s = document.createElement('style');
-    s.id = 'confer-quality-style';
-    s.textContent = style;
-    document.head.append(s);
+  if (!styled) {
+    // A constructed sheet: the CSP (style-src 'self') blocks <style> elements.
+    styled = true;
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(style);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
   }
   const ro = new ResizeObserver(schedule);
   ro.observe(grid);
   const watch = (root) => root.querySelectorAll('video').forEach((v) => ro.observe(v));
   watch(grid);
   new MutationObserver((muts) => {
-    for (const m of muts) for (const n of m.addedNodes) if (n.nodeType === 1) { if (n.tagName === 'VIDEO') ro.observe(n); watch(n); }
-    schedule();
+    let tiles = false;
+    for (const m of muts) {
+      for (const n of m.addedNodes) if (n.nodeType === 1) { if (n.tagName === 'VIDEO') ro.observe(n); watch(n); }
+      if (m.target === grid) tiles = true;
+    }
+    if (tiles && speakerLayout) applySpeaker(); else schedule();
   }).observe(grid, { childList: true, subtree: true });
   document.addEventListener('visibilitychange', schedule);
   // A track attached to an existing <video> changes no size: poll slowly too.
   setInterval(report, 2000);
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'l' && !e.ctrlKey && !e.metaKey && !e.altKey && !/INPUT|TEXTAREA/.test(e.target.tagName)) setSpeakerLayout(!speakerLayout);
+    if ((e.key === 'l' || e.key === 'L') && !e.ctrlKey && !e.metaKey && !e.altKey && !/INPUT|TEXTAREA|SELECT/.test(e.target.tagName)) setSpeakerLayout(!speakerLayout);
   });
-  schedule();
+  document.getElementById('btn-layout')?.addEventListener('click', () => setSpeakerLayout(!speakerLayout));
+  applySpeaker();
 }
 
 function schedule() {
@@ -95,10 +111,14 @@ export function setSpeakerLayout(on) {
 function applySpeaker() {
   if (!grid) return;
   grid.dataset.layout = speakerLayout ? 'speaker' : 'grid';
+  document.getElementById('btn-layout')?.setAttribute('aria-pressed', String(speakerLayout));
+  const remote = [...grid.querySelectorAll('.tile:not([data-local="true"])')];
+  // Nobody has spoken yet (or the speaker is me): stage the first remote
+  // tile, so the layout is never an empty stage.
+  const onStage = remote.find((t) => t.dataset.participantId === speaker) || remote[0];
   for (const tile of grid.querySelectorAll('.tile')) {
-    const me = tile.dataset.participantId === speaker;
-    tile.dataset.activeSpeaker = String(me);
-    tile.dataset.stage = String(speakerLayout && me && tile.dataset.local !== 'true');
+    tile.dataset.activeSpeaker = String(tile.dataset.participantId === speaker);
+    tile.dataset.stage = String(speakerLayout && tile === onStage);
   }
   schedule(); // the stage tile grew: ask for a better layer
 }
