@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confer-dev/confer/internal/app"
 	"github.com/confer-dev/confer/internal/apptest"
 	"github.com/confer-dev/confer/internal/client"
+	"github.com/confer-dev/confer/internal/config"
 	"github.com/confer-dev/confer/internal/httpapi"
 	"github.com/confer-dev/confer/internal/signal"
 )
@@ -64,8 +66,7 @@ func linkFor(t *testing.T, base, room, token, id string) (int, string) {
 }
 
 func TestDocuments(t *testing.T) {
-	t.Setenv("CONFER_MAX_UPLOAD_MB", "1")
-	a, base := apptest.Start(t)
+	a, base := apptest.StartConfig(t, func(c *config.Config) { c.Files.MaxUploadMB = 1 }, app.Options{})
 	apptest.AddRoom(t, a, "open", 10, "")
 	apptest.AddRoom(t, a, "other", 10, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/confer-dev/confer/internal/config"
@@ -22,13 +21,13 @@ type meetingParts struct {
 	WHIP  *whip.Server
 }
 
-// initMeeting builds documents storage (limits from CONFER_* variables,
-// see config.Files) and the WHIP server.
+// initMeeting builds documents storage and the WHIP server.
 func (a *App) initMeeting(dir signal.Directory) error {
-	lim, err := config.FilesFromEnv(os.Getenv)
-	if err != nil {
-		return err
+	lim := a.Config.Files
+	if lim == (config.Files{}) {
+		lim = config.DefaultFiles() // a Config built in code, not parsed
 	}
+	var err error
 	a.Meeting.Files, err = files.Open(a.Config.Data, files.Options{
 		MaxFile: int64(lim.MaxUploadMB) << 20, MaxOrg: int64(lim.OrgStorageMB) << 20,
 		Retention: time.Duration(lim.RetentionDays) * 24 * time.Hour,

@@ -7,14 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/confer-dev/confer/internal/app"
 	"github.com/confer-dev/confer/internal/auth"
-	"github.com/confer-dev/confer/internal/config"
 	"github.com/confer-dev/confer/internal/login"
 	"github.com/confer-dev/confer/internal/store"
 )
@@ -22,21 +20,7 @@ import (
 // StartWith is Start with sign-in options (SSO, sign-up, a mailer).
 func StartWith(t testing.TB, opts app.Options) (*app.App, string) {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Data = t.TempDir()
-	cfg.MediaPort = 0
-	cfg.Loopback = true
-	cfg.Dev = true
-	a, err := app.NewWithOptions(context.Background(), cfg, Logger(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		a.Close()
-	})
-	return a, srv.URL
+	return StartConfig(t, nil, opts)
 }
 
 // AddOrg creates an organisation.

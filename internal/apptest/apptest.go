@@ -18,12 +18,22 @@ import (
 // with its base URL (http://127.0.0.1:port). It stops when the test ends.
 func Start(t testing.TB) (*app.App, string) {
 	t.Helper()
+	return StartConfig(t, nil, app.Options{})
+}
+
+// StartConfig is Start with the configuration changed by edit (may be
+// nil) and app options.
+func StartConfig(t testing.TB, edit func(*config.Config), opts app.Options) (*app.App, string) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
 	cfg.MediaPort = 0
 	cfg.Loopback = true
 	cfg.Dev = true
-	a, err := app.New(context.Background(), cfg, Logger())
+	if edit != nil {
+		edit(&cfg)
+	}
+	a, err := app.NewWithOptions(context.Background(), cfg, Logger(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

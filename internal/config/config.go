@@ -38,6 +38,7 @@ type Config struct {
 	Signup             bool          // self-service sign-up of personal accounts
 	OperatorContact    string        // whom people are told to ask; "" = "the platform operator"
 	UsageHeartbeat     time.Duration // stamping of open usage records (usage.go)
+	Files              Files         // document limits (files.go)
 }
 
 // Defaults.
@@ -54,6 +55,7 @@ func Default() Config {
 	return Config{
 		Data: DefaultData, HTTP: DefaultHTTP, MediaPort: DefaultMediaPort,
 		MaxCapacity: DefaultMaxCapacity, LogLevel: slog.LevelInfo, Loopback: true,
+		Files: DefaultFiles(),
 	}
 }
 
@@ -223,6 +225,9 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 	}
 	c.OperatorContact = strings.TrimSpace(*raw["operator-contact"])
 	if err := c.applyUsage(raw, src); err != nil {
+		return err
+	}
+	if err := c.applyFiles(raw, src); err != nil {
 		return err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*raw["log-level"])); err != nil || strings.ContainsAny(*raw["log-level"], "+-") {

@@ -42,7 +42,7 @@ func TestEnvAndFlags(t *testing.T) {
 	}
 	want := Config{Data: "/var/lib/confer", HTTP: "0.0.0.0:9000", MediaPort: 40000,
 		PublicIPs: []string{"203.0.113.7", "2001:db8::1"}, SelfSigned: true, Dev: true, MaxCapacity: 12,
-		LogLevel: slog.LevelDebug, Loopback: false}
+		LogLevel: slog.LevelDebug, Loopback: false, Files: DefaultFiles()}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("env only:\n got %+v\nwant %+v", c, want)
 	}
@@ -55,7 +55,7 @@ func TestEnvAndFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = Config{Data: "/tmp/x", HTTP: ":8443", MediaPort: 7000, PublicIPs: []string{"198.51.100.2"},
-		TLSCert: "c.pem", TLSKey: "k.pem", MaxCapacity: 30, LogLevel: slog.LevelWarn, Loopback: true}
+		TLSCert: "c.pem", TLSKey: "k.pem", MaxCapacity: 30, LogLevel: slog.LevelWarn, Loopback: true, Files: DefaultFiles()}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("flags:\n got %+v\nwant %+v", c, want)
 	}
@@ -142,5 +142,23 @@ func TestDirectoryOptions(t *testing.T) {
 	if _, err := Parse(nil, func(k string) string { return map[string]string{"CONFER_SIGNUP": "maybe"}[k] }); err == nil ||
 		!strings.Contains(err.Error(), "CONFER_SIGNUP") {
 		t.Errorf("bad bool err = %v", err)
+	}
+}
+
+func TestFileLimits(t *testing.T) {
+	c, err := Parse([]string{"--max-upload-mb", "10"}, func(k string) string {
+		if k == "CONFER_FILE_RETENTION_DAYS" {
+			return "0"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Files.MaxUploadMB != 10 || c.Files.RetentionDays != 0 || c.Files.OrgStorageMB != 2048 {
+		t.Fatalf("files %+v", c.Files)
+	}
+	if _, err := Parse([]string{"--org-storage-mb", "0"}, nil); err == nil || !strings.Contains(err.Error(), "--org-storage-mb") {
+		t.Fatalf("zero org storage accepted or unclear: %v", err)
 	}
 }

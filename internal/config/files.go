@@ -6,42 +6,49 @@ import (
 	"strings"
 )
 
-// Files are the limits on documents shared in meetings, read from the
-// environment only (the serve flags are fixed by config.go):
-//
-//	CONFER_MAX_UPLOAD_MB        per file, default 50
-//	CONFER_ORG_STORAGE_MB       per organisation, all rooms, default 2048
-//	CONFER_FILE_RETENTION_DAYS  documents older than this are deleted, default 30; 0 keeps them
+// Files are the limits on documents shared in meetings.
 type Files struct {
-	MaxUploadMB   int
-	OrgStorageMB  int
-	RetentionDays int
+	MaxUploadMB   int // per file
+	OrgStorageMB  int // per organisation, all its rooms together
+	RetentionDays int // documents older than this are deleted; 0 keeps them
 }
 
 // DefaultFiles are the limits when nothing is set.
 func DefaultFiles() Files { return Files{MaxUploadMB: 50, OrgStorageMB: 2048, RetentionDays: 30} }
 
-// FilesFromEnv reads the document limits.
-func FilesFromEnv(getenv func(string) string) (Files, error) {
-	f := DefaultFiles()
-	for _, v := range []struct {
-		env string
-		dst *int
-		min int
-	}{
-		{"CONFER_MAX_UPLOAD_MB", &f.MaxUploadMB, 1},
-		{"CONFER_ORG_STORAGE_MB", &f.OrgStorageMB, 1},
-		{"CONFER_FILE_RETENTION_DAYS", &f.RetentionDays, 0},
-	} {
-		s := strings.TrimSpace(getenv(v.env))
-		if s == "" {
+var fileOptions = []struct {
+	option
+	min int
+	get func(*Files) *int
+}{
+	{option{"max-upload-mb", "CONFER_MAX_UPLOAD_MB", "largest document a participant may upload, in MB"}, 1,
+		func(f *Files) *int { return &f.MaxUploadMB }},
+	{option{"org-storage-mb", "CONFER_ORG_STORAGE_MB", "documents an organisation may keep in all its rooms, in MB"}, 1,
+		func(f *Files) *int { return &f.OrgStorageMB }},
+	{option{"file-retention-days", "CONFER_FILE_RETENTION_DAYS", "days a room keeps its documents; 0 keeps them until a host deletes them"}, 0,
+		func(f *Files) *int { return &f.RetentionDays }},
+}
+
+func init() {
+	for _, o := range fileOptions {
+		options = append(options, o.option)
+	}
+}
+
+// applyFiles reads the document limits; unset options keep the defaults.
+func (c *Config) applyFiles(raw map[string]*string, src func(string) string) error {
+	c.Files = DefaultFiles()
+	for _, o := range fileOptions {
+		p := raw[o.flag]
+		if p == nil || strings.TrimSpace(*p) == "" {
 			continue
 		}
+		s := strings.TrimSpace(*p)
 		n, err := strconv.Atoi(s)
-		if err != nil || n < v.min || n > 1<<20 {
-			return Files{}, fmt.Errorf("%s %q: want a whole number from %d", v.env, s, v.min)
+		if err != nil || n < o.min || n > 1<<20 {
+			return fmt.Errorf("%s %q: want a whole number from %d", src(o.flag), s, o.min)
 		}
-		*v.dst = n
+		*o.get(&c.Files) = n
 	}
-	return f, nil
+	return nil
 }
