@@ -3,7 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -102,4 +107,45 @@ func TestServeStartsAndStopsCleanly(t *testing.T) {
 	}
 	stop2()
 	<-done2
+}
+
+func TestServeSelfSignedTLS(t *testing.T) {
+	data := t.TempDir()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", data, "--http", "127.0.0.1:0", "--media-port", "0", "--self-signed", "--log-level", "error"},
+			func(string) string { return "" }, out, out)
+	}()
+	re := regexp.MustCompile(`open (https://\S+)`)
+	var base string
+	for i := 0; i < 300 && base == ""; i++ {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if base == "" {
+		t.Fatalf("no https address printed: %s", out.String())
+	}
+	// The certificate is self-signed: trust exactly the one in the data folder.
+	pemBytes, err := os.ReadFile(filepath.Join(data, "selfsigned-cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := hc.Get(strings.Replace(base, "localhost", "127.0.0.1", 1) + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Fatalf("healthz over TLS: %d, HSTS %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
+	}
+	stop()
+	<-done
 }
