@@ -76,7 +76,12 @@ type Client struct {
 // NewAPI returns a Pion API suited to clients on this machine: loopback
 // candidates, no mDNS, default codecs and interceptors.
 func NewAPI() (*webrtc.API, error) {
-	var se webrtc.SettingEngine
+	return NewAPIWith(webrtc.SettingEngine{})
+}
+
+// NewAPIWith is NewAPI on top of se (e.g. a lossy network for tests,
+// SettingEngine.SetNet); loopback candidates and UDP4 are set on it.
+func NewAPIWith(se webrtc.SettingEngine) (*webrtc.API, error) {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	me := &webrtc.MediaEngine{}

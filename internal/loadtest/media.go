@@ -48,3 +48,10 @@ func loadMedia() (clips, error) {
 	})
 	return loaded, loadErr
 }
+
+// TestMedia returns the committed test clips (VP8 180p/360p/720p, lowest
+// first, and Opus packets) for tests outside this package.
+func TestMedia() (video [3]*client.VideoClip, audio [][]byte, err error) {
+	m, err := loadMedia()
+	return m.video, m.audio, err
+}
