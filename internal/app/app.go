@@ -125,6 +125,7 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 	}
 	a.Rooms = room.NewManager(a.Engine, room.Options{Logger: log.With("part", "room"),
 		Events: a.Usage.Events(), Clock: a.Usage.Clock.Now})
+	a.Usage.Recorder.SetMediaSource(a.Rooms.MediaSoFar)
 	dir := directoryAdapter{d: a.Directory, budget: a.Usage.budgetCheck(a.Rooms)}
 	a.Signal = signal.NewServer(a.Rooms, dir, signal.Options{Logger: log.With("part", "signal")})
 	if err := a.initMeeting(dir); err != nil {

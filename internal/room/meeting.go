@@ -69,6 +69,7 @@ type Room struct {
 	moderation   // lock, bans, log
 	lobby        // waiting people
 	chat         []ChatMessage
+	media        mediaClock // media time per participant (mediatime.go)
 }
 
 func newRoom(m *Manager, s Settings) *Room {
@@ -198,6 +199,7 @@ func (r *Room) connect(p *Participant, others []Listener) error {
 	}
 	r.sendState(p)
 	r.mgr.log.Info("participant joined", "room", r.slug, "participant", info.ID, "device", info.Device, "role", info.Role)
+	r.mediaJoin(p)
 	if ev := r.mgr.opts.Events; ev != nil {
 		ev.ParticipantJoined(r.slug, info, r.mgr.opts.Clock())
 	}
@@ -221,6 +223,7 @@ func (r *Room) resume(p *Participant, req JoinRequest, l Listener) (*Participant
 	if old != nil && old != l {
 		old.Closed(ReasonReplaced)
 	}
+	r.mediaUpdate(p)
 
 	r.mu.Lock()
 	res := JoinResult{Resumed: true, Others: r.infosLocked(p.info.ID)}
@@ -309,9 +312,7 @@ func (r *Room) remove(p *Participant, reason string) {
 		r.setRole(heir, RoleModerator)
 	}
 	r.mgr.log.Info("participant left", "room", r.slug, "participant", p.info.ID, "reason", reason)
-	if ev := r.mgr.opts.Events; ev != nil {
-		ev.ParticipantLeft(r.slug, p.snapshot(), r.mgr.opts.Clock())
-	}
+	r.emitLeft(p)
 	r.endIfEmpty()
 }
 
@@ -346,9 +347,7 @@ func (r *Room) end(reason string) {
 	}
 	for _, p := range ps {
 		p.close(reason)
-		if ev := r.mgr.opts.Events; ev != nil {
-			ev.ParticipantLeft(r.slug, p.snapshot(), r.mgr.opts.Clock())
-		}
+		r.emitLeft(p)
 	}
 	r.finish()
 }

@@ -37,6 +37,8 @@ type Participant struct {
 	// hard: groups the participant may not unmute itself.
 	forced map[string]bool
 	hard   map[string]bool
+	// mediaOn: media time is counted (set at the join, mediatime.go).
+	mediaOn bool
 }
 
 // ID returns the participant's id, stable across reconnections.
@@ -134,6 +136,7 @@ func (p *Participant) SetMuted(kind string, muted bool) error {
 	if lift {
 		p.enforce(kind, false)
 	}
+	p.room.mediaUpdate(p)
 	p.room.broadcast(info.ID, func(l Listener) { l.ParticipantUpdated(info) })
 	return nil
 }
@@ -188,6 +191,7 @@ func (p *Participant) Disconnected(l Listener) {
 		}
 	})
 	p.mu.Unlock()
+	p.room.mediaUpdate(p) // a dropped connection neither sends nor receives
 }
 
 func (p *Participant) leave(reason string) {

@@ -51,6 +51,9 @@ type Info struct {
 	// Hand is 0, or the order in which the hand was raised (smaller is
 	// earlier) while it is up.
 	Hand int64
+	// Media is set only in Events.ParticipantLeft: the session's media
+	// time (mediatime.go).
+	Media MediaSeconds
 }
 
 // Listener receives everything one participant's client must be told.

@@ -104,6 +104,7 @@ func (p *Participant) enforce(group string, muted bool) {
 			r.mgr.log.Debug("enforce mute", "room", r.slug, "track", tid, "err", err)
 		}
 	}
+	r.mediaUpdate(p)
 }
 
 // routerEvents relays track changes from the SFU to every client, with
@@ -142,6 +143,7 @@ func (e routerEvents) TrackAdded(ti sfu.TrackInfo) {
 	r.tracks[ti.ID] = &trackEntry{t: t, seq: r.trackSeq, refused: refused}
 	ls := r.listenersLocked(ti.PeerID)
 	r.mu.Unlock()
+	r.mediaUpdateID(ti.PeerID) // a share counts as sending
 	if refused {
 		r.mgr.log.Info("share refused: only moderators may share", "room", r.slug, "participant", ti.PeerID, "track", ti.ID)
 		if l := p.currentListener(); l != nil {
@@ -161,6 +163,7 @@ func (e routerEvents) TrackRemoved(ti sfu.TrackInfo) {
 	delete(r.tracks, ti.ID)
 	ls := r.listenersLocked(ti.PeerID)
 	r.mu.Unlock()
+	r.mediaUpdateID(ti.PeerID)
 	if en == nil || en.refused {
 		return
 	}

@@ -60,7 +60,8 @@ func WriteCSV(w io.Writer, r Report, o CSVOptions) error {
 		return s
 	}
 	_ = cw.Write([]string{"period", "org", "room", "meetings", "meeting_hours", "participant_hours",
-		"participant_sessions", "meeting_seconds", "participant_seconds"})
+		"participant_sessions", "meeting_seconds", "participant_seconds",
+		"media_sent_hours", "media_received_hours", "media_sent_seconds", "media_received_seconds"})
 	for _, x := range rows {
 		period := x.Month
 		switch {
@@ -71,7 +72,8 @@ func WriteCSV(w io.Writer, r Report, o CSVOptions) error {
 		}
 		_ = cw.Write([]string{period, safeCell(x.Org), safeCell(x.Room), strconv.Itoa(x.Meetings), hours(x.MeetingHours),
 			hours(x.ParticipantHours), strconv.Itoa(x.Sessions), strconv.FormatInt(x.MeetingSeconds, 10),
-			strconv.FormatInt(x.ParticipantSeconds, 10)})
+			strconv.FormatInt(x.ParticipantSeconds, 10), hours(x.MediaSentHours), hours(x.MediaReceivedHours),
+			strconv.FormatInt(x.MediaSentSeconds, 10), strconv.FormatInt(x.MediaReceivedSeconds, 10)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -27,6 +27,7 @@ func (r *Recorder) Run(ctx context.Context) {
 // Queued writes go first, so a heartbeat never stamps a record that is
 // closed in a write still waiting.
 func (r *Recorder) Beat(ctx context.Context) error {
+	media := r.mediaSoFar()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.flushLocked(); err != nil {
@@ -38,7 +39,8 @@ func (r *Recorder) Beat(ctx context.Context) error {
 			r.accrueLocked(lm, now)
 		}
 	}
-	if err := r.o.Store.HeartbeatUsage(ctx, r.o.Instance, now); err != nil {
+	r.noteMediaLocked(media)
+	if err := r.o.Store.HeartbeatUsage(ctx, r.o.Instance, now, media); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
 	return nil

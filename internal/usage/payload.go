@@ -37,6 +37,9 @@ type PayloadParticipant struct {
 	Device        string     `json:"device"`
 	JoinedAt      time.Time  `json:"joinedAt"`
 	LeftAt        *time.Time `json:"leftAt,omitempty"`
+	// Media seconds, in participant.left only.
+	MediaSentSeconds     *int64 `json:"mediaSentSeconds,omitempty"`
+	MediaReceivedSeconds *int64 `json:"mediaReceivedSeconds,omitempty"`
 }
 
 func (r *Recorder) meetingEvent(kind string, lm *liveMeeting, at time.Time) Event {
@@ -50,6 +53,9 @@ func (r *Recorder) sessionEvent(kind string, lm *liveMeeting, s Session, at time
 	p.Participant = &PayloadParticipant{
 		SessionID: s.ID, ParticipantID: s.ParticipantID, AccountID: s.AccountID, Guest: s.AccountID == 0,
 		Device: s.Device, JoinedAt: s.Join, LeftAt: timePtr(s.Leave),
+	}
+	if kind == KindParticipantLeft {
+		p.Participant.MediaSentSeconds, p.Participant.MediaReceivedSeconds = &s.MediaSent, &s.MediaReceived
 	}
 	p.Recovered = s.Recovered
 	return Event{ID: p.ID, Kind: kind, At: at, OrgID: lm.m.OrgID, Meeting: lm.m, Session: &s, Payload: mustJSON(p)}

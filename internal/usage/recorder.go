@@ -44,6 +44,7 @@ type Recorder struct {
 	mu      sync.Mutex
 	live    map[string]*liveMeeting // by room slug
 	pending []Event                 // not yet stored, oldest first
+	media   MediaSource             // media seconds so far (media.go)
 }
 
 type liveMeeting struct {
@@ -135,6 +136,8 @@ func (r *Recorder) ParticipantLeft(slug string, p room.Info, at time.Time) {
 		r.log.Warn("usage: leave of an unknown participant ignored", "room", slug, "participant", p.ID)
 		return
 	}
+	s := lm.sessions[p.ID]
+	s.MediaSent, s.MediaReceived = p.Media.Sent, p.Media.Received
 	r.leaveLocked(lm, p.ID, at)
 }
 

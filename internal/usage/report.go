@@ -16,6 +16,12 @@ type Figures struct {
 	ParticipantSeconds int64   `json:"participantSeconds"`
 	ParticipantHours   float64 `json:"participantHours"`
 	Sessions           int     `json:"sessions"`
+	// Participant media time of the sessions started in the cell
+	// (docs/usage.md, "Media seconds").
+	MediaSentSeconds     int64   `json:"mediaSentSeconds"`
+	MediaSentHours       float64 `json:"mediaSentHours"`
+	MediaReceivedSeconds int64   `json:"mediaReceivedSeconds"`
+	MediaReceivedHours   float64 `json:"mediaReceivedHours"`
 }
 
 func (f *Figures) add(g Figures) {
@@ -23,10 +29,13 @@ func (f *Figures) add(g Figures) {
 	f.MeetingSeconds += g.MeetingSeconds
 	f.ParticipantSeconds += g.ParticipantSeconds
 	f.Sessions += g.Sessions
+	f.MediaSentSeconds += g.MediaSentSeconds
+	f.MediaReceivedSeconds += g.MediaReceivedSeconds
 }
 
 func (f *Figures) round() {
 	f.MeetingHours, f.ParticipantHours = Hours(f.MeetingSeconds), Hours(f.ParticipantSeconds)
+	f.MediaSentHours, f.MediaReceivedHours = Hours(f.MediaSentSeconds), Hours(f.MediaReceivedSeconds)
 }
 
 // Row is one line of a report; empty keys are aggregated over.
@@ -106,7 +115,12 @@ func Build(ms []Meeting, ss []Session, o BuildOptions) Report {
 		a, b := o.clip(s.Join, s.end(o))
 		dev := devices[deviceClass(s.Device)]
 		if inPeriod(s.Join) {
-			cell(MonthKey(s.Join), s.OrgSlug, s.Room).Sessions++
+			// Media seconds are not spread over time: they go with the
+			// session, to the month it started in.
+			c := cell(MonthKey(s.Join), s.OrgSlug, s.Room)
+			c.Sessions++
+			c.MediaSentSeconds += s.MediaSent
+			c.MediaReceivedSeconds += s.MediaReceived
 			dev.Sessions++
 		}
 		if !a.Before(b) {

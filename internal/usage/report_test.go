@@ -38,15 +38,16 @@ func TestCSVItalian(t *testing.T) {
 	from, to, _ := MonthRange("2026-01", "2026-01")
 	j := time.Date(2026, 1, 5, 10, 0, 0, 0, Location)
 	ss := []Session{
-		{ID: "1", MeetingID: "m", OrgSlug: "o", Room: "=cmd", Join: j, Leave: j.Add(90 * time.Minute)},
-		{ID: "2", MeetingID: "m", OrgSlug: "o", Room: "=cmd", Join: j, Leave: j.Add(90 * time.Minute)},
+		{ID: "1", MeetingID: "m", OrgSlug: "o", Room: "=cmd", Join: j, Leave: j.Add(90 * time.Minute), MediaSent: 1800, MediaReceived: 5400},
+		{ID: "2", MeetingID: "m", OrgSlug: "o", Room: "=cmd", Join: j, Leave: j.Add(90 * time.Minute), MediaSent: 5400, MediaReceived: 1800},
 	}
 	var b bytes.Buffer
 	if err := WriteCSV(&b, Build(nil, ss, BuildOptions{From: from, To: to}), CSVOptions{Italian: true}); err != nil {
 		t.Fatal(err)
 	}
-	want := "\ufeffperiod;org;room;meetings;meeting_hours;participant_hours;participant_sessions;meeting_seconds;participant_seconds\r\n" +
-		"2026-01;o;'=cmd;0;1,50;3,00;2;5400;10800\r\n"
+	want := "\ufeffperiod;org;room;meetings;meeting_hours;participant_hours;participant_sessions;meeting_seconds;participant_seconds;" +
+		"media_sent_hours;media_received_hours;media_sent_seconds;media_received_seconds\r\n" +
+		"2026-01;o;'=cmd;0;1,50;3,00;2;5400;10800;2,00;2,00;7200;7200\r\n"
 	if b.String() != want {
 		t.Errorf("CSV =\n%q\nwant\n%q", b.String(), want)
 	}

@@ -62,6 +62,10 @@ type Session struct {
 	Heartbeat     time.Time
 	Instance      string
 	Recovered     bool
+	// Media seconds sent and received (docs/usage.md): final at the
+	// leave, stamped with each heartbeat while open.
+	MediaSent     int64
+	MediaReceived int64
 }
 
 // Open reports whether the session has not ended.
@@ -93,8 +97,10 @@ type Store interface {
 	// store Peak). An event whose ID is known, or which would close a
 	// record already closed, changes nothing and queues nothing.
 	RecordUsage(ctx context.Context, ev Event) error
-	// HeartbeatUsage stamps every open record of instance with at.
-	HeartbeatUsage(ctx context.Context, instance string, at time.Time) error
+	// HeartbeatUsage stamps every open record of instance with at, and
+	// the open sessions named in media (by session id) with their media
+	// seconds so far.
+	HeartbeatUsage(ctx context.Context, instance string, at time.Time, media map[string]MediaSoFar) error
 	// OpenUsage returns the records still open that another instance
 	// than instance wrote.
 	OpenUsage(ctx context.Context, exceptInstance string) ([]Meeting, []Session, error)

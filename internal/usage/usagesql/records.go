@@ -11,7 +11,7 @@ import (
 const meetingCols = `id, org_id, org_slug, room, started_at, ended_at, heartbeat_at, peak, instance, recovered`
 
 const sessionCols = `id, meeting_id, participant_id, org_id, org_slug, room, account_id, device,
-	joined_at, left_at, heartbeat_at, instance, recovered`
+	joined_at, left_at, heartbeat_at, instance, recovered, media_sent, media_received`
 
 // OpenUsage implements usage.Store.
 func (s *Store) OpenUsage(ctx context.Context, exceptInstance string) ([]usage.Meeting, []usage.Session, error) {
@@ -85,7 +85,7 @@ func (s *Store) sessions(ctx context.Context, where string, args ...any) ([]usag
 		var join, leave, hb sql.NullInt64
 		var rec int
 		if err := rows.Scan(&x.ID, &x.MeetingID, &x.ParticipantID, &x.OrgID, &x.OrgSlug, &x.Room, &x.AccountID,
-			&x.Device, &join, &leave, &hb, &x.Instance, &rec); err != nil {
+			&x.Device, &join, &leave, &hb, &x.Instance, &rec, &x.MediaSent, &x.MediaReceived); err != nil {
 			return nil, fmt.Errorf("usage sessions: %w", err)
 		}
 		x.Join, x.Leave, x.Heartbeat, x.Recovered = fromUnix(join), fromUnix(leave), fromUnix(hb), rec != 0

@@ -131,8 +131,9 @@ func applyRecord(ctx context.Context, t execer, ev usage.Event) (bool, error) {
 		if ss == nil {
 			return false, errors.New("participant event without session")
 		}
-		res, err = t.ExecContext(ctx, `UPDATE usage_sessions SET left_at = ?, heartbeat_at = ?, recovered = ?
-			WHERE id = ? AND left_at IS NULL`, ss.Leave.Unix(), ss.Leave.Unix(), boolInt(ss.Recovered), ss.ID)
+		res, err = t.ExecContext(ctx, `UPDATE usage_sessions SET left_at = ?, heartbeat_at = ?, recovered = ?,
+			media_sent = ?, media_received = ? WHERE id = ? AND left_at IS NULL`,
+			ss.Leave.Unix(), ss.Leave.Unix(), boolInt(ss.Recovered), ss.MediaSent, ss.MediaReceived, ss.ID)
 	default:
 		return false, fmt.Errorf("unknown event kind %q", ev.Kind)
 	}
@@ -165,15 +166,24 @@ func enqueue(ctx context.Context, t execer, ev usage.Event) error {
 
 // HeartbeatUsage implements usage.Store. One transaction, so a crash
 // cannot leave meetings and their sessions with different stamps.
-func (s *Store) HeartbeatUsage(ctx context.Context, instance string, at time.Time) error {
+func (s *Store) HeartbeatUsage(ctx context.Context, instance string, at time.Time, media map[string]usage.MediaSoFar) error {
 	err := s.inTx(ctx, func(t execer) error {
 		if _, err := t.ExecContext(ctx, `UPDATE usage_meetings SET heartbeat_at = ?
 			WHERE instance = ? AND ended_at IS NULL AND heartbeat_at < ?`, at.Unix(), instance, at.Unix()); err != nil {
 			return err
 		}
-		_, err := t.ExecContext(ctx, `UPDATE usage_sessions SET heartbeat_at = ?
-			WHERE instance = ? AND left_at IS NULL AND heartbeat_at < ?`, at.Unix(), instance, at.Unix())
-		return err
+		if _, err := t.ExecContext(ctx, `UPDATE usage_sessions SET heartbeat_at = ?
+			WHERE instance = ? AND left_at IS NULL AND heartbeat_at < ?`, at.Unix(), instance, at.Unix()); err != nil {
+			return err
+		}
+		for id, m := range media {
+			// Only open sessions: a leave written meanwhile has the final figures.
+			if _, err := t.ExecContext(ctx, `UPDATE usage_sessions SET media_sent = ?, media_received = ?
+				WHERE id = ? AND left_at IS NULL`, m.Sent, m.Received, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("usage heartbeat: %w", err)
