@@ -5,8 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/confer-dev/confer/internal/apptest"
 	"github.com/confer-dev/confer/internal/client"
+	"github.com/confer-dev/confer/internal/store"
 )
 
 // TestErrorsPeopleCanActOn opens the room page in situations a person
@@ -50,4 +53,35 @@ func TestErrorsPeopleCanActOn(t *testing.T) {
 	eval[bool](t, page, `(localStorage.setItem('confer.lang', 'it'), true)`)
 	navigate(t, page, base+"/r/no-such-room")
 	waitJS(t, page, "Italian page", `document.documentElement.lang === 'it'`, 10*time.Second)
+}
+
+// TestMembersOnlyRoomSendsToSignIn follows a person without a session
+// from a members-only room link to the sign-in page and back into the
+// meeting.
+func TestMembersOnlyRoomSendsToSignIn(t *testing.T) {
+	a, base := apptest.Start(t)
+	ctx := context.Background()
+	if _, err := a.Directory.CreateRoom(ctx, store.Room{OrgSlug: "demo", Slug: "board", Title: "Board", Capacity: 10}); err != nil {
+		t.Fatal(err)
+	}
+	const password = "a long enough password 7"
+	if _, err := a.Directory.CreateAccount(ctx, store.Account{Email: "gianna@demo.example", DisplayName: "Gianna",
+		OrgSlug: "demo", Role: store.RoleMember, EmailConfirmed: true}, password); err != nil {
+		t.Fatal(err)
+	}
+	page := newBrowser(t)
+	navigate(t, page, base+"/r/board?name=Gianna&autojoin=1")
+	waitJS(t, page, "sign-in screen", `(() => { const e = document.getElementById('error'); return !!e && e.dataset.code === 'sign_in_required'; })()`, 15*time.Second)
+	eval[bool](t, page, `(Array.from(document.querySelectorAll('#error button')).find(b => b.textContent.trim() === 'Sign in').click(), true)`)
+	waitJS(t, page, "login page", `location.pathname === '/login' && !!document.querySelector('#login-form') && document.querySelector('#btn-login').textContent !== ''`, 10*time.Second)
+	c, cancel := context.WithTimeout(page, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c,
+		chromedp.SendKeys(chromedp.CSS("#email"), "gianna@demo.example"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("#btn-login")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, page, "back in the room, joined", `location.pathname === '/r/board' && window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
 }

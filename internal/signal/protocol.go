@@ -183,4 +183,5 @@ const (
 	CodeNameRequired    = "name_required"
 	CodeInternal        = "internal"
 	CodeUnavailable     = "unavailable"
+	CodeSignInRequired  = "sign_in_required"
 )

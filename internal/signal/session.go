@@ -127,6 +127,12 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 		s.fail(CodeInternal, "server error")
 		return false
 	}
+	if !cfg.GuestsAllowed && s.who.Guest() {
+		// Members-only room: anyone with an account on this platform,
+		// not an anonymous link holder.
+		s.fail(CodeSignInRequired, "this room is for signed-in people; sign in first")
+		return false
+	}
 	if cfg.PIN != "" && j.ResumeToken == "" {
 		if j.PIN == "" {
 			s.fail(CodePINRequired, "this room needs a PIN")

@@ -21,7 +21,7 @@ const params = new URLSearchParams(location.search);
 const RESUME = `confer.resume.${slug}`;
 const NAME = 'confer.name';
 const FATAL = new Set(['message_too_large', 'version_mismatch', 'name_required', 'room_not_found',
-  'unavailable', 'room_full', 'pin_required', 'wrong_pin', 'too_many_attempts', 'room_locked', 'banned', 'lobby_refused', 'over_budget']);
+  'unavailable', 'room_full', 'pin_required', 'wrong_pin', 'too_many_attempts', 'room_locked', 'banned', 'lobby_refused', 'over_budget', 'sign_in_required']);
 
 const media = new LocalMedia();
 const meter = new LevelMeter();
@@ -267,6 +267,10 @@ function onServerError(d) {
   }
   if (code === 'version_mismatch') return fail(code, [{ key: 'action.reload', run: () => location.reload() }]);
   if (code === 'room_not_found') return fail(code, [home()]);
+  if (code === 'sign_in_required') {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return fail(code, [{ key: 'action.signin', run: () => { location.href = `/login?next=${next}`; } }, home()]);
+  }
   if (code === 'name_required' || code === 'too_many_attempts') {
     return fail(code, [{ key: 'action.back', run: () => prejoin() }], true);
   }

@@ -9,7 +9,15 @@ initLangSwitch(document.getElementById('lang-switch'));
 // Secrets arrive in the fragment (#token=…), which never reaches a server.
 const frag = new URLSearchParams(location.hash.slice(1));
 
+// After signing in, go back where the person came from (a room link),
+// but only to a path on this site.
+const next = new URLSearchParams(location.search).get('next') || '';
+
 function home(me) {
+  if (/^\/(?!\/)/.test(next) && !next.includes('\\')) {
+    location.assign(next);
+    return;
+  }
   const admin = me.role === 'platform-admin' || me.role === 'org-admin';
   location.assign(admin ? '/admin' : '/account');
 }
