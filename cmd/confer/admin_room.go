@@ -17,7 +17,7 @@ func (e *adminEnv) roomAdd(ctx context.Context, args []string) error {
 	desc := fs.String("description", "", "description")
 	pin := fs.String("pin", "", "PIN, 4-10 digits (default: none)")
 	guests := fs.Bool("guests", false, "let guests without an account join")
-	lobby := fs.Bool("lobby", false, "guests wait in a lobby until admitted")
+	lobby := fs.Bool("lobby", true, "guests wait in a lobby until a host admits them (--lobby=false for an open room)")
 	share := fs.String("share", store.ShareEveryone, "who may share the screen: everyone or moderators")
 	capacity := fs.Int("capacity", 0, "maximum participants (default: the maximum)")
 	if err := parseLeaf(fs, args); err != nil {
@@ -136,7 +136,7 @@ func (e *adminEnv) roomSet(ctx context.Context, args []string) error {
 	pin := fs.String("pin", "", "PIN, 4-10 digits")
 	noPIN := fs.Bool("no-pin", false, "remove the PIN")
 	guests := fs.Bool("guests", false, "let guests without an account join")
-	lobby := fs.Bool("lobby", false, "guests wait in a lobby until admitted")
+	lobby := fs.Bool("lobby", false, "guests wait in a lobby until admitted (--lobby=false opens the room)")
 	share := fs.String("share", "", "who may share the screen: everyone or moderators")
 	capacity := fs.Int("capacity", 0, "maximum participants")
 	if err := parseLeaf(fs, args); err != nil {

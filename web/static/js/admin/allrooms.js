@@ -36,7 +36,7 @@ export async function allRooms(view, me) {
   const [capF, cap] = field(t('room.capacity'), h('input', { type: 'number', min: 1, inputmode: 'numeric' }));
   const [pinF, pin] = field(t('room.pin'), h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off' }));
   const [guestsF, guests] = check(t('room.guests'), true);
-  const [lobbyF, lobby] = check(t('room.lobby'), false);
+  const [lobbyF, lobby] = check(t('room.lobby'), true); // on by default: hosts open it on purpose
   const btn = h('button', { class: 'btn primary', type: 'submit' }, t('create'));
   const form = h('form', { class: 'grid-form', novalidate: true }, orgF, slugF, titleF, capF, pinF, guestsF, lobbyF, h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', (ev) => {
