@@ -70,6 +70,13 @@ func New(src Sources) *Metrics {
 		stat("confer_sfu_packets_forwarded_total", "RTP packets written to subscribers.", func(s sfu.Stats) uint64 { return s.PacketsForwarded })
 		stat("confer_sfu_bytes_forwarded_total", "RTP bytes written to subscribers.", func(s sfu.Stats) uint64 { return s.BytesForwarded })
 		stat("confer_sfu_retransmitted_total", "Lost packets resent from the packet caches (NACK).", func(s sfu.Stats) uint64 { return s.Retransmitted })
+		gauge := func(name, help string, f func(sfu.Stats) int64) {
+			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+				func() float64 { return float64(f(e.Stats())) }))
+		}
+		gauge("confer_sfu_published_tracks", "Tracks being received from publishers.", func(s sfu.Stats) int64 { return s.PublishedTracks })
+		gauge("confer_sfu_subscribed_tracks", "Tracks being forwarded to subscribers (one per subscriber and track).",
+			func(s sfu.Stats) int64 { return s.SubscribedTracks })
 	}
 	if src.Pending != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

@@ -46,6 +46,7 @@ type downTrack struct {
 	hasPrefs     atomic.Bool
 	prefPaused   atomic.Bool  // the client said the tile is not visible
 	want         atomic.Int32 // layer allocated before liveness (dynacast input)
+	gauge        atomic.Int32 // subscribed-tracks gauge state (stats.go)
 
 	mu      sync.Mutex // guards the fields below: writes come from layer readers and the RTCP reader
 	w       rtpWriter
@@ -236,6 +237,7 @@ func (d *downTrack) target() int {
 
 // close stops writing; the transceiver is removed by the subscriber.
 func (d *downTrack) close() {
+	d.countDead()
 	d.mu.Lock()
 	d.closed = true
 	d.w = nil

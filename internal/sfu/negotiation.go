@@ -55,6 +55,7 @@ func (p *Peer) subscribe(recv *receiver) {
 		p.unsubscribe(d)
 		return
 	}
+	d.countLive()
 	go d.readRTCP()
 	p.negotiate()
 }

@@ -196,6 +196,7 @@ func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPRe
 	r.order++
 	r.rank[info.ID] = r.order
 	r.receivers[info.ID] = recv
+	r.e.stats.published.Add(1) // undone in removeTrack, under the same lock
 	// Posted under r.mu so that it is queued before any TrackRemoved.
 	r.events.post(func() { r.h.TrackAdded(info) })
 	subs := make([]*Peer, 0, len(r.peers))
@@ -236,6 +237,9 @@ func (r *Router) removeTrack(recv *receiver) {
 		return
 	}
 	r.mu.Lock()
+	if r.receivers[recv.info.ID] == recv {
+		r.e.stats.published.Add(-1)
+	}
 	delete(r.receivers, recv.info.ID)
 	delete(r.rank, recv.info.ID)
 	r.events.post(func() { r.h.TrackRemoved(recv.info) })

@@ -8,6 +8,10 @@ type Stats struct {
 	PacketsForwarded uint64 `json:"packetsForwarded"` // RTP packets written to subscribers
 	BytesForwarded   uint64 `json:"bytesForwarded"`
 	Retransmitted    uint64 `json:"retransmitted"` // NACKs answered from the packet caches
+	// Current gauges, not counters: tracks being received from publishers
+	// and forwarded to subscribers now.
+	PublishedTracks  int64 `json:"publishedTracks"`
+	SubscribedTracks int64 `json:"subscribedTracks"`
 }
 
 type engineStats struct {
@@ -15,6 +19,30 @@ type engineStats struct {
 	packets       atomic.Uint64
 	bytes         atomic.Uint64
 	retransmitted atomic.Uint64
+	published     atomic.Int64 // receivers in a router (router.go)
+	subscribed    atomic.Int64 // live downTracks (countLive/countDead)
+}
+
+// A downTrack's gauge state: it counts once, from its attachment to its
+// first close, whichever order a close and an attachment race in.
+const (
+	dtNew int32 = iota
+	dtCounted
+	dtClosed
+)
+
+// countLive counts d as subscribed, unless it was closed already.
+func (d *downTrack) countLive() {
+	if d.gauge.CompareAndSwap(dtNew, dtCounted) {
+		d.recv.router.e.stats.subscribed.Add(1)
+	}
+}
+
+// countDead uncounts d if it was counted; idempotent.
+func (d *downTrack) countDead() {
+	if d.gauge.Swap(dtClosed) == dtCounted {
+		d.recv.router.e.stats.subscribed.Add(-1)
+	}
 }
 
 func (s *engineStats) forwarded(n int) {
@@ -30,5 +58,7 @@ func (e *Engine) Stats() Stats {
 		PacketsForwarded: e.stats.packets.Load(),
 		BytesForwarded:   e.stats.bytes.Load(),
 		Retransmitted:    e.stats.retransmitted.Load(),
+		PublishedTracks:  e.stats.published.Load(),
+		SubscribedTracks: e.stats.subscribed.Load(),
 	}
 }
