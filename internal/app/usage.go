@@ -95,7 +95,7 @@ func (acc *Accounting) Close() {
 // register adds /metrics and the usage and webhook API.
 func (acc *Accounting) register(mux *http.ServeMux, a *App) {
 	auth := adminAuthorizer(a.Login)
-	mux.Handle("GET /metrics", acc.Metrics.Handler())
+	mux.Handle("GET /metrics", metrics.RequireToken(a.Config.MetricsToken, acc.Metrics.Handler()))
 	mux.HandleFunc("GET /admin/usage", func(w http.ResponseWriter, r *http.Request) {
 		b, err := fs.ReadFile(web.Static, "static/admin/usage.html")
 		if err != nil {

@@ -34,11 +34,13 @@ type Config struct {
 	Loopback    bool       // also offer loopback ICE candidates
 	// PersonalValidUntil is the default end of validity of new personal
 	// accounts (end of the given day, UTC); zero: they do not expire.
-	PersonalValidUntil time.Time
-	Signup             bool          // self-service sign-up of personal accounts
-	OperatorContact    string        // whom people are told to ask; "" = "the platform operator"
-	UsageHeartbeat     time.Duration // stamping of open usage records (usage.go)
-	Files              Files         // document limits (files.go)
+	PersonalValidUntil  time.Time
+	Signup              bool          // self-service sign-up of personal accounts
+	OperatorContact     string        // whom people are told to ask; "" = "the platform operator"
+	UsageHeartbeat      time.Duration // stamping of open usage records (usage.go)
+	Files               Files         // document limits (files.go)
+	MetricsToken        string        // bearer token /metrics requires; "" = open (metrics.go)
+	WebhookAllowPrivate bool          // webhook endpoints may resolve to private addresses (webhook.go)
 }
 
 // Defaults.
@@ -154,7 +156,7 @@ func newFlagSet(def Config, getenv func(string) string) (*flag.FlagSet, map[stri
 }
 
 func isBool(name string) bool {
-	return name == "self-signed" || name == "dev" || name == "loopback-candidates" || name == "signup"
+	return name == "self-signed" || name == "dev" || name == "loopback-candidates" || name == "signup" || boolOptions[name]
 }
 
 // boolString is a string flag that accepts bare --dev like a bool flag.
@@ -228,6 +230,9 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 		return err
 	}
 	if err := c.applyFiles(raw, src); err != nil {
+		return err
+	}
+	if err := errors.Join(c.applyMetrics(raw, src), c.applyWebhook(raw, src)); err != nil {
 		return err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*raw["log-level"])); err != nil || strings.ContainsAny(*raw["log-level"], "+-") {
