@@ -24,6 +24,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "measurement window after everyone joined")
 	fs.BoolVar(&cfg.Simulcast, "simulcast", false, "publish three VP8 layers (180p/360p/720p)")
 	fs.BoolVar(&cfg.AudioOnly, "audio-only", false, "publish audio only")
+	fs.IntVar(&cfg.VideoPublishers, "video-publishers", 0, "only the first N publishers send video (0: all)")
 	fs.StringVar(&cfg.Layout, "layout", "speaker", "tile sizes subscribers report: speaker or grid")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: report its CPU per forwarded packet and RSS")
 	fs.IntVar(&cfg.JoinConcurrency, "join-concurrency", 4, "participants joining at the same time")

@@ -36,8 +36,12 @@ type Config struct {
 	Duration    time.Duration // measurement window, after everyone joined
 	Simulcast   bool
 	AudioOnly   bool
-	Layout      string // "speaker" or "grid"
-	ServerPID   int    // 0: no server-side figures
+	// VideoPublishers > 0: only the first N publishers send video, the
+	// others audio only (big rooms on a machine that also runs the
+	// generator).
+	VideoPublishers int
+	Layout          string // "speaker" or "grid"
+	ServerPID       int    // 0: no server-side figures
 	// JoinConcurrency bounds simultaneous joins (default 4).
 	JoinConcurrency int
 }
@@ -171,7 +175,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 		mu.Unlock()
 		if pub {
 			opts := client.MediaOptions{Audio: m.audio, AudioLevel: levelFor(i)}
-			if !cfg.AudioOnly {
+			if !cfg.AudioOnly && (cfg.VideoPublishers <= 0 || i < cfg.VideoPublishers) {
 				if cfg.Simulcast {
 					opts.Video = m.video[:]
 				} else {

@@ -24,6 +24,7 @@ type Engine struct {
 	port           int
 	udpMux         ice.UDPMux
 	tcpMux         *ice.TCPMuxDefault
+	batch          *batchNet // the media sockets (batch.go)
 
 	mu      sync.Mutex
 	routers map[*Router]struct{}
@@ -46,7 +47,11 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	loopback := cfg.Loopback || (listenIP != nil && listenIP.IsLoopback())
 
-	port, udpMux, tcpListener, err := openPorts(cfg.Port, listenIP, loopback)
+	bn, err := newBatchNet()
+	if err != nil {
+		return nil, fmt.Errorf("sfu: network: %w", err)
+	}
+	port, udpMux, tcpListener, err := openPorts(cfg.Port, listenIP, loopback, bn)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +99,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		port:    port,
 		udpMux:  udpMux,
 		tcpMux:  tcpMux,
+		batch:   bn,
 		routers: map[*Router]struct{}{},
 		pubAPI:  pubAPI,
 		subAPI:  subAPI,
@@ -104,8 +110,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 
 // openPorts opens the UDP mux and a TCP listener on the same port number.
 // With port 0 it retries until a number free for both protocols is found.
-func openPorts(port int, ip net.IP, loopback bool) (int, ice.UDPMux, net.Listener, error) {
-	opts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4)}
+func openPorts(port int, ip net.IP, loopback bool, bn *batchNet) (int, ice.UDPMux, net.Listener, error) {
+	opts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4), ice.UDPMuxFromPortWithNet(bn)}
 	if loopback {
 		opts = append(opts, ice.UDPMuxFromPortWithLoopback())
 	}

@@ -163,9 +163,20 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo) {
 		return
 	}
 	payload := pkt[n:]
-	for _, d := range *r.downTracks.Load() {
+	dts := *r.downTracks.Load()
+	if r.router == nil || len(dts) < 2 {
+		for _, d := range dts {
+			d.writeRTP(l, &l.hdr, payload, pi)
+		}
+		return
+	}
+	// One sendmmsg for the whole fan-out (batch.go).
+	b := r.router.e.batch
+	b.corkStart()
+	for _, d := range dts {
 		d.writeRTP(l, &l.hdr, payload, pi)
 	}
+	b.corkEnd()
 }
 
 // requestKeyframe asks the publisher for a keyframe on every live layer

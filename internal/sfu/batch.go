@@ -1,0 +1,162 @@
+package sfu
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+
+	"github.com/pion/transport/v5"
+	"github.com/pion/transport/v5/stdnet"
+	"golang.org/x/sys/unix"
+)
+
+// Send batching. One incoming packet becomes one outgoing packet per
+// subscriber, all written in a burst by the layer's reader goroutine
+// (receiver.forward). While such a burst runs ("corked"), writes to the
+// media socket are queued and the burst ends with one sendmmsg for all of
+// them, instead of one sendto each. Writes from anywhere else (STUN, DTLS,
+// RTCP) go straight out while nothing is corked, and otherwise ride along
+// with the next flush, which is at most one fan-out loop away.
+
+// The flush is a raw sendmmsg: the socket is non-blocking, so it never
+// blocks, and as a raw call it does not hand the P to another thread
+// (with plain syscalls the runtime's sysmon woke every 20 µs to retake Ps
+// from ~100 µs sendmmsg calls: 14 % of the server's CPU).
+
+// maxBatch bounds one sendmmsg; a fuller queue is flushed at once.
+const maxBatch = 64
+
+// batchNet is the stdnet the UDP mux listens with: its sockets batch.
+type batchNet struct {
+	*stdnet.Net
+	mu    sync.Mutex
+	conns []*batchConn
+	cork  atomic.Int32 // fan-out loops running
+}
+
+func newBatchNet() (*batchNet, error) {
+	n, err := stdnet.NewNet()
+	if err != nil {
+		return nil, err
+	}
+	return &batchNet{Net: n}, nil
+}
+
+func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
+	c, err := net.ListenUDP(network, laddr)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	bc := &batchConn{UDPConn: c, rc: rc, net: n}
+	for i := range bc.hdrs {
+		h := &bc.hdrs[i].hdr
+		h.Name = (*byte)(unsafe.Pointer(&bc.sa[i]))
+		h.Namelen = unix.SizeofSockaddrInet4
+		h.Iov = &bc.iov[i]
+		h.SetIovlen(1)
+		bc.iov[i].Base = &bc.bufs[i][0]
+		bc.sa[i].Family = unix.AF_INET
+	}
+	n.mu.Lock()
+	n.conns = append(n.conns, bc)
+	n.mu.Unlock()
+	return bc, nil
+}
+
+// corkStart and corkEnd bracket a fan-out loop; the end flushes.
+func (n *batchNet) corkStart() { n.cork.Add(1) }
+
+func (n *batchNet) corkEnd() {
+	n.cork.Add(-1)
+	n.mu.Lock()
+	conns := n.conns
+	n.mu.Unlock()
+	for _, c := range conns {
+		c.flushIfQueued()
+	}
+}
+
+// batchConn implements ice.AddrPortReaderWriter, so the mux writes media
+// through WriteToAddrPort.
+type batchConn struct {
+	*net.UDPConn
+	rc  syscall.RawConn
+	net *batchNet
+
+	queued atomic.Int32
+	mu     sync.Mutex
+	n      int
+	hdrs   [maxBatch]mmsghdr
+	iov    [maxBatch]unix.Iovec
+	sa     [maxBatch]unix.RawSockaddrInet4
+	bufs   [maxBatch][mtu + 64]byte
+}
+
+// mmsghdr is struct mmsghdr of sendmmsg(2).
+type mmsghdr struct {
+	hdr unix.Msghdr
+	len uint32
+	_   [4]byte
+}
+
+func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	return c.UDPConn.ReadFromUDPAddrPort(b)
+}
+
+func (c *batchConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	a := addr.Addr().Unmap()
+	if c.net.cork.Load() == 0 || len(b) > len(c.bufs[0]) || !a.Is4() {
+		return c.UDPConn.WriteToUDPAddrPort(b, addr)
+	}
+	c.mu.Lock()
+	i := c.n
+	c.iov[i].SetLen(copy(c.bufs[i][:], b))
+	c.sa[i].Addr = a.As4()
+	p := addr.Port()
+	c.sa[i].Port = p<<8 | p>>8 // network byte order
+	c.n++
+	if c.n == maxBatch {
+		c.flushLocked()
+	} else {
+		c.queued.Store(1)
+	}
+	c.mu.Unlock()
+	return len(b), nil
+}
+
+func (c *batchConn) flushIfQueued() {
+	if c.queued.Load() == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.flushLocked()
+	c.mu.Unlock()
+}
+
+func (c *batchConn) flushLocked() {
+	n := c.n
+	_ = c.rc.Control(func(fd uintptr) {
+		for done := 0; done < n; {
+			r, _, errno := syscall.RawSyscall6(unix.SYS_SENDMMSG, fd,
+				uintptr(unsafe.Pointer(&c.hdrs[done])), uintptr(n-done), unix.MSG_DONTWAIT, 0, 0)
+			if errno == syscall.EINTR {
+				continue
+			}
+			if errno != 0 || r == 0 {
+				// A full socket buffer drops the rest, as sendto would.
+				return
+			}
+			done += int(r)
+		}
+	})
+	c.n = 0
+	c.queued.Store(0)
+}
