@@ -27,7 +27,8 @@ var migrationsFS embed.FS
 
 // Store is the PostgreSQL store.Store.
 type Store struct {
-	db pgDB
+	db      pgDB
+	trigram bool // pg_trgm indexes serve the list searches
 }
 
 var _ store.Store = (*Store)(nil)
@@ -51,7 +52,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	return &Store{db: pgDB{db}}, nil
+	trgm, err := ensureTrigram(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return &Store{db: pgDB{db}, trigram: trgm}, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

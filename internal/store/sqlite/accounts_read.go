@@ -81,8 +81,7 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) (store.
 		}
 	}
 	if opts.Query != "" {
-		p := likePattern(opts.Query)
-		w.add(`(a.email LIKE ? ESCAPE '\' OR a.display_name LIKE ? ESCAPE '\')`, p, p)
+		addSearch(&w, "accounts_search", "a", opts.Query, "email", "display_name")
 	}
 	page, err := listPage(ctx, s.db, "accounts", "a", accountCols, ` LEFT JOIN orgs o ON o.id = a.org_id`, "a.email", w, opts, scanAccount)
 	if err != nil {

@@ -99,8 +99,7 @@ func (s *Store) ListOrgs(ctx context.Context, opts store.ListOptions) (store.Pag
 	opts = opts.Norm()
 	var w where
 	if opts.Query != "" {
-		p := likePattern(opts.Query)
-		w.add(`(o.slug LIKE ? ESCAPE '\' OR o.name LIKE ? ESCAPE '\')`, p, p)
+		addSearch(&w, "orgs_search", "o", opts.Query, "slug", "name")
 	}
 	page := store.Page[store.Org]{Items: []store.Org{}}
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs o`+w.sql(), w.args...).Scan(&page.Total); err != nil {

@@ -138,8 +138,7 @@ func (s *Store) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[s
 			f.HostAccountID, f.HostAccountID)
 	}
 	if opts.Query != "" {
-		p := likePattern(opts.Query)
-		w.add(`(r.slug LIKE ? ESCAPE '\' OR r.title LIKE ? ESCAPE '\')`, p, p)
+		addSearch(&w, "rooms_search", "r", opts.Query, "slug", "title")
 	}
 	page, err := listPage(ctx, s.db, "rooms", "r", roomCols, ` JOIN orgs o ON o.id = r.org_id`, "r.slug", w, opts, scanRoom)
 	if err != nil {

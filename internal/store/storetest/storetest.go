@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"OrgUpdate", testOrgUpdate},
 		{"OrgListSearch", testOrgListSearch},
+		{"SearchUnicode", testSearchUnicode},
 		{"OrgDelete", testOrgDelete},
 		{"RoomSettings", testRoomSettings},
 		{"RoomConcurrentEdit", testRoomConcurrentEdit},
