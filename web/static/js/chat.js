@@ -3,7 +3,7 @@
 // elements built with textContent, never parsed HTML, and only http(s).
 
 import { $, el } from './util.js';
-import { t } from './i18n.js';
+import { t, onLangChange } from './i18n.js';
 import * as ui from './ui.js';
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
@@ -35,6 +35,8 @@ export class Chat {
     $('#chat-input').addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); this.submit(); }
     });
+    // A language change resets the button's name; keep the unread count in it.
+    onLangChange(() => this.badge());
   }
 
   submit() {

@@ -189,6 +189,8 @@ function togglePanel(force) {
 
 export function renderPeopleCount(n) {
   $('#participant-count').textContent = String(n);
+  // The visible count is part of the name (WCAG 2.5.3 label in name).
+  $('#btn-participants').setAttribute('aria-label', t('ctl.participants.count', { n }));
   $('#participants-heading').textContent = t('participants.heading', { n });
 }
 
