@@ -68,6 +68,7 @@ Usage and webhooks:
   webhook list [--org S] [--json]
   webhook remove --id N
   webhook log  [--org S] [--limit N] [--json]   recent deliveries
+  webhook retry ID                              retry a failed delivery now
 
 --data defaults to $CONFER_DATA, then ./confer-data; --db to $CONFER_DB (a
 postgres:// URL; empty means SQLite in the data folder); --max-capacity to

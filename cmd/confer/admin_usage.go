@@ -19,7 +19,7 @@ func (e *adminEnv) runUsage(ctx context.Context, args []string) error {
 		return e.usageReport(ctx, args[1:])
 	}
 	if len(args) < 2 {
-		return usagef("admin webhook: missing subcommand (add, list, remove or log)")
+		return usagef("admin webhook: missing subcommand (add, list, remove, log or retry)")
 	}
 	switch args[1] {
 	case "add":
@@ -30,6 +30,8 @@ func (e *adminEnv) runUsage(ctx context.Context, args []string) error {
 		return e.webhookRemove(ctx, args[2:])
 	case "log":
 		return e.webhookLog(ctx, args[2:])
+	case "retry":
+		return e.webhookRetry(ctx, args[2:])
 	}
 	return usagef("admin webhook: unknown subcommand %q", args[1])
 }
@@ -123,11 +125,17 @@ func (e *adminEnv) webhookAdd(ctx context.Context, args []string) error {
 	url := fs.String("url", "", "receiver URL (https://...)")
 	org := fs.String("org", "", "organisation slug; without it the endpoint gets every organisation's events")
 	desc := fs.String("description", "", "what the endpoint is for")
+	private := fs.Bool("allow-private", false, "accept a loopback, private or link-local address (serve needs --webhook-allow-private to deliver there)")
 	if err := parseLeaf(fs, args); err != nil {
 		return err
 	}
 	if err := webhook.CheckURL(*url); err != nil {
 		return usagef("admin webhook add: %v", err)
+	}
+	if !*private {
+		if err := webhook.CheckPublic(ctx, *url, nil); err != nil {
+			return usagef("admin webhook add: %v", err)
+		}
 	}
 	return e.withUsage(ctx, func(st store.Store, us *usagesql.Store) error {
 		_, o, err := orgFilter(ctx, st, *org)

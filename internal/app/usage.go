@@ -46,7 +46,8 @@ func newAccounting(ctx context.Context, a *App) (*Accounting, error) {
 		return nil, errors.New("usage: this store keeps no usage records")
 	}
 	acc := &Accounting{Clock: &usage.Clock{}, Store: us.Usage(), log: a.log.With("part", "usage"), done: make(chan struct{})}
-	acc.Webhooks = webhook.New(webhook.Options{Store: acc.Store, Logger: a.log.With("part", "webhook")})
+	acc.Webhooks = webhook.New(webhook.Options{Store: acc.Store, Logger: a.log.With("part", "webhook"),
+		AllowPrivate: a.Config.WebhookAllowPrivate})
 	acc.Metrics = metrics.New(metrics.Sources{
 		Engine:  a.Engine,
 		Pending: func() float64 { return float64(acc.Recorder.Pending()) },
@@ -108,7 +109,9 @@ func (acc *Accounting) register(mux *http.ServeMux, a *App) {
 	})
 	usage.NewAPI(acc.Service, auth, a.log.With("part", "usage-api")).Register(mux)
 	orgBySlug := func(r *http.Request, slug string) (store.Org, error) { return a.Store.OrgBySlug(r.Context(), slug) }
-	webhook.NewAPI(acc.Store, orgBySlug, auth, a.log.With("part", "webhook-api")).Register(mux)
+	wapi := webhook.NewAPI(acc.Store, orgBySlug, auth, a.log.With("part", "webhook-api"))
+	wapi.AllowPrivate, wapi.OnRetry = a.Config.WebhookAllowPrivate, acc.Webhooks.Nudge
+	wapi.Register(mux)
 }
 
 // budgetCheck refuses a new meeting of an org past its budget (when its

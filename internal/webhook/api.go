@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/confer-dev/confer/internal/problem"
 	"github.com/confer-dev/confer/internal/store"
@@ -20,6 +22,12 @@ type API struct {
 	orgs func(r *http.Request, slug string) (store.Org, error)
 	auth usage.Authorize
 	log  *slog.Logger
+
+	// AllowPrivate accepts endpoints on private addresses
+	// (--webhook-allow-private); OnRetry, if set, hears a manual retry
+	// (to nudge the dispatcher).
+	AllowPrivate bool
+	OnRetry      func()
 }
 
 // NewAPI returns the webhook API; orgBySlug resolves ?org= for platform
@@ -34,6 +42,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/usage/webhooks", a.create)
 	mux.HandleFunc("DELETE /api/v1/usage/webhooks/{id}", a.remove)
 	mux.HandleFunc("GET /api/v1/usage/webhooks/deliveries", a.deliveries)
+	mux.HandleFunc("POST /api/v1/usage/webhooks/deliveries/{id}/retry", a.retry)
 }
 
 func filterFor(v usage.Viewer) Filter {
@@ -74,6 +83,15 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 	if err := CheckURL(in.URL); err != nil {
 		problem.Error(w, http.StatusUnprocessableEntity, "bad-url", err.Error())
 		return
+	}
+	if !a.AllowPrivate {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		err := CheckPublic(ctx, in.URL, nil)
+		cancel()
+		if err != nil {
+			problem.Error(w, http.StatusUnprocessableEntity, "bad-url", err.Error())
+			return
+		}
 	}
 	e := Endpoint{URL: strings.TrimSpace(in.URL), Description: strings.TrimSpace(in.Description), Enabled: true,
 		Secret: NewSecret(), OrgID: v.OrgID}
@@ -131,6 +149,33 @@ func (a *API) deliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	problem.JSON(w, http.StatusOK, map[string]any{"deliveries": ds})
+}
+
+// retry makes a failed delivery due again now ("retry now" in the log).
+func (a *API) retry(w http.ResponseWriter, r *http.Request) {
+	v, ok := a.auth(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		problem.NotFound(w)
+		return
+	}
+	err = a.st.RetryDelivery(r.Context(), id, filterFor(v), time.Now())
+	switch {
+	case errors.Is(err, ErrNotFound):
+		problem.NotFound(w)
+	case errors.Is(err, ErrNotFailed):
+		problem.Error(w, http.StatusConflict, "not-failed", "only a failed delivery can be retried; pending ones are retried anyway")
+	case err != nil:
+		a.fail(w, err)
+	default:
+		if a.OnRetry != nil {
+			a.OnRetry()
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // CheckURL accepts absolute http(s) URLs without credentials.

@@ -15,8 +15,11 @@ import (
 // Options tune a Dispatcher.
 type Options struct {
 	Store  Store
-	Client *http.Client // default: 10 s timeout
-	Logger *slog.Logger
+	Client *http.Client // default: 10 s timeout, public addresses only (guard.go)
+	// AllowPrivate lets the default client reach loopback, private and
+	// link-local addresses (--webhook-allow-private).
+	AllowPrivate bool
+	Logger       *slog.Logger
 	// Backoff is the wait after the first failure, doubled after each
 	// further one up to MaxBackoff (defaults 2 s and 1 h).
 	Backoff, MaxBackoff time.Duration
@@ -41,7 +44,7 @@ type Dispatcher struct {
 // New returns a Dispatcher; start it with Run.
 func New(o Options) *Dispatcher {
 	if o.Client == nil {
-		o.Client = &http.Client{Timeout: 10 * time.Second}
+		o.Client = newClient(o.AllowPrivate)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

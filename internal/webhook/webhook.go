@@ -18,8 +18,12 @@ const (
 	StatusFailed    = "failed" // gave up after MaxAttempts
 )
 
-// ErrNotFound: no such endpoint (or not visible to the caller).
+// ErrNotFound: no such endpoint or delivery (or not visible to the caller).
 var ErrNotFound = errors.New("webhook endpoint not found")
+
+// ErrNotFailed: only a failed delivery can be retried by hand; pending
+// ones are retried anyway and delivered ones are done.
+var ErrNotFailed = errors.New("webhook delivery is not failed")
 
 // Endpoint is a receiver URL. OrgID 0 makes it platform-wide: it gets
 // the events of every organisation.
@@ -78,4 +82,8 @@ type Store interface {
 	Deliveries(ctx context.Context, f Filter) ([]Delivery, error)
 	// PendingDeliveries counts deliveries not yet accepted.
 	PendingDeliveries(ctx context.Context) (int, error)
+	// RetryDelivery makes a failed delivery visible through f pending
+	// and due now, for one more attempt (its attempts are kept, so a
+	// new failure marks it failed again).
+	RetryDelivery(ctx context.Context, id int64, f Filter, now time.Time) error
 }

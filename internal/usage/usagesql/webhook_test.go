@@ -77,7 +77,8 @@ func TestWebhookReceiverFailingTwice(t *testing.T) {
 		}
 		orgRecv.secret = e2.Secret
 
-		d := webhook.New(webhook.Options{Store: b.usage, Backoff: 20 * time.Millisecond, Poll: 10 * time.Millisecond})
+		d := webhook.New(webhook.Options{Store: b.usage, Backoff: 20 * time.Millisecond, Poll: 10 * time.Millisecond,
+			AllowPrivate: true}) // the receivers listen on 127.0.0.1
 		runCtx, stop := context.WithCancel(ctx)
 		defer stop()
 		go d.Run(runCtx)

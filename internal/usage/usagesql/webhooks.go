@@ -3,6 +3,7 @@ package usagesql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -175,4 +176,29 @@ func (s *Store) PendingDeliveries(ctx context.Context) (int, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'`).Scan(&n)
 	return n, err
+}
+
+// RetryDelivery implements webhook.Store.
+func (s *Store) RetryDelivery(ctx context.Context, id int64, f webhook.Filter, now time.Time) error {
+	cond, args := scope(f, "e")
+	return s.inTx(ctx, func(t execer) error {
+		var status string
+		err := t.QueryRowContext(ctx, `SELECT d.status FROM webhook_deliveries d
+			JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = ? AND `+cond,
+			append([]any{id}, args...)...).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("delivery #%d: %w", id, webhook.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("retry webhook delivery: %w", err)
+		}
+		if status != webhook.StatusFailed {
+			return fmt.Errorf("delivery #%d is %s: %w", id, status, webhook.ErrNotFailed)
+		}
+		if _, err := t.ExecContext(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_at = ?
+			WHERE id = ? AND status = 'failed'`, now.UnixMilli(), id); err != nil {
+			return fmt.Errorf("retry webhook delivery: %w", err)
+		}
+		return nil
+	})
 }

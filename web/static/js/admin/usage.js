@@ -16,7 +16,7 @@ const STR = {
     participants: 'Partecipanti', activeMeetings: 'Riunioni', used: 'Usate', budget: 'Budget', percent: '%', level: 'Stato',
     peak: 'Picco partecipanti', peakMeetings: 'Picco riunioni', remove: 'Elimina', status: 'Esito', attempts: 'Tentativi',
     event: 'Evento', last: 'Ultimo tentativo', error: 'Errore', none: 'Nessun dato',
-    secret: 'Segreto di firma (mostrato solo ora): ', failed: 'Operazione non riuscita: ',
+    secret: 'Segreto di firma (mostrato solo ora): ', failed: 'Operazione non riuscita: ', retry: 'Riprova ora',
     lv_ok: 'ok', lv_none: '—', lv_warning: 'oltre l’80 %', lv_exceeded: 'esaurito', refusing: ' (nuove riunioni rifiutate)',
     bannerWarning: 'La tua organizzazione ha usato {p} % delle ore di conferenza dell’anno ({u} di {b}).',
     bannerExceeded: 'La tua organizzazione ha esaurito le ore di conferenza dell’anno ({u} di {b}).',
@@ -35,7 +35,7 @@ const STR = {
     participants: 'Participants', activeMeetings: 'Meetings', used: 'Used', budget: 'Budget', percent: '%', level: 'Status',
     peak: 'Peak participants', peakMeetings: 'Peak meetings', remove: 'Delete', status: 'Result', attempts: 'Attempts',
     event: 'Event', last: 'Last attempt', error: 'Error', none: 'No data',
-    secret: 'Signing secret (shown only now): ', failed: 'Failed: ',
+    secret: 'Signing secret (shown only now): ', failed: 'Failed: ', retry: 'Retry now',
     lv_ok: 'ok', lv_none: '—', lv_warning: 'over 80 %', lv_exceeded: 'used up', refusing: ' (new meetings refused)',
     bannerWarning: 'Your organisation has used {p} % of this year’s conference-hours ({u} of {b}).',
     bannerExceeded: 'Your organisation has used up this year’s conference-hours ({u} of {b}).',
@@ -181,8 +181,16 @@ async function renderHooks() {
     return [e.url, e.org || '—', e.description, del];
   }));
   const when = (s) => (s ? new Date(s).toLocaleString(lang === 'it' ? 'it-IT' : 'en-GB') : '—');
-  table('log', [[t('event')], [t('url')], [t('status')], [t('attempts'), 1], [t('last')], [t('error')]],
-    deliveries.map((d) => [d.type, d.endpointUrl, d.status, String(d.attempts), when(d.lastAt) + (d.lastStatus ? ` (${d.lastStatus})` : ''), d.lastError || '']));
+  // A failed delivery (given up after its retries) can be sent again by hand.
+  const retry = (d) => {
+    if (d.status !== 'failed') return '';
+    const b = el('button', { type: 'button', class: 'btn small' }, t('retry'));
+    b.addEventListener('click', () => api(`/api/v1/usage/webhooks/deliveries/${d.id}/retry`, { method: 'POST' })
+      .then(renderHooks, (x) => status(t('failed') + x.message)));
+    return b;
+  };
+  table('log', [[t('event')], [t('url')], [t('status')], [t('attempts'), 1], [t('last')], [t('error')], ['']],
+    deliveries.map((d) => [d.type, d.endpointUrl, d.status, String(d.attempts), when(d.lastAt) + (d.lastStatus ? ` (${d.lastStatus})` : ''), d.lastError || '', retry(d)]));
 }
 
 async function loadReport() {
