@@ -218,7 +218,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, p *login.
 		return
 	}
 	if err == nil {
-		err = s.st.DeleteAccount(r.Context(), a.ID)
+		err = s.d.DeleteAccount(r.Context(), a.ID)
 	}
 	if err != nil {
 		s.writeErr(w, err)

@@ -85,8 +85,14 @@ func TestOrgsAccountsRoomsCRUD(t *testing.T) {
 	if st, body := c.Do("GET", "/api/v1/accounts/"+strconv.FormatInt(acc.ID, 10), nil, nil); st != 200 || !strings.Contains(body, "2031-01-31") {
 		t.Errorf("after extend = %d %s", st, body)
 	}
-	if st, body := c.Do("DELETE", "/api/v1/orgs/asl-nord", nil, nil); st != 409 {
+	if st, body := c.Do("DELETE", "/api/v1/orgs/asl-nord", nil, nil); st != 409 || !strings.Contains(body, "1 account(s) and 1 room(s)") {
 		t.Errorf("delete org with accounts = %d %s", st, body)
+	}
+	if st, body := c.Do("DELETE", "/api/v1/orgs/asl-nord?force=true", nil, nil); st != 204 {
+		t.Errorf("forced delete = %d %s", st, body)
+	}
+	if st, _ := c.Do("GET", "/api/v1/accounts/"+strconv.FormatInt(acc.ID, 10), nil, nil); st != 404 {
+		t.Errorf("account after forced org delete = %d", st)
 	}
 }
 

@@ -1,14 +1,11 @@
 package api
 
 import (
-	"bytes"
-	"encoding/csv"
-	"fmt"
-	"io"
+	"errors"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/confer-dev/confer/internal/directory"
 	"github.com/confer-dev/confer/internal/login"
 	"github.com/confer-dev/confer/internal/problem"
 	"github.com/confer-dev/confer/internal/store"
@@ -21,21 +18,19 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, p *login
 		s.writeErr(w, err)
 		return
 	}
-	if !p.Account.IsPlatformAdmin() {
+	platform := p.Account.IsPlatformAdmin()
+	if !platform {
 		org = p.Account.OrgSlug
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<20))
-	if err != nil {
+	// An org admin's import is confined to their org by the directory,
+	// which reports refused rows with the other problems of the file.
+	body := http.MaxBytesReader(w, r.Body, 16<<20)
+	out, err := s.d.ImportCSVWith(ctx, body, directory.ImportOptions{Org: org, OnlyOrg: !platform})
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
 		badRequest(w, "CSV too large (16 MB at most)")
 		return
 	}
-	body, rows := fillCSV(body, org, !p.Account.IsPlatformAdmin())
-	if len(rows) > 0 {
-		problem.Write(w, problem.Problem{Status: http.StatusUnprocessableEntity, Code: "rows",
-			Detail: "nothing was imported: fix these lines", Rows: rows})
-		return
-	}
-	out, err := s.d.ImportCSV(ctx, bytes.NewReader(body), nil)
 	if err != nil {
 		s.writeErr(w, err)
 		return
@@ -43,76 +38,6 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, p *login
 	s.log.Info("accounts imported", "count", len(out), "by", p.Account.ID)
 	problem.JSON(w, http.StatusCreated, pageOut(store.Page[store.Account]{Items: out, Total: len(out)},
 		store.ListOptions{Limit: len(out)}, accountOut))
-}
-
-// fillCSV gives rows without an org the default org and, for an org
-// admin (restrict), refuses rows for other orgs, personal accounts and
-// platform admins, which only the operator may create. It returns the
-// CSV rewritten with a header (comma-separated), or the refused lines.
-func fillCSV(body []byte, org string, restrict bool) ([]byte, []problem.RowError) {
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	first, _, _ := bytes.Cut(body, []byte("\n"))
-	cr := csv.NewReader(bytes.NewReader(body))
-	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
-		cr.Comma = ';'
-	}
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return nil, []problem.RowError{{Row: 0, Error: "not a CSV file: " + err.Error()}}
-	}
-	header := []string{"email", "name", "kind", "org", "role", "valid_until"}
-	start := 0
-	if len(recs) > 0 && strings.EqualFold(strings.TrimSpace(recs[0][0]), "email") {
-		header, start = recs[0], 1
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	if _, ok := col["org"]; !ok {
-		col["org"] = len(header)
-		header = append(header, "org")
-	}
-	var refused []problem.RowError
-	out := [][]string{header}
-	for i, rec := range recs[start:] {
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		for len(rec) < len(header) {
-			rec = append(rec, "")
-		}
-		get := func(c string) string {
-			if j, ok := col[c]; ok {
-				return strings.TrimSpace(rec[j])
-			}
-			return ""
-		}
-		if get("org") == "" && get("kind") != store.AccountPersonal {
-			rec[col["org"]] = org
-		}
-		if restrict {
-			var why string
-			switch {
-			case get("org") != org:
-				why = fmt.Sprintf("organisation: you may import only into %s", org)
-			case get("kind") == store.AccountPersonal:
-				why = "kind: only the platform operator creates personal accounts"
-			case get("role") == store.RolePlatformAdmin:
-				why = "role: only the platform operator creates platform admins"
-			}
-			if why != "" {
-				refused = append(refused, problem.RowError{Row: start + i + 1, Error: why})
-			}
-		}
-		out = append(out, rec)
-	}
-	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	_ = cw.WriteAll(out)
-	return buf.Bytes(), refused
 }
 
 type validityIn struct {

@@ -175,7 +175,9 @@ func (s *Server) deleteOrg(w http.ResponseWriter, r *http.Request, p *login.Prin
 		err = errForbidden
 	}
 	if err == nil {
-		err = s.st.DeleteOrg(r.Context(), o.ID)
+		// Without ?force=true an org with accounts or rooms is refused
+		// (409, saying how many).
+		err = s.d.DeleteOrg(r.Context(), o.Slug, r.URL.Query().Get("force") == "true")
 	}
 	if err != nil {
 		s.writeErr(w, err)

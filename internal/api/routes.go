@@ -22,7 +22,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/api/v1/orgs", tag: "orgs", summary: "Create an organisation (platform admin)", scope: "admin", body: "OrgCreate", resp: "Org", status: 201, h: s.createOrg},
 		{method: "GET", path: "/api/v1/orgs/{org}", tag: "orgs", summary: "One organisation with its contract figures", scope: "read", resp: "Org", h: s.getOrg},
 		{method: "PATCH", path: "/api/v1/orgs/{org}", tag: "orgs", summary: "Change an organisation, suspend or reactivate it", scope: "admin", body: "OrgPatch", resp: "Org", h: s.patchOrg},
-		{method: "DELETE", path: "/api/v1/orgs/{org}", tag: "orgs", summary: "Delete an organisation without accounts (platform admin)", scope: "admin", h: s.deleteOrg},
+		{method: "DELETE", path: "/api/v1/orgs/{org}", tag: "orgs", summary: "Delete an organisation (platform admin); with accounts or rooms only with force=true, which deletes them too", scope: "admin", query: []string{"force"}, h: s.deleteOrg},
 
 		{method: "GET", path: "/api/v1/accounts", tag: "accounts", summary: "Accounts you may administer", scope: "read",
 			query: append([]string{"org", "kind", "role", "status"}, list...), resp: "AccountList", h: s.listAccounts},

@@ -102,6 +102,27 @@ var importColumns = []string{"email", "name", "kind", "org", "role", "valid_unti
 // Dates are YYYY-MM-DD, end of day in loc. On refusal it returns an
 // *ImportError listing every bad line.
 func (d *Directory) ImportCSV(ctx context.Context, r io.Reader, loc *time.Location) ([]store.Account, error) {
+	return d.ImportCSVWith(ctx, r, ImportOptions{Loc: loc})
+}
+
+// ImportOptions tune ImportCSVWith.
+type ImportOptions struct {
+	Loc *time.Location // dates are the end of that day here; nil = UTC
+	// Org is the org of rows that name none (personal rows excepted).
+	Org string
+	// OnlyOrg confines the import to Org, for an org admin: rows of other
+	// orgs, personal accounts and platform admins are refused (only the
+	// operator creates those).
+	OnlyOrg bool
+}
+
+// ImportCSVWith is ImportCSV with a default org and, for org admins, the
+// import confined to it.
+func (d *Directory) ImportCSVWith(ctx context.Context, r io.Reader, opts ImportOptions) ([]store.Account, error) {
+	loc := opts.Loc
+	if opts.OnlyOrg && opts.Org == "" {
+		return nil, invalid("CSV import", "an import confined to one organisation needs that organisation")
+	}
 	records, lineNos, err := readCSV(r)
 	if err != nil {
 		return nil, err
@@ -137,6 +158,13 @@ func (d *Directory) ImportCSV(ctx context.Context, r io.Reader, loc *time.Locati
 		}
 		a := store.Account{Email: get("email"), DisplayName: get("name"), Kind: get("kind"),
 			OrgSlug: get("org"), Role: get("role"), EmailConfirmed: true}
+		if a.OrgSlug == "" && a.Kind != store.AccountPersonal {
+			a.OrgSlug = opts.Org
+		}
+		if why := opts.refuse(a); why != nil {
+			ie.Rows = append(ie.Rows, ImportRowError{line, a.Email, why})
+			continue
+		}
 		if v := get("valid_until"); v != "" {
 			if a.ValidUntil, err = ParseDate(v, loc); err != nil {
 				ie.Rows = append(ie.Rows, ImportRowError{line, a.Email, err})
@@ -178,6 +206,21 @@ func (d *Directory) ImportCSV(ctx context.Context, r io.Reader, loc *time.Locati
 		return nil, &ie
 	}
 	return out, err
+}
+
+// refuse says why an OnlyOrg import may not create a.
+func (o ImportOptions) refuse(a store.Account) error {
+	switch {
+	case !o.OnlyOrg:
+		return nil
+	case a.Kind == store.AccountPersonal:
+		return invalid("kind", "only the platform operator creates personal accounts")
+	case a.Role == store.RolePlatformAdmin:
+		return invalid("role", "only the platform operator creates platform admins")
+	case a.OrgSlug != o.Org:
+		return invalid("organisation", "you may import only into %s", o.Org)
+	}
+	return nil
 }
 
 // readCSV returns the non-blank records and the file line each starts on.
