@@ -41,6 +41,7 @@ type Config struct {
 	Files               Files         // document limits (files.go)
 	MetricsToken        string        // bearer token /metrics requires; "" = open (metrics.go)
 	WebhookAllowPrivate bool          // webhook endpoints may resolve to private addresses (webhook.go)
+	PublicURL           string        // base of links made outside a request; "" = unset (publicurl.go)
 }
 
 // Defaults.
@@ -232,7 +233,7 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 	if err := c.applyFiles(raw, src); err != nil {
 		return err
 	}
-	if err := errors.Join(c.applyMetrics(raw, src), c.applyWebhook(raw, src)); err != nil {
+	if err := errors.Join(c.applyMetrics(raw, src), c.applyWebhook(raw, src), c.applyPublicURL(raw, src)); err != nil {
 		return err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*raw["log-level"])); err != nil || strings.ContainsAny(*raw["log-level"], "+-") {
