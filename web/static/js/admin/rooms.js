@@ -55,7 +55,7 @@ function moderators(room) {
     list.replaceChildren(table([t('account.email'), t('mods.role'), t('actions')], hs.items.map((x) => [
       `${x.displayName} <${x.email}>`, t(`role.${x.role}`),
       h('button', { class: 'btn small', type: 'button', 'aria-label': t('mods.remove', { name: x.email }),
-        onclick: (ev) => busy(ev.target, async () => { await api('DELETE', `/api/v1/rooms/${room.slug}/hosts/${x.accountId}`); await load(); }) }, t('delete')),
+        onclick: (ev) => busy(ev.target, async () => { await api('DELETE', `/api/v1/rooms/${room.slug}/hosts/${x.accountId}`); await load(); }) }, t('mods.removeShort')),
     ])));
   };
   const [emailF, email] = field(t('mods.email'), h('input', { type: 'email', autocomplete: 'off', autocapitalize: 'none' }));
