@@ -12,6 +12,7 @@ import (
 	"github.com/confer-dev/confer/internal/room"
 	"github.com/confer-dev/confer/internal/signal"
 	"github.com/confer-dev/confer/internal/whip"
+	"github.com/confer-dev/confer/internal/whip/whipsql"
 )
 
 // meetingParts are the meeting's services beyond signalling: shared
@@ -35,14 +36,25 @@ func (a *App) initMeeting(dir signal.Directory) error {
 	if err != nil {
 		return fmt.Errorf("documents: %w", err)
 	}
-	lookup := func(ctx context.Context, slug string) (room.Settings, error) {
+	lookup := func(ctx context.Context, slug string) (whip.Room, error) {
+		sr, err := a.Directory.RoomBySlug(ctx, slug)
+		if err != nil {
+			return whip.Room{}, err
+		}
 		c, err := dir.LookupRoom(ctx, slug, signal.Identity{})
 		if err != nil {
-			return room.Settings{}, err
+			return whip.Room{}, err
 		}
-		return room.Settings{Slug: c.Slug, Title: c.Title, Capacity: c.Capacity, Lobby: c.Lobby, WhoMayShare: c.WhoMayShare}, nil
+		s := room.Settings{Slug: c.Slug, Title: c.Title, Capacity: c.Capacity, Lobby: c.Lobby, WhoMayShare: c.WhoMayShare}
+		return whip.Room{ID: sr.ID, Settings: s}, nil
 	}
-	a.Meeting.WHIP = whip.New(a.Rooms, lookup, a.log.With("part", "whip"))
+	// Tokens outlive a restart in the store; a store without the table
+	// (none today) would fall back to memory.
+	var tokens whip.TokenStore
+	if ts, ok := a.Store.(interface{ WHIPTokens() *whipsql.Store }); ok {
+		tokens = ts.WHIPTokens()
+	}
+	a.Meeting.WHIP = whip.New(a.Rooms, lookup, tokens, a.log.With("part", "whip"))
 	go a.sweepFiles()
 	return nil
 }

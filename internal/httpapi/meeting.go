@@ -51,6 +51,8 @@ func MeetingRoutes(mux *http.ServeMux, o MeetingOptions) {
 	mux.HandleFunc("DELETE /api/v1/rooms/{slug}/files/{id}", m.remove)
 	mux.HandleFunc("GET /files/{slug}/{id}", m.download)
 	mux.HandleFunc("POST /api/v1/rooms/{slug}/whip-tokens", m.whipToken)
+	mux.HandleFunc("GET /api/v1/rooms/{slug}/whip-tokens", m.whipTokens)
+	mux.HandleFunc("DELETE /api/v1/rooms/{slug}/whip-tokens/{id}", m.whipRevoke)
 	o.WHIP.Register(mux)
 }
 
@@ -210,14 +212,22 @@ func (m *meetingAPI) remove(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// whipToken lets a host or moderator in the meeting create a WHIP token.
-func (m *meetingAPI) whipToken(w http.ResponseWriter, r *http.Request) {
+// moderator returns the host or moderator in the meeting who sent the
+// request, or writes 403 and returns nil.
+func (m *meetingAPI) moderator(w http.ResponseWriter, r *http.Request) *room.Participant {
 	p := m.participant(w, r)
-	if p == nil {
-		return
+	if p != nil && !p.Moderates() {
+		problem(w, http.StatusForbidden, "forbidden", "only hosts and moderators may manage encoder tokens")
+		return nil
 	}
-	if !p.Moderates() {
-		problem(w, http.StatusForbidden, "forbidden", "only hosts and moderators may create encoder tokens")
+	return p
+}
+
+// whipToken lets a host or moderator in the meeting create a WHIP token;
+// the creation goes into the meeting's moderation log.
+func (m *meetingAPI) whipToken(w http.ResponseWriter, r *http.Request) {
+	p := m.moderator(w, r)
+	if p == nil {
 		return
 	}
 	var in struct {
@@ -234,9 +244,60 @@ func (m *meetingAPI) whipToken(w http.ResponseWriter, r *http.Request) {
 		hours = 12
 	}
 	slug := r.PathValue("slug")
-	tok := m.o.WHIP.CreateToken(whip.Grant{Room: slug, Label: label, By: p.Name()}, time.Duration(hours)*time.Hour)
-	m.log.Info("whip token created", "room", slug, "label", label, "by", p.ID())
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"token": tok, "url": "/whip/" + slug, "label": label, "expiresAt": time.Now().Add(time.Duration(hours) * time.Hour).UTC(),
-	})
+	tok, t, err := m.o.WHIP.CreateToken(r.Context(), whip.Grant{Room: slug, Label: label, By: p.Name()}, time.Duration(hours)*time.Hour)
+	if err != nil {
+		m.log.Error("whip token", "room", slug, "err", err)
+		problem(w, http.StatusInternalServerError, "server error", "")
+		return
+	}
+	_ = p.Record("whip_token", fmt.Sprintf("%s (#%d, %d h)", label, t.ID, hours))
+	m.log.Info("whip token created", "room", slug, "label", label, "id", t.ID, "by", p.ID())
+	out := whipTokenMsg(t)
+	out["token"], out["url"] = tok, "/whip/"+slug
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// whipTokenMsg is a token as hosts see it: never the secret nor its hash.
+func whipTokenMsg(t whip.Token) map[string]any {
+	return map[string]any{"id": t.ID, "label": t.Label, "createdBy": t.CreatedBy, "createdAt": t.CreatedAt,
+		"expiresAt": t.ExpiresAt, "revoked": t.Revoked, "expired": !time.Now().Before(t.ExpiresAt)}
+}
+
+func (m *meetingAPI) whipTokens(w http.ResponseWriter, r *http.Request) {
+	if m.moderator(w, r) == nil {
+		return
+	}
+	ts, err := m.o.WHIP.ListTokens(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		problem(w, http.StatusNotFound, "not found", "")
+		return
+	}
+	out := make([]map[string]any, len(ts))
+	for i, t := range ts {
+		out[i] = whipTokenMsg(t)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+}
+
+// whipRevoke revokes a token; encoders publishing with it are ended.
+func (m *meetingAPI) whipRevoke(w http.ResponseWriter, r *http.Request) {
+	p := m.moderator(w, r)
+	if p == nil {
+		return
+	}
+	slug := r.PathValue("slug")
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err == nil {
+		err = m.o.WHIP.RevokeToken(r.Context(), slug, id)
+	}
+	if err != nil && !errors.Is(err, whip.ErrNoToken) && !errors.Is(err, strconv.ErrSyntax) {
+		m.log.Error("whip revoke", "room", slug, "err", err)
+	}
+	if err != nil {
+		problem(w, http.StatusNotFound, "not found", "no such encoder token in this room")
+		return
+	}
+	_ = p.Record("whip_revoke", fmt.Sprintf("#%d", id))
+	m.log.Info("whip token revoked", "room", slug, "id", id, "by", p.ID())
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -253,6 +253,18 @@ func (r *Room) record(by Info, a Action, target *Participant, detail string) {
 	}
 }
 
+// Record adds an action p took outside the meeting's own commands (a WHIP
+// token created over HTTP) to the moderation log. Only moderators' actions
+// belong there.
+func (p *Participant) Record(action, detail string) error {
+	by := p.snapshot()
+	if !isModerator(by.Role) || !p.Present() {
+		return ErrForbidden
+	}
+	p.room.record(by, Action{Name: action}, nil, detail)
+	return nil
+}
+
 func (r *Room) moderatorListenersLocked() []Listener {
 	var out []Listener
 	for _, p := range r.participants {

@@ -269,3 +269,29 @@ func TestModerationLog(t *testing.T) {
 		t.Fatalf("new moderator's state log: %+v", st.Log)
 	}
 }
+
+// Record logs actions taken over HTTP (WHIP tokens), by moderators only;
+// Done tells owners outside the room that a participant left.
+func TestRecordAndDone(t *testing.T) {
+	m, _, ps, _ := modRoom(t)
+	if err := ps[1].Record("whip_token", "x"); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("record by a participant: %v", err)
+	}
+	if err := ps[0].Record("whip_token", "Aula magna (#1, 12 h)"); err != nil {
+		t.Fatal(err)
+	}
+	if log := m.Room("mod").ModerationLog(); len(log) != 1 || log[0].Action != "whip_token" || log[0].ByName != "Anna" {
+		t.Fatalf("log %+v", log)
+	}
+	done := ps[2].Done()
+	select {
+	case <-done:
+		t.Fatal("done before leaving")
+	default:
+	}
+	if err := ps[0].Moderate(Action{Name: "remove", Target: ps[2].ID()}); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	<-ps[2].Done() // asked again after the leave
+}

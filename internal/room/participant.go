@@ -39,6 +39,23 @@ type Participant struct {
 	hard   map[string]bool
 	// mediaOn: media time is counted (set at the join, mediatime.go).
 	mediaOn bool
+	// done is closed when the participant leaves (Done).
+	done chan struct{}
+}
+
+// Done returns a channel closed once the participant has left, whatever
+// the reason (its own leave, a failed connection, removal, the meeting's
+// end), so that owners outside the room (WHIP sessions) can forget it.
+func (p *Participant) Done() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done == nil {
+		p.done = make(chan struct{})
+		if p.left {
+			close(p.done)
+		}
+	}
+	return p.done
 }
 
 // ID returns the participant's id, stable across reconnections.
@@ -208,6 +225,9 @@ func (p *Participant) close(reason string) bool {
 		return false
 	}
 	p.left = true
+	if p.done != nil {
+		close(p.done)
+	}
 	if p.graceTimer != nil {
 		p.graceTimer.Stop()
 	}

@@ -8,11 +8,6 @@ package whip
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -24,79 +19,82 @@ import (
 	"github.com/confer-dev/confer/internal/room"
 )
 
-// Grant is what a token allows: publishing into Room as Label.
-type Grant struct {
-	Room    string
-	Label   string
-	By      string // name of the host who created it
-	Expires time.Time
+// Room is a permanent room as WHIP needs it: its id (tokens belong to
+// it) and the settings of its meetings.
+type Room struct {
+	ID       int64
+	Settings room.Settings
 }
 
-// Lookup returns the settings of a permanent room (capacity, title).
-type Lookup func(ctx context.Context, slug string) (room.Settings, error)
+// Lookup finds a permanent room by slug.
+type Lookup func(ctx context.Context, slug string) (Room, error)
 
-// Server keeps tokens and live WHIP sessions in memory.
+// Server checks tokens kept in a TokenStore and keeps the live WHIP
+// sessions in memory.
 type Server struct {
 	rooms  *room.Manager
 	lookup Lookup
+	tokens TokenStore
 	log    *slog.Logger
 
 	mu       sync.Mutex
-	tokens   map[string]Grant // by SHA-256 of the token
 	sessions map[string]*session
 }
 
 type session struct {
-	tokenHash string
-	room      string
-	p         *room.Participant
+	tokenID int64
+	room    string
+	p       *room.Participant
 }
 
-// New returns a WHIP server publishing into rooms.
-func New(rooms *room.Manager, lookup Lookup, log *slog.Logger) *Server {
+// New returns a WHIP server publishing into rooms; tokens nil keeps
+// tokens in memory (lost on restart).
+func New(rooms *room.Manager, lookup Lookup, tokens TokenStore, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{rooms: rooms, lookup: lookup, log: log, tokens: map[string]Grant{}, sessions: map[string]*session{}}
+	if tokens == nil {
+		tokens = newMemTokens()
+	}
+	return &Server{rooms: rooms, lookup: lookup, tokens: tokens, log: log, sessions: map[string]*session{}}
 }
 
-// CreateToken issues a bearer token for room, valid for ttl.
-func (s *Server) CreateToken(g Grant, ttl time.Duration) string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	tok := "cwhip_" + base64.RawURLEncoding.EncodeToString(b)
-	g.Expires = time.Now().Add(ttl)
+// Sessions returns the ids of the live WHIP sessions of room slug.
+func (s *Server) Sessions(slug string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for h, old := range s.tokens { // forget expired ones
-		if time.Now().After(old.Expires) {
-			delete(s.tokens, h)
+	var out []string
+	for id, sess := range s.sessions {
+		if sess.room == slug {
+			out = append(out, id)
 		}
 	}
-	s.tokens[hash(tok)] = g
-	return tok
+	return out
 }
 
-func hash(tok string) string {
-	h := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(h[:])
-}
-
-// grant checks the request's bearer token for room.
-func (s *Server) grant(r *http.Request, roomSlug string) (string, Grant, bool) {
-	auth := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(auth, "Bearer ")
+// grant checks the request's bearer token for room slug: known, not
+// revoked, not expired, and issued for that room.
+func (s *Server) grant(r *http.Request, slug string) (Token, Room, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	tok = strings.TrimSpace(tok)
 	if !ok || tok == "" {
-		return "", Grant{}, false
+		return Token{}, Room{}, false
 	}
-	h := hash(strings.TrimSpace(tok))
-	s.mu.Lock()
-	g, found := s.tokens[h]
-	s.mu.Unlock()
-	if !found || time.Now().After(g.Expires) || subtle.ConstantTimeCompare([]byte(g.Room), []byte(roomSlug)) != 1 {
-		return "", Grant{}, false
+	t, err := s.tokens.TokenByHash(r.Context(), hash(tok))
+	if err != nil {
+		if !errors.Is(err, ErrNoToken) {
+			s.log.Error("whip token lookup", "err", err)
+		}
+		return Token{}, Room{}, false
 	}
-	return h, g, true
+	if t.Revoked || !time.Now().Before(t.ExpiresAt) {
+		return Token{}, Room{}, false
+	}
+	rm, err := s.lookup(r.Context(), slug)
+	if err != nil || rm.ID != t.RoomID {
+		return Token{}, Room{}, false
+	}
+	return t, rm, true
 }
 
 // Register adds the WHIP endpoints.
@@ -115,7 +113,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("room")
-	th, g, ok := s.grant(r, slug)
+	t, rm, ok := s.grant(r, slug)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="confer whip"`)
 		http.Error(w, "a valid bearer token for this room is required", http.StatusUnauthorized)
@@ -130,12 +128,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "offer missing or too large", http.StatusBadRequest)
 		return
 	}
-	settings, err := s.lookup(r.Context(), slug)
-	if err != nil {
-		http.Error(w, "room not available", http.StatusNotFound)
-		return
-	}
-	p, err := s.rooms.JoinPublisher(settings, g.Label)
+	p, err := s.rooms.JoinPublisher(rm.Settings, t.Label)
 	if errors.Is(err, room.ErrFull) {
 		http.Error(w, "the room is full", http.StatusServiceUnavailable)
 		return
@@ -152,9 +145,10 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	}
 	id := p.ID()
 	s.mu.Lock()
-	s.sessions[id] = &session{tokenHash: th, room: slug, p: p}
+	s.sessions[id] = &session{tokenID: t.ID, room: slug, p: p}
 	s.mu.Unlock()
-	s.log.Info("whip publishing", "room", slug, "participant", id, "label", g.Label, "grantedBy", g.By)
+	go s.forget(id, p)
+	s.log.Info("whip publishing", "room", slug, "participant", id, "label", t.Label, "grantedBy", t.CreatedBy)
 	w.Header().Set("Content-Type", "application/sdp")
 	w.Header().Set("Location", "/whip/"+slug+"/"+id)
 	w.WriteHeader(http.StatusCreated)
@@ -163,10 +157,10 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) end(w http.ResponseWriter, r *http.Request) {
 	slug, id := r.PathValue("room"), r.PathValue("id")
-	th, _, ok := s.grant(r, slug)
+	t, _, ok := s.grant(r, slug)
 	s.mu.Lock()
 	sess := s.sessions[id]
-	if ok && sess != nil && sess.tokenHash == th && sess.room == slug {
+	if ok && sess != nil && sess.tokenID == t.ID && sess.room == slug {
 		delete(s.sessions, id)
 	} else {
 		sess = nil
@@ -183,4 +177,16 @@ func (s *Server) end(w http.ResponseWriter, r *http.Request) {
 	sess.p.Leave()
 	s.log.Info("whip ended", "room", slug, "participant", id)
 	w.WriteHeader(http.StatusOK)
+}
+
+// forget drops session id once its participant has left for any reason:
+// a DELETE, a failed or closed connection, removal by a moderator, the
+// meeting's end. Without it such sessions stayed listed for ever.
+func (s *Server) forget(id string, p *room.Participant) {
+	<-p.Done()
+	s.mu.Lock()
+	if sess := s.sessions[id]; sess != nil && sess.p == p {
+		delete(s.sessions, id)
+	}
+	s.mu.Unlock()
 }

@@ -1,0 +1,7 @@
+package sqlite
+
+import "github.com/confer-dev/confer/internal/whip/whipsql"
+
+// WHIPTokens returns the WHIP encoder tokens kept in this database
+// (migration 00054; SQL shared with PostgreSQL in package whipsql).
+func (s *Store) WHIPTokens() *whipsql.Store { return whipsql.New(s.db, nil) }
