@@ -36,6 +36,8 @@ Organisations:
   org suspend  --slug S            (its rooms refuse new meetings)
   org reactivate --slug S
   org contract --slug S [--accounts N] [--hours N] [--rooms N] [--refuse-over-budget=BOOL]
+  org delete   --slug S [--force]   (refused while it has accounts or rooms;
+               --force deletes them too)
 Accounts:
   account add  --email E [--name N] [--kind contracted|personal] [--org S]
                [--role platform-admin|org-admin|host|member] [--valid-until YYYY-MM-DD]
@@ -45,6 +47,9 @@ Accounts:
   account reactivate --email E
   account extend --until YYYY-MM-DD (--email E[,E...] | --all-personal)
   account end    (--email E[,E...] | --all-personal)   (validity ends now)
+  account reset-link --email E [--public-url URL]
+               prints a one-time password reset link (72 h); base URL from
+               --public-url, else $CONFER_PUBLIC_URL
   account import --csv FILE   columns email,name,kind,org,role,valid_until; ; or ,
                separated; all or nothing, every refused line is reported
 Rooms:
@@ -56,6 +61,7 @@ Rooms:
             [--guests=BOOL] [--lobby=BOOL] [--share everyone|moderators] [--capacity N]
   room host --slug R --email E [--role host|moderator] [--remove]
   room hosts --slug R [--json]
+  room delete --slug R   (personal rooms go with their account)
 API tokens:
   token create --email E --name N [--scopes S] [--expires YYYY-MM-DD]
                prints the secret once; only its hash is kept
@@ -98,6 +104,7 @@ type adminEnv struct {
 	maxCapacity string
 	validUntil  string // CONFER_PERSONAL_VALID_UNTIL
 	operator    string // CONFER_OPERATOR_CONTACT
+	publicURL   string // CONFER_PUBLIC_URL, base of printed links
 	stdout      io.Writer
 }
 
@@ -110,7 +117,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	env := &adminEnv{data: getenv("CONFER_DATA"), db: getenv("CONFER_DB"), dbSrc: "CONFER_DB",
 		maxCapacity: getenv("CONFER_MAX_CAPACITY"), validUntil: getenv("CONFER_PERSONAL_VALID_UNTIL"),
-		operator: getenv("CONFER_OPERATOR_CONTACT"), stdout: stdout}
+		operator: getenv("CONFER_OPERATOR_CONTACT"), publicURL: getenv("CONFER_PUBLIC_URL"), stdout: stdout}
 	if env.data == "" {
 		env.data = config.DefaultData
 	}
@@ -140,13 +147,13 @@ func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " 
 var adminCommands = map[string]func(e *adminEnv, ctx context.Context, args []string) error{
 	"org add": (*adminEnv).orgAdd, "org list": (*adminEnv).orgList, "org show": (*adminEnv).orgShow,
 	"org suspend": (*adminEnv).orgSuspend, "org reactivate": (*adminEnv).orgReactivate,
-	"org contract": (*adminEnv).orgContract,
-	"account add":  (*adminEnv).accountAdd, "account list": (*adminEnv).accountList,
+	"org contract": (*adminEnv).orgContract, "org delete": (*adminEnv).orgDelete,
+	"account add": (*adminEnv).accountAdd, "account list": (*adminEnv).accountList,
 	"account suspend": (*adminEnv).accountSuspend, "account reactivate": (*adminEnv).accountReactivate,
 	"account extend": (*adminEnv).accountExtend, "account end": (*adminEnv).accountEnd,
-	"account import": (*adminEnv).accountImport,
-	"room add":       (*adminEnv).roomAdd, "room list": (*adminEnv).roomList, "room set": (*adminEnv).roomSet,
-	"room host": (*adminEnv).roomHost, "room hosts": (*adminEnv).roomHosts,
+	"account import": (*adminEnv).accountImport, "account reset-link": (*adminEnv).accountResetLink,
+	"room add": (*adminEnv).roomAdd, "room list": (*adminEnv).roomList, "room set": (*adminEnv).roomSet,
+	"room host": (*adminEnv).roomHost, "room hosts": (*adminEnv).roomHosts, "room delete": (*adminEnv).roomDelete,
 	"token create": (*adminEnv).tokenCreate, "token list": (*adminEnv).tokenList,
 	"token revoke": (*adminEnv).tokenRevoke,
 }

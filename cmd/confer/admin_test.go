@@ -142,7 +142,7 @@ func TestAdminRefusals(t *testing.T) {
 		{[]string{"room", "add", "--org", "town", "--slug", "r1", "stray"}, 2, `unexpected argument "stray"`},
 		{[]string{"room", "add", "--bogus"}, 2, "-bogus"},
 		{[]string{"room", "list", "--org", "nowhere"}, 1, `org "nowhere": not found`},
-		{[]string{"room", "delete"}, 2, `unknown subcommand "delete"`},
+		{[]string{"room", "remove"}, 2, `unknown subcommand "remove"`},
 		{[]string{"user", "add"}, 2, `unknown command "user"`},
 		{[]string{"room"}, 2, "missing subcommand"},
 		{[]string{"--max-capacity", "zero", "room", "list"}, 1, "max capacity"},

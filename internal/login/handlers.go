@@ -160,7 +160,13 @@ func (m *Manager) IssueResetLink(ctx context.Context, accountID int64, base stri
 	if err != nil {
 		return "", fmt.Errorf("reset link: %w", err)
 	}
-	return base + "/reset#token=" + secret, nil
+	return ResetLink(base, secret), nil
+}
+
+// ResetLink is the reset page's address under base for a reset secret
+// (also used by `confer admin account reset-link`).
+func ResetLink(base, secret string) string {
+	return strings.TrimRight(base, "/") + "/reset#token=" + secret
 }
 
 func (m *Manager) handleReset(w http.ResponseWriter, r *http.Request) {
