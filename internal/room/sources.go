@@ -133,6 +133,12 @@ func (e routerEvents) TrackAdded(ti sfu.TrackInfo) {
 		refused = groupOf(src) == GroupScreen && shareRule == ShareModerators && !isModerator(role) && !p.publisher
 	}
 	t := Track{TrackInfo: ti, Source: src}
+	if src == SourceScreen {
+		// Shares come first when a subscriber's bandwidth is short.
+		if err := r.router.SetTrackSource(ti.ID, "screen"); err != nil {
+			r.mgr.log.Debug("track source", "track", ti.ID, "err", err)
+		}
+	}
 	if refused || forced {
 		if err := r.router.SetTrackMuted(ti.ID, true); err != nil {
 			r.mgr.log.Debug("block track", "track", ti.ID, "err", err)

@@ -124,3 +124,20 @@ func TestLayerFor(t *testing.T) {
 		}
 	}
 }
+
+// The room layer marks shares through Router.SetTrackSource; the allocator
+// reads the mark (TestAllocator above).
+func TestSetTrackSource(t *testing.T) {
+	r := &Router{name: "x", receivers: map[string]*receiver{}}
+	recv := &receiver{}
+	r.receivers["t1"] = recv
+	if err := r.SetTrackSource("t1", "screen"); err != nil {
+		t.Fatal(err)
+	}
+	if s := recv.source.Load(); s == nil || *s != "screen" {
+		t.Fatalf("source %v", s)
+	}
+	if r.SetTrackSource("gone", "screen") == nil {
+		t.Fatal("no error for an unknown track")
+	}
+}
