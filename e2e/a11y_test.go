@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -184,21 +185,61 @@ func TestA11yAxeSeesViolations(t *testing.T) {
 	}
 }
 
-// TestA11yLobby: a guest waits in the lobby of a room that has one.
+// TestA11yLobby: a guest waits in the lobby; the signed-in host is told
+// and sees the lobby in the participants panel; the host admits the guest,
+// hard-mutes the guest's microphone (whose button keeps a visible focus
+// indicator), and the guest leaves.
 func TestA11yLobby(t *testing.T) {
 	a, base := apptest.Start(t)
 	apptest.AddRoomWith(t, a, store.Room{Slug: "sala", Lobby: true})
-	ctx := newBrowser(t)
-	navigate(t, ctx, base+"/healthz")
-	setLang(t, ctx, "en")
-	navigate(t, ctx, roomURL(base, "sala", "Gino"))
-	waitJS(t, ctx, "lobby waiting screen", `window.conferDebug && window.conferDebug.state === 'waiting' && !document.getElementById('screen-lobby').hidden`, 20*time.Second)
-	axeBoth(t, ctx, "lobby (en)")
-	setLang(t, ctx, "it")
-	navigate(t, ctx, roomURL(base, "sala", "Gino"))
-	waitJS(t, ctx, "lobby waiting screen (it)", `window.conferDebug && window.conferDebug.state === 'waiting' && !document.getElementById('screen-lobby').hidden && document.documentElement.lang === 'it'`, 20*time.Second)
-	viewport(t, ctx, 360, 640)
-	axeCheck(t, ctx, "lobby (it) phone")
+	cookie := apptest.SignInHost(t, a, base, "sala", "Dottoressa Rossi")
+	host := newBrowser(t)
+	useSession(t, host, base, cookie)
+	setLang(t, host, "en")
+	navigate(t, host, roomURL(base, "sala", "Rossi"))
+	waitJS(t, host, "host joined", `window.conferDebug && window.conferDebug.state === 'joined' && window.conferDebug.role() === 'host'`, 20*time.Second)
+
+	guest := newBrowser(t)
+	navigate(t, guest, base+"/healthz")
+	setLang(t, guest, "it")
+	navigate(t, guest, roomURL(base, "sala", "Gino"))
+	waitJS(t, guest, "lobby waiting screen (it)", `window.conferDebug && window.conferDebug.state === 'waiting' && !document.getElementById('screen-lobby').hidden && document.documentElement.lang === 'it'`, 20*time.Second)
+	viewport(t, guest, 360, 640)
+	axeCheck(t, guest, "lobby (it) phone")
+	setLang(t, guest, "en")
+	navigate(t, guest, roomURL(base, "sala", "Gino"))
+	waitJS(t, guest, "lobby waiting screen", `window.conferDebug && window.conferDebug.state === 'waiting' && !document.getElementById('screen-lobby').hidden && document.documentElement.lang === 'en'`, 20*time.Second)
+	axeBoth(t, guest, "lobby (en)")
+
+	waitJS(t, host, "host notified", `window.conferDebug.lobby().length >= 1 && !document.getElementById('banner-notice').hidden`, 10*time.Second)
+	axeCheck(t, host, "host with lobby notice desktop")
+	click(t, host, "btn-participants")
+	waitJS(t, host, "lobby in the panel", visible("lobby-box")+` && !!document.querySelector('[data-admit]')`, 5*time.Second)
+	axeBoth(t, host, "host participants panel with lobby")
+
+	gesture(t, host, `document.querySelector('[data-admit]').click()`)
+	waitJS(t, guest, "guest admitted", `window.conferDebug.state === 'joined'`, 15*time.Second)
+	gino := eval[string](t, guest, `window.conferDebug.participantId`)
+	waitJS(t, host, "hard mute offered", fmt.Sprintf(`!!document.querySelector('[data-mod="hardMute"][data-target=%q]')`, gino), 10*time.Second)
+	axeCheck(t, host, "host participants panel with a guest desktop")
+	gesture(t, host, fmt.Sprintf(`document.querySelector('[data-mod="hardMute"][data-target=%q]').click()`, gino))
+	waitJS(t, guest, "guest hard-muted", `document.getElementById('btn-mic').dataset.hardMuted === 'true'`, 10*time.Second)
+	axeCheck(t, guest, "guest hard-muted desktop")
+	eval[bool](t, guest, `(document.activeElement && document.activeElement.blur(), true)`)
+	var f focusInfo
+	for i := 0; i < 40 && f.ID != "btn-mic"; i++ {
+		f = pressTab(t, guest)
+	}
+	if f.ID != "btn-mic" {
+		t.Fatal("Tab never reaches the hard-muted microphone button")
+	}
+	if !strings.Contains(f.Outline, "solid") || !strings.Contains(f.Outline, "rgb(255, 204, 0)") {
+		t.Errorf("the hard-muted microphone button's focus indicator is %q, want the solid focus colour", f.Outline)
+	}
+
+	click(t, guest, "btn-leave")
+	waitJS(t, guest, "left screen", visible("screen-left")+` && document.getElementById('left-title').textContent !== ''`, 10*time.Second)
+	axeBoth(t, guest, "left the meeting")
 }
 
 func click(t *testing.T, ctx context.Context, id string) {
@@ -222,6 +263,26 @@ func TestA11yMeeting(t *testing.T) {
 	waitJS(t, anna, "Bruno's tile", `document.querySelectorAll('#grid .tile').length === 2`, 15*time.Second)
 	axeBoth(t, anna, "meeting")
 
+	// Something in the chat and the files panel: a public and a private
+	// message, a shared file.
+	gesture(t, pages[1], `(() => {
+		document.getElementById('chat-input').value = 'Ordine del giorno: https://example.org/odg';
+		document.getElementById('chat-form').requestSubmit();
+	})()`)
+	waitJS(t, anna, "Anna gets the message", `document.querySelectorAll('#chat-list li').length > 0`, 10*time.Second)
+	waitJS(t, anna, "unread badge", visible("chat-unread"), 5*time.Second)
+	axeCheck(t, anna, "meeting with unread chat desktop")
+	doc := filepath.Join(t.TempDir(), "verbale.txt")
+	if err := os.WriteFile(doc, []byte("verbale della seduta\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	uc, ucancel := context.WithTimeout(pages[1], 20*time.Second)
+	defer ucancel()
+	if err := chromedp.Do(uc, chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{doc})); err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	waitJS(t, anna, "the file listed", `[...document.querySelectorAll('#file-list .file-name')].some((e) => e.textContent === 'verbale.txt')`, 15*time.Second)
+
 	for _, s := range a11ySizes {
 		viewport(t, anna, s.w, s.h)
 		for _, p := range []struct{ button, panel string }{
@@ -233,10 +294,21 @@ func TestA11yMeeting(t *testing.T) {
 			click(t, anna, p.button)
 			waitJS(t, anna, p.panel+" closed", `!(`+visible(p.panel)+`)`, 5*time.Second)
 		}
-		click(t, anna, "btn-settings")
+		// S opens the settings, Esc closes them and gives the focus back to
+		// the settings button, so the shortcuts work again.
+		eval[bool](t, anna, `(document.activeElement && document.activeElement.blur(), true)`)
+		pressKey(t, anna, "s")
 		waitJS(t, anna, "settings dialog", `document.getElementById('dlg-settings').open`, 5*time.Second)
 		axeCheck(t, anna, "meeting settings dialog "+s.name)
-		eval[bool](t, anna, `(document.getElementById('dlg-settings').close(), true)`)
+		pressKey(t, anna, "\x1b")
+		waitJS(t, anna, "settings closed, focus on their button", `!document.getElementById('dlg-settings').open && document.activeElement.id === 'btn-settings'`, 5*time.Second)
+		if s.name == "desktop" {
+			pressKey(t, anna, "?")
+			waitJS(t, anna, "help dialog", `document.getElementById('dlg-help').open`, 5*time.Second)
+			axeCheck(t, anna, "meeting help dialog "+s.name)
+			pressKey(t, anna, "\x1b")
+			waitJS(t, anna, "help dialog closed", `!document.getElementById('dlg-help').open && document.activeElement.id === 'btn-help'`, 5*time.Second)
+		}
 	}
 	viewport(t, anna, 1280, 800)
 

@@ -27,7 +27,7 @@ export function init(opts) {
   $('#btn-settings').addEventListener('click', openSettings);
   $('#btn-participants').addEventListener('click', () => togglePanel());
   $('#panel-close').addEventListener('click', () => { togglePanel(false); $('#btn-participants').focus(); });
-  $('#btn-help').addEventListener('click', () => ui.openDialog('dlg-help'));
+  $('#btn-help').addEventListener('click', () => ui.openDialog('dlg-help', $('#btn-help')));
   $('#btn-leave').addEventListener('click', o.onLeave);
   $('#notice-close').addEventListener('click', () => ui.notice(null));
   $('#btn-audio').addEventListener('click', () => { o.meeting.resumeAudio(); ui.banner('banner-audio', false); });
@@ -35,7 +35,7 @@ export function init(opts) {
   ui.initDialogs();
   ui.shortcuts({
     m: toggleMic, v: toggleCamera, p: () => togglePanel(), s: openSettings,
-    '?': () => ui.openDialog('dlg-help'),
+    '?': () => ui.openDialog('dlg-help', $('#btn-help')),
   }, inMeeting);
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !$('#panel-participants').hidden && !document.querySelector('dialog[open]')) {
@@ -174,7 +174,7 @@ export async function refreshDevices() {
 
 function openSettings() {
   refreshDevices();
-  ui.openDialog('dlg-settings');
+  ui.openDialog('dlg-settings', $('#btn-settings'));
 }
 
 // ---- participants panel ----

@@ -116,13 +116,14 @@ export class Files {
 
   render() {
     const items = [...this.files.values()].map((f) => {
-      const dl = el('button', { type: 'button', class: 'btn small', dataset: { download: f.id }, text: t('files.download') });
+      // Every row has the same buttons: the name says which file (2.4.6).
+      const dl = el('button', { type: 'button', class: 'btn small', dataset: { download: f.id }, text: t('files.download'), 'aria-label': `${t('files.download')} ${f.name}` });
       dl.addEventListener('click', () => this.download(f));
       const li = el('li', { class: 'file', dataset: { fileId: f.id } },
         el('span', { class: 'file-name', text: f.name }),
         el('span', { class: 'file-meta', text: `${sizeText(f.size)} · ${f.byName || ''}` }), dl);
       if (this.o.canDelete(f)) {
-        const del = el('button', { type: 'button', class: 'btn small', text: t('files.delete') });
+        const del = el('button', { type: 'button', class: 'btn small', text: t('files.delete'), 'aria-label': `${t('files.delete')} ${f.name}` });
         del.addEventListener('click', () => this.remove(f));
         li.append(del);
       }

@@ -130,9 +130,19 @@ export function initDialogs() {
   }
 }
 
-export function openDialog(id) {
+export function openDialog(id, opener) {
   const d = document.getElementById(id);
-  if (!d.open) d.showModal();
+  if (d.open) return;
+  // On close the focus goes back to the control that opens the dialog (or
+  // whatever had it), never stays in the closed dialog, where it would
+  // swallow the keyboard shortcuts (2.4.3).
+  const active = document.activeElement;
+  const back = opener?.getClientRects().length ? opener : (active && active !== document.body ? active : null);
+  d.addEventListener('close', () => {
+    if (back?.isConnected && back.getClientRects().length) back.focus();
+    else if (d.contains(document.activeElement)) document.activeElement.blur();
+  }, { once: true });
+  d.showModal();
 }
 
 export { applyI18n };
