@@ -131,10 +131,15 @@ export function onWelcome() {
   chat.people();
 }
 
-/** A new publish PeerConnection: shares start over; tell it our sources. */
+/**
+ * A new publish PeerConnection (first join, or a reconnect whose media
+ * was not kept): tell it our sources and carry live shares over to it.
+ */
 export function onPublisher(pub) {
-  shares.dropAll();
   pub.sources = (sdp) => sourcesFromSDP(sdp, shares.sourcesByMid(pub));
+  shares.republish(pub, () => {
+    ui.notice(t('share.lost'), { key: 'share.again', run: () => $('#btn-share').click() });
+  }).catch(() => ui.notice(t('share.failed')));
 }
 
 export function reset() {

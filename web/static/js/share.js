@@ -141,7 +141,8 @@ export class Shares {
 
   async addTracks(pub, stream, maxBitrate) {
     const senders = [];
-    for (const track of stream.getTracks()) {
+    // Ended tracks are skipped: a republished share may have lost its audio.
+    for (const track of stream.getTracks().filter((x) => x.readyState === 'live')) {
       const init = { direction: 'sendonly', streams: [stream] };
       if (track.kind === 'video') init.sendEncodings = [{ maxBitrate }];
       const tr = pub.pc.addTransceiver(track, init);
@@ -213,7 +214,28 @@ export class Shares {
     this.onState('media', false);
   }
 
-  /** A new publish PeerConnection (reconnect) starts without shares. */
+  /**
+   * A reconnect that could not keep its media gives a new publish
+   * PeerConnection without our shares: publish again those whose capture
+   * is still live (the next offer carries them and their sources). A
+   * screen whose capture ended cannot be restarted without a click
+   * (getDisplayMedia needs a gesture): onEnded says so.
+   */
+  async republish(pub, onEnded) {
+    for (const [kind, rate] of [['screen', 2_500_000], ['media', 2_000_000]]) {
+      const s = this[kind];
+      if (!s) continue;
+      const video = s.stream.getVideoTracks()[0];
+      if (video?.readyState === 'live' || (kind === 'media' && s.stream.getTracks().some((x) => x.readyState === 'live'))) {
+        s.senders = await this.addTracks(pub, s.stream, rate);
+        continue;
+      }
+      s.senders = []; // they belonged to the closed PeerConnection
+      if (kind === 'screen') { await this.stopScreen(); onEnded?.('screen'); } else await this.stopMedia();
+    }
+  }
+
+  /** Leaving the meeting: shares end. */
   dropAll() {
     for (const s of [this.screen, this.media]) for (const tr of s?.stream.getTracks() || []) tr.stop();
     if (this.media) { URL.revokeObjectURL(this.media.url); this.media.video.remove(); }
