@@ -10,6 +10,7 @@ import { startQuality, onActiveSpeaker } from './quality.js';
 import * as ui from './ui.js';
 import * as controls from './controls.js';
 import * as features from './features.js';
+import * as more from './more.js';
 import { showWaiting } from './lobby.js';
 import './metrics.js'; // join time for /metrics
 
@@ -406,6 +407,7 @@ function boot() {
     send, meeting, media, slug, getPub: () => pub, token: () => session.get(RESUME)?.token || '',
     syncMedia: controls.syncMedia, inMeeting: () => state === 'joined' || state === 'reconnecting',
   });
+  more.init(); // phones: the rest of the bar in a menu
   $('#lobby-leave').addEventListener('click', leave);
   onLangChange(() => { updateTitle(); renderCount(); meeting.relabel(); controls.renderPeopleCount(meeting.count); });
   setInterval(watchdog, 1000);
