@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -18,6 +19,10 @@ type OIDC struct {
 	ClientSecret string   // CONFER_OIDC_CLIENT_SECRET
 	Name         string   // CONFER_OIDC_NAME, the sign-in button's label
 	Domains      []string // CONFER_OIDC_DOMAINS: comma-separated email domains that get personal accounts
+	// TrustEmail (CONFER_OIDC_TRUST_EMAIL=true) accepts this issuer's email
+	// claim when it carries no email_verified (Azure AD omits it); an
+	// explicit email_verified=false is still refused.
+	TrustEmail bool
 }
 
 // SMTP configures outgoing mail; Addr empty means links go to the log.
@@ -38,6 +43,13 @@ func OIDCFromEnv(getenv func(string) string) (OIDC, error) {
 		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
 			o.Domains = append(o.Domains, d)
 		}
+	}
+	if v := strings.TrimSpace(getenv("CONFER_OIDC_TRUST_EMAIL")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return OIDC{}, fmt.Errorf("CONFER_OIDC_TRUST_EMAIL %q: want true or false", v)
+		}
+		o.TrustEmail = b
 	}
 	if o.Issuer == "" {
 		return OIDC{}, nil

@@ -26,3 +26,19 @@ func TestPublicURL(t *testing.T) {
 		t.Error("usage lacks CONFER_PUBLIC_URL")
 	}
 }
+
+func TestOIDCTrustEmail(t *testing.T) {
+	get := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	base := map[string]string{"CONFER_OIDC_ISSUER": "https://login.example.org/t/v2.0", "CONFER_OIDC_CLIENT_ID": "confer"}
+	if o, err := OIDCFromEnv(get(base)); err != nil || o.TrustEmail {
+		t.Errorf("default: %+v %v", o, err)
+	}
+	base["CONFER_OIDC_TRUST_EMAIL"] = "true"
+	if o, err := OIDCFromEnv(get(base)); err != nil || !o.TrustEmail {
+		t.Errorf("true: %+v %v", o, err)
+	}
+	base["CONFER_OIDC_TRUST_EMAIL"] = "sometimes"
+	if _, err := OIDCFromEnv(get(base)); err == nil || !strings.Contains(err.Error(), "CONFER_OIDC_TRUST_EMAIL") {
+		t.Errorf("bad value: %v", err)
+	}
+}

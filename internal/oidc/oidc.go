@@ -34,6 +34,9 @@ type Config struct {
 	ClientSecret string
 	Name         string // shown on the button, e.g. "Regione SSO"
 	Domains      []string
+	// TrustEmail: an email claim without email_verified counts as
+	// verified (providers such as Azure AD omit the claim).
+	TrustEmail bool
 }
 
 // Enabled reports whether SSO is configured.
@@ -222,8 +225,11 @@ func (p *Provider) account(ctx context.Context, issuer, subject string, cl claim
 	email, err := directory.NormEmail(cl.Email)
 	// Only an address the provider vouches for may claim or create an
 	// account; a provider that omits email_verified gets identity links
-	// only for accounts already linked.
-	if err != nil || cl.EmailVerified == nil || !*cl.EmailVerified {
+	// only for accounts already linked, unless the operator trusts the
+	// emails of this (the configured, token-verified) issuer.
+	verified := cl.EmailVerified != nil && *cl.EmailVerified ||
+		cl.EmailVerified == nil && p.cfg.TrustEmail && issuer == p.cfg.Issuer
+	if err != nil || !verified {
 		return a, errNoAccount
 	}
 	a, err = p.d.AccountByEmail(ctx, email)
