@@ -2,6 +2,7 @@
 // admin): search, create, suspend/reactivate, reset links, bulk validity.
 import { t } from '../admin-i18n.js';
 import { api, h, field, check, select, say, busy, section, table, pager } from './common.js';
+import { accountForm } from './accountedit.js';
 
 const ROLES = ['member', 'host', 'org-admin', 'platform-admin'];
 
@@ -11,6 +12,11 @@ export async function accounts(view, me) {
   const selected = new Set();
   const results = h('div');
   const notice = h('div', { class: 'notice', hidden: true });
+  const editor = h('div');
+  const edit = (a) => {
+    editor.replaceChildren(accountForm(a, me, async () => { editor.replaceChildren(); await load(); }));
+    editor.querySelector('h2')?.focus();
+  };
   const load = async () => {
     const pg = await api('GET', `/api/v1/accounts?${new URLSearchParams({ q: state.q, offset: state.offset })}`);
     results.replaceChildren(table(
@@ -27,6 +33,8 @@ export async function accounts(view, me) {
               say(t('saved'));
               await load();
             }) }, a.status === 'active' ? t('suspend') : t('reactivate')),
+            a.id === me.id ? null : h('button', { class: 'btn small', type: 'button', 'aria-label': `${t('edit')} ${a.email}`,
+              'data-edit': a.id, onclick: () => edit(a) }, t('edit')),
             h('button', { class: 'btn small', type: 'button', onclick: (ev) => busy(ev.target, async () => {
               const r = await api('POST', `/api/v1/accounts/${a.id}/reset-link`);
               notice.replaceChildren(h('p', {}, t('account.resetLink', { email: a.email })), h('code', { class: 'secret' }, r.link));
@@ -38,7 +46,7 @@ export async function accounts(view, me) {
   const search = h('input', { type: 'search', placeholder: t('search.placeholder') });
   const [searchF] = field(t('search'), search);
   search.addEventListener('input', () => { state.q = search.value; state.offset = 0; load(); });
-  view.replaceChildren(h('h1', {}, t('accounts.title')), searchF, notice, results,
+  view.replaceChildren(h('h1', {}, t('accounts.title')), searchF, notice, results, editor,
     bulkForm(platform, selected, load), section(t('accounts.new'), createForm(me, load)));
   await load();
 }

@@ -1,6 +1,7 @@
 // Platform admin: organisations with their contract figures.
 import { t } from '../admin-i18n.js';
 import { api, h, field, select, say, busy, section, table, pager } from './common.js';
+import { confirmDialog } from './dialog.js';
 
 export const KINDS = ['healthcare', 'local-administration', 'member-entity', 'business', 'school', 'other'];
 
@@ -24,10 +25,27 @@ export async function orgs(view) {
             say(t('saved'));
             await load();
           }) }, o.status === 'active' ? t('suspend') : t('reactivate')),
-          h('button', { class: 'btn small', type: 'button', 'aria-label': `${t('edit')} ${o.name}`, onclick: () => edit(o) }, t('edit'))),
+          h('button', { class: 'btn small', type: 'button', 'aria-label': `${t('edit')} ${o.name}`, onclick: () => edit(o) }, t('edit')),
+          o.slug === 'personal' ? null : h('button', { class: 'btn small', type: 'button', 'aria-label': `${t('delete')} ${o.name}`,
+            'data-delete': o.slug, onclick: (ev) => remove(ev.target, o) }, t('delete'))),
       ])), pager(pg, (off) => { state.offset = off; load(); }));
   };
   const editor = h('div');
+  const remove = (button, o) => busy(button, async () => {
+    if (!await confirmDialog({ title: t('org.deleteTitle', { name: o.name }), message: t('confirm.delete', { name: o.name }), confirm: t('delete') })) return;
+    try {
+      await api('DELETE', `/api/v1/orgs/${o.slug}`);
+    } catch (err) {
+      // 409: it still has accounts or rooms. Say how many (the server's
+      // words) and ask again before deleting them too.
+      if (err.status !== 409) throw err;
+      if (!await confirmDialog({ title: t('org.deleteTitle', { name: o.name }),
+        message: t('org.deleteForce', { name: o.name, detail: err.problem.detail || '' }), confirm: t('org.deleteAll') })) return;
+      await api('DELETE', `/api/v1/orgs/${o.slug}?force=true`);
+    }
+    say(t('deleted'));
+    await load();
+  });
   const edit = (o) => {
     editor.replaceChildren(orgForm(o, async () => { editor.replaceChildren(); await load(); }));
     editor.querySelector('input')?.focus();
