@@ -115,8 +115,28 @@ func axeBoth(t *testing.T, ctx context.Context, where string) {
 	for _, s := range a11ySizes {
 		viewport(t, ctx, s.w, s.h)
 		axeCheck(t, ctx, where+" "+s.name)
+		if s.w < 400 {
+			noSideways(t, ctx, where+" "+s.name)
+		}
 	}
 	viewport(t, ctx, 1280, 800)
+}
+
+// noSideways: at phone width nothing makes the page scroll sideways
+// (WCAG 1.4.10 reflow), which axe does not check.
+func noSideways(t *testing.T, ctx context.Context, where string) {
+	t.Helper()
+	wide := eval[[]string](t, ctx, `(() => {
+  const vw = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= vw + 1) return [];
+  return [...document.querySelectorAll('body *')].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.right > vw + 1 && getComputedStyle(e).position !== 'fixed' && !e.closest('.sr-only');
+  }).slice(0, 5).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '') + ' right=' + Math.round(e.getBoundingClientRect().right));
+})()`)
+	if len(wide) > 0 {
+		t.Errorf("%s: the page scrolls sideways at %d px: %v", where, eval[int](t, ctx, `document.documentElement.clientWidth`), wide)
+	}
 }
 
 func setLang(t *testing.T, ctx context.Context, lang string) {
@@ -301,7 +321,16 @@ func TestA11yMeeting(t *testing.T) {
 		waitJS(t, anna, "settings dialog", `document.getElementById('dlg-settings').open`, 5*time.Second)
 		axeCheck(t, anna, "meeting settings dialog "+s.name)
 		pressKey(t, anna, "\x1b")
-		waitJS(t, anna, "settings closed, focus on their button", `!document.getElementById('dlg-settings').open && document.activeElement.id === 'btn-settings'`, 5*time.Second)
+		if s.name == "desktop" {
+			waitJS(t, anna, "settings closed, focus on their button", `!document.getElementById('dlg-settings').open && document.activeElement.id === 'btn-settings'`, 5*time.Second)
+		} else { // the button is in the More menu: the focus leaves the dialog
+			waitJS(t, anna, "settings closed, focus out of them", `!document.getElementById('dlg-settings').open && !document.getElementById('dlg-settings').contains(document.activeElement)`, 5*time.Second)
+			click(t, anna, "btn-more")
+			waitJS(t, anna, "More menu", visible("more-menu"), 5*time.Second)
+			axeCheck(t, anna, "meeting More menu "+s.name)
+			pressKey(t, anna, "\x1b")
+			waitJS(t, anna, "More menu closed", `!(`+visible("more-menu")+`)`, 5*time.Second)
+		}
 		if s.name == "desktop" {
 			pressKey(t, anna, "?")
 			waitJS(t, anna, "help dialog", `document.getElementById('dlg-help').open`, 5*time.Second)
@@ -352,6 +381,7 @@ func TestA11yAdmin(t *testing.T) {
 	waitJS(t, ctx, "usage page (it)", `document.documentElement.lang === 'it' && document.querySelectorAll('#totals dt').length > 0`, 15*time.Second)
 	viewport(t, ctx, 360, 640)
 	axeCheck(t, ctx, "admin usage (it) phone")
+	topShot(t, ctx, "a11y-usage-phone-it.png", 360, 640)
 	viewport(t, ctx, 1280, 800)
 
 	// The host, in a second browser so the sessions stay apart.
@@ -471,6 +501,15 @@ func meetingKeyboard(t *testing.T, ctx context.Context) {
 		pressKey(t, ctx, k.key)
 		waitJS(t, ctx, k.key+" toggles #"+k.id+" back", get+` === `+fmt.Sprintf("%q", before), 5*time.Second)
 	}
+	// The single-key shortcuts can be turned off in the settings (2.1.4).
+	eval[bool](t, ctx, `(document.getElementById('set-shortcuts').click(), true)`)
+	pressKey(t, ctx, "m")
+	time.Sleep(300 * time.Millisecond)
+	if got := eval[string](t, ctx, `document.getElementById('btn-mic').getAttribute('aria-pressed')`); got != "false" {
+		t.Errorf("M still toggles the microphone with shortcuts off (aria-pressed %s)", got)
+	}
+	eval[bool](t, ctx, `(document.getElementById('set-shortcuts').click(), true)`)
+
 	want := eval[[]string](t, ctx, `[...document.querySelectorAll('.controls button')].filter((b) => !b.disabled && b.getClientRects().length > 0).map((b) => b.id)`)
 	eval[bool](t, ctx, `(document.activeElement && document.activeElement.blur(), true)`)
 	reached := map[string]bool{}

@@ -33,6 +33,8 @@ export function init(opts) {
   $('#btn-audio').addEventListener('click', () => { o.meeting.resumeAudio(); ui.banner('banner-audio', false); });
   $('#input-name').addEventListener('input', syncAvatar);
   ui.initDialogs();
+  $('#set-shortcuts').checked = ui.shortcutsOn();
+  $('#set-shortcuts').addEventListener('change', (e) => ui.setShortcutsOn(e.target.checked));
   ui.shortcuts({
     m: toggleMic, v: toggleCamera, p: () => togglePanel(), s: openSettings,
     '?': () => ui.openDialog('dlg-help', $('#btn-help')),

@@ -1,7 +1,7 @@
 // Screens, error and "left" pages, banners, the live region, toggle buttons,
 // device selects and keyboard shortcuts. No protocol logic here.
 
-import { $, el, isTyping } from './util.js';
+import { $, el, isTyping, local } from './util.js';
 import { t, applyI18n } from './i18n.js';
 
 const SCREENS = ['screen-loading', 'screen-prejoin', 'screen-lobby', 'screen-meeting', 'error', 'screen-left'];
@@ -113,9 +113,16 @@ export function fillDevices(select, devices, kind, currentId) {
 }
 
 /** Single-key shortcuts; map: {m: fn, v: fn, ...}. Ignored while typing. */
+const SHORTCUTS = 'confer.shortcuts';
+
+/** Single-key shortcuts can be turned off (WCAG 2.1.4): speech input and
+ * stray key presses must not mute, share or open panels. */
+export function shortcutsOn() { return local.get(SHORTCUTS) !== false; }
+export function setShortcutsOn(on) { local.set(SHORTCUTS, !!on); }
+
 export function shortcuts(map, enabled) {
   document.addEventListener('keydown', (e) => {
-    if (!enabled() || isTyping(e) || e.repeat) return;
+    if (!enabled() || !shortcutsOn() || isTyping(e) || e.repeat) return;
     if (document.querySelector('dialog[open]')) return;
     const fn = map[e.key.toLowerCase()] || map[e.key];
     if (fn) { e.preventDefault(); fn(); }
