@@ -84,7 +84,11 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) (store.
 		p := likePattern(opts.Query)
 		w.add(`(a.email LIKE ? ESCAPE '\' OR lower(a.display_name) LIKE ? ESCAPE '\')`, p, p)
 	}
-	page, err := listPage(ctx, s.db, "accounts", "a", accountCols, ` LEFT JOIN orgs o ON o.id = a.org_id`, "a.email", w, opts, scanAccount)
+	var page store.Page[store.Account]
+	err := s.searchPlan(ctx, opts.Query, func(q queryer) (err error) {
+		page, err = listPage(ctx, q, "accounts", "a", accountCols, ` LEFT JOIN orgs o ON o.id = a.org_id`, "a.email", w, opts, scanAccount)
+		return err
+	})
 	if err != nil {
 		return page, fmt.Errorf("list accounts: %w", err)
 	}

@@ -149,7 +149,11 @@ func (s *Store) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[s
 		p := likePattern(opts.Query)
 		w.add(`(r.slug LIKE ? ESCAPE '\' OR lower(r.title) LIKE ? ESCAPE '\')`, p, p)
 	}
-	page, err := listPage(ctx, s.db, "rooms", "r", roomCols, ` JOIN orgs o ON o.id = r.org_id`, "r.slug", w, opts, scanRoom)
+	var page store.Page[store.Room]
+	err := s.searchPlan(ctx, opts.Query, func(q queryer) (err error) {
+		page, err = listPage(ctx, q, "rooms", "r", roomCols, ` JOIN orgs o ON o.id = r.org_id`, "r.slug", w, opts, scanRoom)
+		return err
+	})
 	if err != nil {
 		return page, fmt.Errorf("list rooms: %w", err)
 	}
