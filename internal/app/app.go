@@ -137,7 +137,8 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		return nil, err
 	}
 	tls := cfg.TLSCert != "" || cfg.SelfSigned
-	a.Login = login.New(login.Options{Directory: a.Directory, Logger: log.With("part", "login"), Secure: tls, Mailer: mailer(opts, log)})
+	a.Login = login.New(login.Options{Directory: a.Directory, Logger: log.With("part", "login"), Secure: tls, Mailer: mailer(opts, log),
+		PublicURL: cfg.PublicURL})
 	var sso *oidc.Provider
 	if opts.OIDC.Issuer != "" {
 		sso = oidc.New(oidc.Config(opts.OIDC), a.Directory, a.Login, log.With("part", "oidc"))

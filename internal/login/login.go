@@ -43,6 +43,9 @@ type Options struct {
 	AddrLimiter    *ratelimit.Limiter
 	AccountLimiter *ratelimit.Limiter
 	Now            func() time.Time
+	// PublicURL, when set, is the base of links (reset, confirmation)
+	// instead of the request's host, which behind a proxy may be internal.
+	PublicURL string
 }
 
 // Manager is safe for concurrent use.
@@ -213,8 +216,12 @@ func (m *Manager) secure(r *http.Request) bool {
 	return m.o.Secure || r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }
 
-// BaseURL is the scheme://host the request reached, for emailed links.
+// BaseURL is Options.PublicURL, else the scheme://host the request
+// reached, for emailed links.
 func (m *Manager) BaseURL(r *http.Request) string {
+	if m.o.PublicURL != "" {
+		return m.o.PublicURL
+	}
 	scheme := "http"
 	if m.secure(r) {
 		scheme = "https"
