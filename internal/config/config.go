@@ -41,7 +41,7 @@ type Config struct {
 	Files               Files         // document limits (files.go)
 	MetricsToken        string        // bearer token /metrics requires; "" = open (metrics.go)
 	WebhookAllowPrivate bool          // webhook endpoints may resolve to private addresses (webhook.go)
-	PublicURL           string        // base of links made outside a request; "" = unset (publicurl.go)
+	PublicURL           string        // base of emailed/printed links; "" = the request's host (publicurl.go)
 }
 
 // Defaults.

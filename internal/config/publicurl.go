@@ -8,7 +8,7 @@ import (
 
 func init() {
 	options = append(options, option{"public-url", "CONFER_PUBLIC_URL",
-		"address people reach the service at, e.g. https://meet.example.org (for links made outside a request, such as `confer admin account reset-link`)"})
+		"address people reach the service at, e.g. https://meet.example.org: base of reset and confirmation links (default: the host each request came in on) and of `confer admin account reset-link`"})
 }
 
 // ParsePublicURL checks a public base URL and returns it without a
