@@ -151,6 +151,40 @@ const (
 	loginReady   = `!!document.querySelector('#login-form') && document.querySelector('#btn-login').textContent !== ''`
 )
 
+// focusWalk presses Tab up to n times from the top of the page and fails
+// on any stop without a visible focus indicator (2.4.7). It returns the
+// ids (or tag names) of the stops in order.
+func focusWalk(t *testing.T, ctx context.Context, where string, n int) []string {
+	t.Helper()
+	eval[bool](t, ctx, `(document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0), true)`)
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, chromedp.MouseClickXY(2, 2)); err != nil {
+		t.Fatal(err)
+	}
+	var stops []string
+	seen := map[string]bool{}
+	for i := 0; i < n; i++ {
+		f := pressTab(t, ctx)
+		if f.ID == "" {
+			continue
+		}
+		key := f.ID + "@" + eval[string](t, ctx, `(() => { const r = document.activeElement.getBoundingClientRect(); return Math.round(r.x + scrollX) + ',' + Math.round(r.y + scrollY); })()`)
+		if seen[key] {
+			break
+		}
+		seen[key] = true
+		stops = append(stops, f.ID)
+		if !f.Visible {
+			t.Errorf("%s: %s has focus with no visible indicator (outline %s, box-shadow %s)", where, f.ID, f.Outline, f.Shadow)
+		}
+	}
+	if len(stops) == 0 {
+		t.Errorf("%s: Tab reaches nothing", where)
+	}
+	return stops
+}
+
 // TestA11yPublicPages: the pages anyone reaches with a link, in English at
 // both sizes and in Italian.
 func TestA11yPublicPages(t *testing.T) {
@@ -170,8 +204,53 @@ func TestA11yPublicPages(t *testing.T) {
 			waitJS(t, ctx, p.name, p.ready, 15*time.Second)
 			waitJS(t, ctx, p.name+" in "+lang, fmt.Sprintf(`document.documentElement.lang === %q`, lang), 5*time.Second)
 			axeBoth(t, ctx, p.name+" ("+lang+")")
+			if lang == "en" {
+				t.Logf("%s Tab stops: %v", p.name, focusWalk(t, ctx, p.name, 25))
+			}
 		}
 	}
+}
+
+// TestA11yErrorScreens: the other screens a link can end on, and the
+// pre-join page asking for a PIN after a wrong one.
+func TestA11yErrorScreens(t *testing.T) {
+	a, base := apptest.Start(t)
+	apptest.AddRoom(t, a, "locked", 10, "2468")
+	apptest.AddRoom(t, a, "tiny", 1, "")
+	if _, err := a.Directory.CreateRoom(context.Background(), store.Room{OrgSlug: "demo", Slug: "board", Title: "Board", Capacity: 10}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newBrowser(t)
+	navigate(t, ctx, base+"/healthz")
+	setLang(t, ctx, "en")
+	other := newTab(t, ctx)
+	navigate(t, other, roomURL(base, "tiny", "Occupante"))
+	waitJS(t, other, "the tiny room is full", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
+	for _, c := range []struct{ url, code string }{
+		{base + "/r/tiny?name=Ugo&autojoin=1", "room_full"},
+		{base + "/r/board?name=Ugo&autojoin=1", "sign_in_required"},
+	} {
+		navigate(t, ctx, c.url)
+		waitJS(t, ctx, c.code+" screen", `(() => { const e = document.getElementById('error'); return !!e && !e.hidden && e.dataset.code === '`+c.code+`' && document.getElementById('error-title').textContent !== ''; })()`, 15*time.Second)
+		axeBoth(t, ctx, c.code)
+	}
+	navigate(t, ctx, base+"/r/locked?name=Ugo&autojoin=1&pin=0000")
+	waitJS(t, ctx, "wrong_pin screen", `(() => { const e = document.getElementById('error'); return !!e && !e.hidden && e.dataset.code === 'wrong_pin'; })()`, 15*time.Second)
+	axeCheck(t, ctx, "wrong_pin desktop")
+	navigate(t, ctx, base+"/r/locked")
+	waitJS(t, ctx, "PIN field", prejoinReady+` && !document.getElementById('pin-field').hidden`, 15*time.Second)
+	eval[bool](t, ctx, `(document.getElementById('input-name').value = 'Ugo', document.getElementById('input-pin').value = '0000', document.getElementById('prejoin-form').requestSubmit(), true)`)
+	waitJS(t, ctx, "wrong_pin screen again", `(() => { const e = document.getElementById('error'); return !!e && !e.hidden && e.dataset.code === 'wrong_pin'; })()`, 15*time.Second)
+	eval[bool](t, ctx, `(document.querySelector('#error-actions button').click(), true)`)
+	waitJS(t, ctx, "PIN asked again", `!document.getElementById('screen-prejoin').hidden && !document.getElementById('pin-field').hidden && !document.getElementById('pin-error').hidden`, 15*time.Second)
+	if inv := eval[string](t, ctx, `document.getElementById('input-pin').getAttribute('aria-invalid') || ''`); inv != "true" {
+		t.Errorf("wrong PIN: the field has aria-invalid=%q", inv)
+	}
+	axeBoth(t, ctx, "pre-join, wrong PIN")
+	// An empty name: the error is tied to the field.
+	eval[bool](t, ctx, `(document.getElementById('input-name').value = '', document.getElementById('prejoin-form').requestSubmit(), true)`)
+	waitJS(t, ctx, "name error", `!document.getElementById('name-error').hidden && document.activeElement.id === 'input-name' && document.getElementById('input-name').getAttribute('aria-invalid') === 'true'`, 5*time.Second)
+	axeCheck(t, ctx, "pre-join, empty name desktop")
 }
 
 // TestA11yAxeSeesViolations guards against a vacuous pass: axe, injected
@@ -341,6 +420,13 @@ func TestA11yMeeting(t *testing.T) {
 	}
 	viewport(t, anna, 1280, 800)
 
+	// Anna shares her screen: Bruno sees it on the stage, with tabs.
+	gesture(t, anna, `document.getElementById('btn-share').click()`)
+	waitJS(t, pages[1], "Bruno sees the stage", `window.conferDebug.stage().count === 1 && !document.getElementById('stage-area').hidden`, 20*time.Second)
+	axeBoth(t, pages[1], "meeting with a shared screen on stage")
+	gesture(t, anna, `document.getElementById('btn-share').click()`)
+	waitJS(t, pages[1], "stage gone", `document.getElementById('stage-area').hidden`, 15*time.Second)
+
 	// Italian, once, with the chat open.
 	setLang(t, pages[1], "it")
 	eval[bool](t, pages[1], `(location.reload(), true)`)
@@ -371,11 +457,26 @@ func TestA11yAdmin(t *testing.T) {
 		waitJS(t, ctx, s+" section", `!!document.querySelector('#view h1') && !document.querySelector('#view .loading')`, 10*time.Second)
 		time.Sleep(300 * time.Millisecond) // lists fill in
 		axeBoth(t, ctx, "admin "+s)
+		focusWalk(t, ctx, "admin "+s, 40)
 	}
+	// The account edit form and the delete-organisation dialog.
+	navigate(t, ctx, base+"/admin#/accounts")
+	waitJS(t, ctx, "accounts list", `!!document.querySelector('[data-edit]')`, 10*time.Second)
+	eval[bool](t, ctx, `(document.querySelector('[data-edit]').click(), true)`)
+	waitJS(t, ctx, "account edit form", `!!document.querySelector('form.account-edit')`, 5*time.Second)
+	axeBoth(t, ctx, "admin account edit form")
+	navigate(t, ctx, base+"/admin#/orgs")
+	waitJS(t, ctx, "orgs list", `!!document.querySelector('[data-delete="comune"]')`, 10*time.Second)
+	eval[bool](t, ctx, `(document.querySelector('[data-delete="comune"]').click(), true)`)
+	waitJS(t, ctx, "delete dialog", `!!document.querySelector('dialog[open]')`, 5*time.Second)
+	axeBoth(t, ctx, "admin delete-organisation dialog")
+	pressKey(t, ctx, "\x1b")
+	waitJS(t, ctx, "dialog closed", `!document.querySelector('dialog[open]')`, 5*time.Second)
 	navigate(t, ctx, base+"/admin/usage")
 	waitJS(t, ctx, "usage page", `document.querySelector('h1').textContent !== '' && document.querySelectorAll('#totals dt').length > 0`, 15*time.Second)
 	time.Sleep(500 * time.Millisecond)
 	axeBoth(t, ctx, "admin usage")
+	focusWalk(t, ctx, "admin usage", 40)
 	setLang(t, ctx, "it")
 	navigate(t, ctx, base+"/admin/usage")
 	waitJS(t, ctx, "usage page (it)", `document.documentElement.lang === 'it' && document.querySelectorAll('#totals dt').length > 0`, 15*time.Second)
@@ -390,6 +491,7 @@ func TestA11yAdmin(t *testing.T) {
 	signIn(t, host, base, "sindaco@comune.example", "host password 2026", "/account")
 	waitJS(t, host, "my rooms", `[...document.querySelectorAll('a.room-link')].some((a) => a.href === location.origin + '/r/giunta')`, 10*time.Second)
 	axeBoth(t, host, "host my rooms")
+	focusWalk(t, host, "host my rooms", 40)
 	setLang(t, host, "it")
 	eval[bool](t, host, `(location.reload(), true)`)
 	waitJS(t, host, "my rooms (it)", `!!document.querySelector('#view h1') && document.querySelector('#view h1').textContent === 'Le mie stanze' && !!document.querySelector('a.room-link')`, 10*time.Second)
