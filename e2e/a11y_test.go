@@ -70,6 +70,11 @@ func axeCheck(t *testing.T, ctx context.Context, where string) {
 	if err != nil {
 		t.Fatalf("%s: axe.run: %v", where, err)
 	}
+	// Not in axe's WCAG set: a heading on screen with nothing in it, which
+	// screen readers list as a blank (1.3.1, 2.4.6).
+	if empty := eval[[]string](t, ctx, `[...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].filter((h) => h.getClientRects().length > 0 && getComputedStyle(h).visibility === 'visible' && !h.closest('[aria-hidden=true]') && h.textContent.trim() === '').map((h) => h.tagName.toLowerCase() + (h.id ? '#' + h.id : ''))`); len(empty) > 0 {
+		t.Errorf("%s: empty headings on screen: %v", where, empty)
+	}
 	strict := os.Getenv("CONFER_A11Y_ALL") != ""
 	bad := 0
 	for _, v := range vs {
@@ -190,11 +195,11 @@ func focusWalk(t *testing.T, ctx context.Context, where string, n int) []string 
 func TestA11yPublicPages(t *testing.T) {
 	_, base := apptest.Start(t)
 	ctx := newBrowser(t)
-	pages := []struct{ name, path, ready string }{
-		{"landing", "/", landingReady},
-		{"pre-join", "/r/demo", prejoinReady},
-		{"room_not_found", "/r/no-such-room", errorReady},
-		{"login", "/login", loginReady},
+	pages := []struct{ name, path, ready, title string }{
+		{"landing", "/", landingReady, "confer"},
+		{"pre-join", "/r/demo", prejoinReady, "Demo room – confer"},
+		{"room_not_found", "/r/no-such-room", errorReady, "Room not found – confer"},
+		{"login", "/login", loginReady, "Sign in – confer"},
 	}
 	for _, lang := range []string{"en", "it"} {
 		navigate(t, ctx, base+"/healthz")
@@ -204,6 +209,9 @@ func TestA11yPublicPages(t *testing.T) {
 			waitJS(t, ctx, p.name, p.ready, 15*time.Second)
 			waitJS(t, ctx, p.name+" in "+lang, fmt.Sprintf(`document.documentElement.lang === %q`, lang), 5*time.Second)
 			axeBoth(t, ctx, p.name+" ("+lang+")")
+			if title := eval[string](t, ctx, `document.title`); lang == "en" && title != p.title {
+				t.Errorf("%s: page title %q, want %q (2.4.2)", p.name, title, p.title)
+			}
 			if lang == "en" {
 				t.Logf("%s Tab stops: %v", p.name, focusWalk(t, ctx, p.name, 25))
 			}
@@ -459,6 +467,18 @@ func TestA11yAdmin(t *testing.T) {
 		axeBoth(t, ctx, "admin "+s)
 		focusWalk(t, ctx, "admin "+s, 40)
 	}
+	// The first Tab on a fresh page reaches the skip link, which shows
+	// itself; Enter on it moves the focus to the main content (2.4.1).
+	navigate(t, ctx, base+"/admin#/orgs")
+	eval[bool](t, ctx, `(location.reload(), true)`)
+	time.Sleep(500 * time.Millisecond)
+	waitJS(t, ctx, "orgs section", `!!document.querySelector('#view h1') && !!document.querySelector('[data-delete]')`, 10*time.Second)
+	if f := pressTab(t, ctx); f.ID != "a" || !f.Visible || !eval[bool](t, ctx, `document.activeElement.classList.contains('skip') && document.activeElement.getBoundingClientRect().top >= 0`) {
+		t.Errorf("first Tab on an admin page: %+v, want the visible skip link", f)
+	}
+	pressKey(t, ctx, "\r")
+	waitJS(t, ctx, "skip link moves the focus to main", `document.activeElement.id === 'main'`, 5*time.Second)
+
 	// The account edit form and the delete-organisation dialog.
 	navigate(t, ctx, base+"/admin#/accounts")
 	waitJS(t, ctx, "accounts list", `!!document.querySelector('[data-edit]')`, 10*time.Second)

@@ -364,7 +364,7 @@ function saveResume(token) {
 function updateTitle() {
   const title = room?.title || slug;
   $('#room-title').textContent = title;
-  document.title = t('title.room', { title });
+  document.title = t('title.room', { title: state === 'error' ? $('#error-title').textContent : title });
 }
 
 function renderCount() {

@@ -43,6 +43,8 @@ export function showError(code, actions) {
   setKey($('#error-title'), `err.${base}.title`);
   setKey($('#error-text'), `err.${base}.text`);
   show('error');
+  // The tab's title says what happened too (2.4.2).
+  document.title = t('title.room', { title: $('#error-title').textContent });
   box.dataset.code = code;
   const first = actionButtons($('#error-actions'), actions);
   (first || $('#error-title')).focus();

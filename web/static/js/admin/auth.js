@@ -5,6 +5,10 @@ import { api, say, sayError, errorText } from './common.js';
 const page = document.body.dataset.page;
 applyI18n();
 initLangSwitch(document.getElementById('lang-switch'));
+// The tab's title names the page (2.4.2): "Sign in – confer".
+const retitle = () => { document.title = `${document.querySelector('main h1')?.textContent || ''} – confer`; };
+retitle();
+onLangChange(retitle);
 
 // Secrets arrive in the fragment (#token=…), which never reaches a server.
 const frag = new URLSearchParams(location.hash.slice(1));
