@@ -365,8 +365,21 @@ func TestA11yMeeting(t *testing.T) {
 	browser := newBrowser(t)
 	navigate(t, browser, base+"/healthz")
 	setLang(t, browser, "en")
-	pages := openPages(t, browser, base, "demo", "Anna", "Bruno")
-	anna := pages[0]
+	// Anna joins first and records what her live region says, which is
+	// what a screen reader announces.
+	anna := browser
+	navigate(t, anna, roomURL(base, "demo", "Anna"))
+	waitJS(t, anna, "Anna joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
+	eval[bool](t, anna, `(() => {
+		window.liveSaid = [];
+		const live = document.getElementById('live');
+		new MutationObserver((ms) => ms.forEach((m) => m.addedNodes.forEach((n) => window.liveSaid.push(n.textContent)))).observe(live, {childList: true});
+		return live.getAttribute('aria-live') === 'polite';
+	})()`)
+	pages := []context.Context{anna, newTab(t, browser)}
+	navigate(t, pages[1], roomURL(base, "demo", "Bruno"))
+	joinedAll(t, pages, []string{"Anna", "Bruno"})
+	waitJS(t, anna, "Bruno's arrival announced", `window.liveSaid.some((s) => s.includes('Bruno'))`, 10*time.Second)
 	waitJS(t, anna, "Bruno's tile", `document.querySelectorAll('#grid .tile').length === 2`, 15*time.Second)
 	axeBoth(t, anna, "meeting")
 
@@ -377,6 +390,7 @@ func TestA11yMeeting(t *testing.T) {
 		document.getElementById('chat-form').requestSubmit();
 	})()`)
 	waitJS(t, anna, "Anna gets the message", `document.querySelectorAll('#chat-list li').length > 0`, 10*time.Second)
+	waitJS(t, anna, "the message announced", `window.liveSaid.some((s) => s.includes('Ordine del giorno'))`, 5*time.Second)
 	waitJS(t, anna, "unread badge", visible("chat-unread"), 5*time.Second)
 	axeCheck(t, anna, "meeting with unread chat desktop")
 	doc := filepath.Join(t.TempDir(), "verbale.txt")
@@ -444,6 +458,7 @@ func TestA11yMeeting(t *testing.T) {
 	axeCheck(t, pages[1], "meeting with chat (it) desktop")
 
 	meetingKeyboard(t, anna)
+	t.Logf("Anna's live region said: %v", eval[[]string](t, anna, `window.liveSaid`))
 }
 
 // TestA11yAdmin: the signed-in administration pages for the platform
