@@ -42,7 +42,11 @@ async function submit(form, button, fn) {
       await fn();
     } catch (err) {
       sayError(err);
-      document.getElementById('status').focus?.();
+      // The button was disabled, which dropped the focus: it goes to the
+      // message, which is read out (2.4.3, 3.3.1).
+      const status = document.getElementById('status');
+      status.tabIndex = -1;
+      status.focus();
     } finally {
       button.disabled = false;
     }
