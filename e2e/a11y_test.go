@@ -544,6 +544,11 @@ func TestA11yAdmin(t *testing.T) {
 	waitJS(t, host, "my rooms", `[...document.querySelectorAll('a.room-link')].some((a) => a.href === location.origin + '/r/giunta')`, 10*time.Second)
 	axeBoth(t, host, "host my rooms")
 	focusWalk(t, host, "host my rooms", 40)
+	// Saving the room with the keyboard keeps the focus on Save (the card
+	// is redrawn with the new version).
+	eval[bool](t, host, `(document.querySelector('.room-form [type=submit]').focus(), true)`)
+	pressKey(t, host, "\r")
+	waitJS(t, host, "saved, focus kept", `document.getElementById('status').textContent !== '' && document.activeElement.matches('.room-form [type=submit]')`, 10*time.Second)
 	setLang(t, host, "it")
 	eval[bool](t, host, `(location.reload(), true)`)
 	waitJS(t, host, "my rooms (it)", `!!document.querySelector('#view h1') && document.querySelector('#view h1').textContent === 'Le mie stanze' && !!document.querySelector('a.room-link')`, 10*time.Second)

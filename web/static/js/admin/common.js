@@ -103,7 +103,9 @@ export function say(text, kind = 'ok') {
 
 export function sayError(err) { say(errorText(err), 'error'); }
 
-/** Runs fn with the button disabled; reports errors. */
+/** Runs fn with the button disabled; reports errors. Disabling the
+ * button drops the keyboard focus: it comes back to the button, or to the
+ * main content when the list was redrawn (never the top of the page). */
 export async function busy(button, fn) {
   if (button) button.disabled = true;
   try {
@@ -113,6 +115,8 @@ export async function busy(button, fn) {
     return undefined;
   } finally {
     if (button) button.disabled = false;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (button && lost) (button.isConnected ? button : document.getElementById('main'))?.focus();
   }
 }
 

@@ -33,6 +33,7 @@ function draw(box, room) {
           version: room.version, pin: pin.value.trim(), lobby: lobby.checked, guestsAllowed: guests.checked, whoMayShare: share.value,
         });
         draw(box, next);
+        box.querySelector('.room-form [type=submit]').focus(); // the old button is gone
         say(t('saved'));
       } catch (err) {
         if (err.status === 409) draw(box, await api('GET', `/api/v1/rooms/${room.slug}`));
