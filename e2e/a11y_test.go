@@ -463,6 +463,15 @@ func TestA11yMeeting(t *testing.T) {
 	gesture(t, anna, `document.getElementById('btn-share').click()`)
 	waitJS(t, pages[1], "Bruno sees the stage", `window.conferDebug.stage().count === 1 && !document.getElementById('stage-area').hidden`, 20*time.Second)
 	axeBoth(t, pages[1], "meeting with a shared screen on stage")
+	// ARIA tabs: the selected tab is the row's Tab stop and names the panel.
+	if ok := eval[bool](t, pages[1], `(() => {
+		const tab = document.querySelector('#stage-tabs [role=tab][aria-selected=true]');
+		const panel = document.getElementById('stage-view');
+		return !!tab && tab.tabIndex === 0 && tab.getAttribute('aria-controls') === 'stage-view'
+			&& panel.getAttribute('role') === 'tabpanel' && panel.getAttribute('aria-labelledby') === tab.id;
+	})()`); !ok {
+		t.Error("stage tabs do not follow the ARIA tabs pattern")
+	}
 	gesture(t, anna, `document.getElementById('btn-share').click()`)
 	waitJS(t, pages[1], "stage gone", `document.getElementById('stage-area').hidden`, 15*time.Second)
 

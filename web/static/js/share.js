@@ -7,6 +7,8 @@
 import { $, el } from './util.js';
 import { t } from './i18n.js';
 
+let tabSeq = 0;
+
 export const canShareScreen = () => !!navigator.mediaDevices?.getDisplayMedia;
 
 /** Maps own msid track ids to sources for the "sources" message. */
@@ -36,8 +38,10 @@ export class Stage {
     video.setAttribute('playsinline', '');
     video.srcObject = new MediaStream([track]);
     video.play().catch(() => {});
-    const tab = el('button', { type: 'button', class: 'stage-tab', role: 'tab', dataset: { trackId: id } });
+    // ARIA tabs: one Tab stop for the row, arrows and Home/End move.
+    const tab = el('button', { type: 'button', class: 'stage-tab', role: 'tab', id: `stage-tab-${++tabSeq}`, 'aria-controls': 'stage-view', tabindex: '-1', dataset: { trackId: id } });
     tab.addEventListener('click', () => this.show(id));
+    tab.addEventListener('keydown', (e) => this.tabKey(e, id));
     const item = { id, pid: p.id, name: p.name, source, video, tab };
     this.items.set(id, item);
     track.addEventListener('ended', () => this.remove(id));
@@ -52,6 +56,17 @@ export class Stage {
 
   relabel() { for (const i of this.items.values()) this.label(i); }
 
+  tabKey(e, id) {
+    const ids = [...this.items.keys()];
+    const i = ids.indexOf(id);
+    const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: ids.length - 1 }[e.key];
+    if (to === undefined || !ids.length) return;
+    e.preventDefault();
+    const next = ids[(to + ids.length) % ids.length];
+    this.show(next);
+    this.items.get(next).tab.focus();
+  }
+
   show(id) {
     const item = this.items.get(id);
     if (!item) return;
@@ -59,7 +74,11 @@ export class Stage {
     $('#stage-view').replaceChildren(item.video);
     item.video.play().catch(() => {});
     item.video.setAttribute('aria-label', item.tab.textContent);
-    for (const i of this.items.values()) i.tab.setAttribute('aria-selected', String(i.id === id));
+    $('#stage-view').setAttribute('aria-labelledby', item.tab.id);
+    for (const i of this.items.values()) {
+      i.tab.setAttribute('aria-selected', String(i.id === id));
+      i.tab.tabIndex = i.id === id ? 0 : -1;
+    }
     this.render();
   }
 
