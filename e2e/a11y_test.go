@@ -482,6 +482,20 @@ func TestA11yMeeting(t *testing.T) {
 	click(t, pages[1], "btn-chat")
 	waitJS(t, pages[1], "chat open", visible("panel-chat"), 5*time.Second)
 	axeCheck(t, pages[1], "meeting with chat (it) desktop")
+	// With the chat open its list speaks; #live must not repeat the message.
+	eval[bool](t, anna, `(window.liveSaid = [], true)`)
+	click(t, anna, "btn-chat")
+	waitJS(t, anna, "Anna's chat open", visible("panel-chat"), 5*time.Second)
+	gesture(t, pages[1], `(() => {
+		document.getElementById('chat-input').value = 'Seconda domanda';
+		document.getElementById('chat-form').requestSubmit();
+	})()`)
+	waitJS(t, anna, "Anna's list shows it", `document.getElementById('chat-list').textContent.includes('Seconda domanda') && document.getElementById('chat-list').getAttribute('aria-live') === 'polite'`, 10*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if said := eval[[]string](t, anna, `window.liveSaid`); len(said) > 0 {
+		t.Errorf("with the chat open #live repeats the message: %v", said)
+	}
+	click(t, anna, "btn-chat")
 
 	meetingKeyboard(t, anna)
 	t.Logf("Anna's live region said: %v", eval[[]string](t, anna, `window.liveSaid`))

@@ -74,8 +74,11 @@ export class Chat {
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.append(li);
     if (atBottom || mine) list.scrollTop = list.scrollHeight;
-    if (!old && !mine) {
-      if (!this.o.isOpen()) { this.unread++; this.badge(); }
+    // An open panel's list is itself a live region: announce through #live
+    // only when it is closed, or screen readers say each message twice.
+    if (!old && !mine && !this.o.isOpen()) {
+      this.unread++;
+      this.badge();
       ui.announce(t('chat.live', { name: m.fromName, text: String(m.text).slice(0, 140) }));
     }
   }
