@@ -399,6 +399,10 @@ func TestA11yMeeting(t *testing.T) {
 	waitJS(t, anna, "Bruno's arrival announced", `window.liveSaid.some((s) => s.includes('Bruno'))`, 10*time.Second)
 	waitJS(t, anna, "Bruno's tile", `document.querySelectorAll('#grid .tile').length === 2`, 15*time.Second)
 	axeBoth(t, anna, "meeting")
+	// WCAG 1.4.10 measures at 320 CSS px (400 % zoom): the bar still fits.
+	viewport(t, anna, 320, 568)
+	noSideways(t, anna, "meeting 320")
+	viewport(t, anna, 1280, 800)
 
 	// Something in the chat and the files panel: a public and a private
 	// message, a shared file.
