@@ -255,7 +255,14 @@ func TestLossyNetworkKeepsMediaFlowing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// 12 s of media; half-way, frames must be coming already.
+	// 12 s of media from the first packet on (setup is slow when the
+	// machine is busy); half-way, frames must be coming already.
+	for deadline := time.Now().Add(30 * time.Second); len(vrx.sorted()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("no video packet within 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	time.Sleep(6 * time.Second)
 	mid := frames(vrx.sorted())
 	time.Sleep(6 * time.Second)
