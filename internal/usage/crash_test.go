@@ -118,6 +118,9 @@ func TestCrashKill9(t *testing.T) {
 	if len(ms) != 2 || len(ss) != 4 {
 		t.Fatalf("%d meetings, %d sessions; want 2 and 4 (none lost, none duplicated)", len(ms), len(ss))
 	}
+	// One heartbeat plus whole-second rounding, plus a second for a
+	// heartbeat that ran late on a busy machine (tests run in parallel).
+	const maxLag = 3 * time.Second
 	ids := map[string]bool{}
 	for _, s := range ss {
 		if ids[s.ID] {
@@ -132,12 +135,12 @@ func TestCrashKill9(t *testing.T) {
 			continue // the meeting after the restart
 		}
 		lag := killed.Sub(s.Leave)
-		if !s.Recovered || lag < 0 || lag > 2*time.Second {
-			t.Errorf("session %s closed at %v (%v before the kill), recovered %v; want within 1 s heartbeat + 1 s rounding",
+		if !s.Recovered || lag < 0 || lag > maxLag {
+			t.Errorf("session %s closed at %v (%v before the kill), recovered %v; want within 1 s heartbeat + 1 s rounding + 1 s scheduling slack",
 				s.ID, s.Leave, lag, s.Recovered)
 		}
 	}
-	if m := ms[0]; !m.Recovered || m.Peak != 3 || killed.Sub(m.End) > 2*time.Second || killed.Before(m.End) {
+	if m := ms[0]; !m.Recovered || m.Peak != 3 || killed.Sub(m.End) > maxLag || killed.Before(m.End) {
 		t.Errorf("crashed meeting = %+v (killed at %v)", m, killed)
 	}
 	if m := ms[1]; m.Recovered || m.Open() {
