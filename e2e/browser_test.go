@@ -15,7 +15,7 @@ import (
 )
 
 // artifactsDir is where screenshots are saved for people to look at.
-func artifactsDir(t *testing.T) string {
+func artifactsDir(t testing.TB) string {
 	dir := os.Getenv("CONFER_ARTIFACTS")
 	if dir == "" {
 		dir = filepath.Join("..", "artifacts")
@@ -26,7 +26,7 @@ func artifactsDir(t *testing.T) string {
 	return dir
 }
 
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	for _, p := range []string{os.Getenv("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
 		if p == "" {
 			continue
@@ -41,7 +41,7 @@ func chromiumPath(t *testing.T) string {
 
 // newBrowser starts one headless Chromium with fake camera and microphone
 // and returns a context for its first tab.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
@@ -80,7 +80,7 @@ func newBrowser(t *testing.T) context.Context {
 }
 
 // newTab opens another tab of the browser of ctx.
-func newTab(t *testing.T, browser context.Context) context.Context {
+func newTab(t testing.TB, browser context.Context) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser)
 	t.Cleanup(cancel)
@@ -91,7 +91,7 @@ func newTab(t *testing.T, browser context.Context) context.Context {
 }
 
 // eval runs a JavaScript expression (awaiting a promise) with a timeout.
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
+func eval[T any](t testing.TB, ctx context.Context, js string) T {
 	t.Helper()
 	v, err := tryEval[T](ctx, js)
 	if err != nil {
@@ -107,7 +107,7 @@ func tryEval[T any](ctx context.Context, js string) (T, error) {
 }
 
 // waitJS polls a JavaScript condition until it is true.
-func waitJS(t *testing.T, ctx context.Context, what, js string, d time.Duration) {
+func waitJS(t testing.TB, ctx context.Context, what, js string, d time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	var last error
@@ -123,7 +123,7 @@ func waitJS(t *testing.T, ctx context.Context, what, js string, d time.Duration)
 	t.Fatalf("timed out after %v waiting for %s (last error %v, page %s)", d, what, last, state)
 }
 
-func navigate(t *testing.T, ctx context.Context, url string) {
+func navigate(t testing.TB, ctx context.Context, url string) {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -132,7 +132,7 @@ func navigate(t *testing.T, ctx context.Context, url string) {
 	}
 }
 
-func screenshot(t *testing.T, ctx context.Context, name string, w, h int64) {
+func screenshot(t testing.TB, ctx context.Context, name string, w, h int64) {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -171,7 +171,7 @@ type inbound struct {
 
 // decoding waits until the page decodes video from n others and receives
 // their audio, and returns the stats.
-func decoding(t *testing.T, ctx context.Context, name string, n int, minFrames int) []inbound {
+func decoding(t testing.TB, ctx context.Context, name string, n int, minFrames int) []inbound {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var got []inbound

@@ -58,6 +58,7 @@ func TestLobbyAdmitAndRefuseInBrowsers(t *testing.T) {
 	waitJS(t, hostB, "host notified", `window.conferDebug.lobby().length === 1 && !document.getElementById('banner-notice').hidden
 		&& document.getElementById('notice-text').textContent.includes('Guest1')`, 10*time.Second)
 	gesture(t, hostB, `document.getElementById('btn-participants').click()`)
+	waitJS(t, hostB, "admit button", `!!document.querySelector('[data-admit]')`, 10*time.Second)
 	gesture(t, hostB, `document.querySelector('[data-admit]').click()`)
 	waitJS(t, g1, "Guest1 admitted", `window.conferDebug.state === 'joined'`, 15*time.Second)
 	decoding(t, g1, "Guest1", 1, 3)
@@ -66,6 +67,7 @@ func TestLobbyAdmitAndRefuseInBrowsers(t *testing.T) {
 	navigate(t, g2, roomURL(base, "clinic", "Guest2"))
 	waitJS(t, g2, "Guest2 waits", `window.conferDebug.state === 'waiting'`, 15*time.Second)
 	waitJS(t, hostB, "host sees Guest2", `window.conferDebug.lobby().some(w => w.name === 'Guest2')`, 10*time.Second)
+	waitJS(t, hostB, "refuse button", `!!document.querySelector('[data-refuse]')`, 10*time.Second)
 	gesture(t, hostB, `document.querySelector('[data-refuse]').click()`)
 	waitJS(t, g2, "Guest2 refused", `document.getElementById('error').dataset.code === 'lobby_refused'`, 15*time.Second)
 	if n := a.Rooms.Count("clinic"); n != 2 {
@@ -89,7 +91,9 @@ func TestHardMuteSurvivesModifiedClient(t *testing.T) {
 	waitJS(t, pages[2], "audio from Bruno", fmt.Sprintf(`window.conferDebug.audioPackets(%q).then(n => n > 20)`, bruno), 15*time.Second)
 
 	gesture(t, pages[0], `document.getElementById('btn-participants').click()`)
-	gesture(t, pages[0], fmt.Sprintf(`document.querySelector('[data-mod="hardMute"][data-target=%q]').click()`, bruno))
+	hardMute := fmt.Sprintf(`document.querySelector('[data-mod="hardMute"][data-target=%q]')`, bruno)
+	waitJS(t, pages[0], "hard-mute control for Bruno", "!!"+hardMute, 10*time.Second)
+	gesture(t, pages[0], hardMute+`.click()`)
 	waitJS(t, pages[1], "Bruno hard-muted", `window.conferDebug.hardMuted().includes('audio')`, 10*time.Second)
 	// The button refuses; a modified client unmutes anyway.
 	gesture(t, pages[1], `document.getElementById('btn-mic').click()`)
