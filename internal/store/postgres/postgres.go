@@ -20,6 +20,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/confer-dev/confer/internal/store"
+	"github.com/confer-dev/confer/internal/store/storesql"
 )
 
 //go:embed migrations/*.sql
@@ -27,11 +28,15 @@ var migrationsFS embed.FS
 
 // Store is the PostgreSQL store.Store.
 type Store struct {
+	*shared // SQL common with store/sqlite
 	db      pgDB
 	trigram bool // pg_trgm indexes serve the list searches
 }
 
 var _ store.Store = (*Store)(nil)
+
+// shared is an alias so that the embedded field stays unexported.
+type shared = storesql.Store
 
 // Open connects to url (postgres://user@host:port/db?sslmode=...) and
 // applies pending migrations, holding an advisory lock so several
@@ -57,7 +62,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &Store{db: pgDB{db}, trigram: trgm}, nil
+	return &Store{shared: storesql.New(db, dialect), db: pgDB{db}, trigram: trgm}, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -139,6 +144,14 @@ func pgCode(err error) string {
 
 func isUnique(err error) bool     { return pgCode(err) == "23505" }
 func isForeignKey(err error) bool { return pgCode(err) == "23503" }
+
+var dialect = storesql.Dialect{
+	Rebind:       rebind,
+	IsUnique:     isUnique,
+	IsForeignKey: isForeignKey,
+	Time:         func(t time.Time) any { return t },
+	Now:          now,
+}
 
 // now is truncated to PostgreSQL's microsecond precision so values handed
 // back from Create equal what a later read returns.

@@ -19,6 +19,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/confer-dev/confer/internal/store"
+	"github.com/confer-dev/confer/internal/store/storesql"
 )
 
 //go:embed migrations/*.sql
@@ -33,8 +34,12 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
 // Store is the SQLite store.Store.
 type Store struct {
-	db *sql.DB
+	*shared // SQL common with store/postgres
+	db      *sql.DB
 }
+
+// shared is an alias so that the embedded field stays unexported.
+type shared = storesql.Store
 
 var _ store.Store = (*Store)(nil)
 
@@ -74,7 +79,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{shared: storesql.New(db, dialect), db: db}, nil
 }
 
 // pingRetry opens the first connection. Switching a fresh file to WAL
@@ -157,6 +162,13 @@ func isForeignKey(err error) bool {
 	// ON DELETE RESTRICT reports SQLITE_CONSTRAINT_TRIGGER, not _FOREIGNKEY.
 	c := sqliteCode(err)
 	return c == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY || c == sqlite3.SQLITE_CONSTRAINT_TRIGGER
+}
+
+var dialect = storesql.Dialect{
+	IsUnique:     isUnique,
+	IsForeignKey: isForeignKey,
+	Time:         func(t time.Time) any { return fmtTime(t) },
+	Now:          now,
 }
 
 func now() time.Time { return time.Now().UTC() }
