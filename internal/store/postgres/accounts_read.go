@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/confer-dev/confer/internal/store"
+	"github.com/confer-dev/confer/internal/store/storesql"
 )
 
 const accountCols = `a.id, a.email, a.display_name, a.password_hash, COALESCE(a.sso_issuer, ''),
@@ -73,16 +74,16 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) (store.
 	opts := f.ListOptions.Norm()
 	var w where
 	if f.OrgID != 0 {
-		w.add(`a.org_id = ?`, f.OrgID)
+		w.Add(`a.org_id = ?`, f.OrgID)
 	}
 	for col, v := range map[string]string{"a.kind": f.Kind, "a.role": f.Role, "a.status": f.Status} {
 		if v != "" {
-			w.add(col+` = ?`, v)
+			w.Add(col+` = ?`, v)
 		}
 	}
 	if opts.Query != "" {
-		p := likePattern(opts.Query)
-		w.add(`(a.email LIKE ? ESCAPE '\' OR lower(a.display_name) LIKE ? ESCAPE '\')`, p, p)
+		p := storesql.LikePattern(opts.Query)
+		w.Add(`(a.email LIKE ? ESCAPE '\' OR lower(a.display_name) LIKE ? ESCAPE '\')`, p, p)
 	}
 	var page store.Page[store.Account]
 	err := s.searchPlan(ctx, opts.Query, func(q queryer) (err error) {
@@ -169,17 +170,17 @@ func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
 func (s *Store) SetValidUntil(ctx context.Context, set store.AccountSet, until time.Time) (int, error) {
 	var w where
 	if set.AllPersonal {
-		w.add(`kind = 'personal'`)
+		w.Add(`kind = 'personal'`)
 	}
 	if set.OrgID != 0 {
-		w.add(`org_id = ?`, set.OrgID)
+		w.Add(`org_id = ?`, set.OrgID)
 	}
 	total := 0
 	err := s.inTx(ctx, func(tx pgTx) error {
 		run := func(w where) error {
-			args := append([]any{nullTime(until), now()}, w.args...)
+			args := append([]any{nullTime(until), now()}, w.Args()...)
 			res, err := tx.ExecContext(ctx,
-				`UPDATE accounts SET valid_until = ?, updated_at = ?, version = version + 1`+w.sql(), args...)
+				`UPDATE accounts SET valid_until = ?, updated_at = ?, version = version + 1`+w.SQL(), args...)
 			if err != nil {
 				return err
 			}
@@ -194,10 +195,8 @@ func (s *Store) SetValidUntil(ctx context.Context, set store.AccountSet, until t
 		for ids := set.IDs; len(ids) > 0; {
 			chunk := ids[:min(len(ids), 500)]
 			ids = ids[len(chunk):]
-			cw := w
-			cw.conds = append([]string(nil), w.conds...)
-			cw.args = append([]any(nil), w.args...)
-			cw.add(`id IN (`+placeholders(len(chunk))+`)`, int64sToAny(chunk)...)
+			cw := w.Clone()
+			cw.Add(`id IN (`+placeholders(len(chunk))+`)`, int64sToAny(chunk)...)
 			if err := run(cw); err != nil {
 				return err
 			}

@@ -62,7 +62,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &Store{shared: storesql.New(db, dialect), db: pgDB{db}, trigram: trgm}, nil
+	d := dialect
+	d.PlanSearch = func(query string) string { return planSearch(trgm, query) }
+	return &Store{shared: storesql.New(db, d), db: pgDB{db}, trigram: trgm}, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -151,6 +153,7 @@ var dialect = storesql.Dialect{
 	IsForeignKey: isForeignKey,
 	Time:         func(t time.Time) any { return t },
 	Now:          now,
+	Search:       addSearch,
 }
 
 // now is truncated to PostgreSQL's microsecond precision so values handed

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/confer-dev/confer/internal/store"
+	"github.com/confer-dev/confer/internal/store/storesql"
 )
 
 // CreateRoom implements store.Store. The org lookup, the contract check and
@@ -139,15 +140,15 @@ func (s *Store) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[s
 	opts := f.ListOptions.Norm()
 	var w where
 	if f.OrgID != 0 {
-		w.add(`r.org_id = ?`, f.OrgID)
+		w.Add(`r.org_id = ?`, f.OrgID)
 	}
 	if f.HostAccountID != 0 {
-		w.add(`(r.personal_of = ? OR r.id IN (SELECT room_id FROM room_hosts WHERE account_id = ?))`,
+		w.Add(`(r.personal_of = ? OR r.id IN (SELECT room_id FROM room_hosts WHERE account_id = ?))`,
 			f.HostAccountID, f.HostAccountID)
 	}
 	if opts.Query != "" {
-		p := likePattern(opts.Query)
-		w.add(`(r.slug LIKE ? ESCAPE '\' OR lower(r.title) LIKE ? ESCAPE '\')`, p, p)
+		p := storesql.LikePattern(opts.Query)
+		w.Add(`(r.slug LIKE ? ESCAPE '\' OR lower(r.title) LIKE ? ESCAPE '\')`, p, p)
 	}
 	var page store.Page[store.Room]
 	err := s.searchPlan(ctx, opts.Query, func(q queryer) (err error) {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/confer-dev/confer/internal/store/storesql"
 )
 
 // trigramIndexes repeat migration 00055's indexes, for a database where
@@ -68,4 +70,19 @@ func (s *Store) searchPlan(ctx context.Context, query string, fn func(q queryer)
 		}
 		return fn(tx)
 	})
+}
+
+// addSearch is storesql.Dialect.Search. key columns are stored lowercase;
+// text columns match through lower(), as the trigram indexes are built.
+func addSearch(w *where, _, alias, q, key, text string) {
+	p := storesql.LikePattern(q)
+	w.Add(`(`+alias+`.`+key+` LIKE ? ESCAPE '\' OR lower(`+alias+`.`+text+`) LIKE ? ESCAPE '\')`, p, p)
+}
+
+// planSearch is storesql.Dialect.PlanSearch; see searchPlan for why.
+func planSearch(trigram bool, query string) string {
+	if !trigram || utf8.RuneCountInString(query) < 3 {
+		return ""
+	}
+	return `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`
 }

@@ -73,15 +73,15 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) (store.
 	opts := f.ListOptions.Norm()
 	var w where
 	if f.OrgID != 0 {
-		w.add(`a.org_id = ?`, f.OrgID)
+		w.Add(`a.org_id = ?`, f.OrgID)
 	}
 	for col, v := range map[string]string{"a.kind": f.Kind, "a.role": f.Role, "a.status": f.Status} {
 		if v != "" {
-			w.add(col+` = ?`, v)
+			w.Add(col+` = ?`, v)
 		}
 	}
 	if opts.Query != "" {
-		addSearch(&w, "accounts_search", "a", opts.Query, "email", "display_name")
+		addSearch(&w, "accounts", "a", opts.Query, "email", "display_name")
 	}
 	page, err := listPage(ctx, s.db, "accounts", "a", accountCols, ` LEFT JOIN orgs o ON o.id = a.org_id`, "a.email", w, opts, scanAccount)
 	if err != nil {
@@ -164,17 +164,17 @@ func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
 func (s *Store) SetValidUntil(ctx context.Context, set store.AccountSet, until time.Time) (int, error) {
 	var w where
 	if set.AllPersonal {
-		w.add(`kind = 'personal'`)
+		w.Add(`kind = 'personal'`)
 	}
 	if set.OrgID != 0 {
-		w.add(`org_id = ?`, set.OrgID)
+		w.Add(`org_id = ?`, set.OrgID)
 	}
 	total := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		run := func(w where) error {
-			args := append([]any{nullTime(until), fmtTime(now())}, w.args...)
+			args := append([]any{nullTime(until), fmtTime(now())}, w.Args()...)
 			res, err := tx.ExecContext(ctx,
-				`UPDATE accounts SET valid_until = ?, updated_at = ?, version = version + 1`+w.sql(), args...)
+				`UPDATE accounts SET valid_until = ?, updated_at = ?, version = version + 1`+w.SQL(), args...)
 			if err != nil {
 				return err
 			}
@@ -189,10 +189,8 @@ func (s *Store) SetValidUntil(ctx context.Context, set store.AccountSet, until t
 		for ids := set.IDs; len(ids) > 0; {
 			chunk := ids[:min(len(ids), 500)]
 			ids = ids[len(chunk):]
-			cw := w
-			cw.conds = append([]string(nil), w.conds...)
-			cw.args = append([]any(nil), w.args...)
-			cw.add(`id IN (`+placeholders(len(chunk))+`)`, int64sToAny(chunk)...)
+			cw := w.Clone()
+			cw.Add(`id IN (`+placeholders(len(chunk))+`)`, int64sToAny(chunk)...)
 			if err := run(cw); err != nil {
 				return err
 			}

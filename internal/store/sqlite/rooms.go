@@ -131,14 +131,14 @@ func (s *Store) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[s
 	opts := f.ListOptions.Norm()
 	var w where
 	if f.OrgID != 0 {
-		w.add(`r.org_id = ?`, f.OrgID)
+		w.Add(`r.org_id = ?`, f.OrgID)
 	}
 	if f.HostAccountID != 0 {
-		w.add(`(r.personal_of = ? OR r.id IN (SELECT room_id FROM room_hosts WHERE account_id = ?))`,
+		w.Add(`(r.personal_of = ? OR r.id IN (SELECT room_id FROM room_hosts WHERE account_id = ?))`,
 			f.HostAccountID, f.HostAccountID)
 	}
 	if opts.Query != "" {
-		addSearch(&w, "rooms_search", "r", opts.Query, "slug", "title")
+		addSearch(&w, "rooms", "r", opts.Query, "slug", "title")
 	}
 	page, err := listPage(ctx, s.db, "rooms", "r", roomCols, ` JOIN orgs o ON o.id = r.org_id`, "r.slug", w, opts, scanRoom)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	sqlite "modernc.org/sqlite"
+
+	"github.com/confer-dev/confer/internal/store/storesql"
 )
 
 // SQLite's LIKE and lower() fold ASCII only, so "élodie" would not find
@@ -28,23 +30,25 @@ func init() {
 		})
 }
 
-// addSearch adds to w the condition "q is a substring of one of cols"
-// for the rows of alias, whose id is the rowid of the FTS table fts.
-// q is already lowercased (store.ListOptions.Norm).
-func addSearch(w *where, fts, alias, q string, cols ...string) {
+// addSearch is storesql.Dialect.Search: rows of table (named alias) where
+// q is a substring of key or text; their id is the rowid of the FTS table
+// table_search. q is already lowercased (store.ListOptions.Norm).
+func addSearch(w *where, table, alias, q, key, text string) {
+	fts := table + "_search"
+	cols := []string{key, text}
 	if utf8.RuneCountInString(q) >= 3 {
 		// A double-quoted FTS5 string is one phrase, literal except for
 		// doubled quotes; with the trigram tokenizer it matches substrings.
-		w.add(alias+`.id IN (SELECT rowid FROM `+fts+` WHERE `+fts+` MATCH ?)`,
+		w.Add(alias+`.id IN (SELECT rowid FROM `+fts+` WHERE `+fts+` MATCH ?)`,
 			`"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
 		return
 	}
-	p := likePattern(q)
+	p := storesql.LikePattern(q)
 	conds := make([]string, len(cols))
 	args := make([]any, len(cols))
 	for i, c := range cols {
 		conds[i] = `confer_fold(` + alias + `.` + c + `) LIKE ? ESCAPE '\'`
 		args[i] = p
 	}
-	w.add(`(`+strings.Join(conds, ` OR `)+`)`, args...)
+	w.Add(`(`+strings.Join(conds, ` OR `)+`)`, args...)
 }

@@ -169,6 +169,7 @@ var dialect = storesql.Dialect{
 	IsForeignKey: isForeignKey,
 	Time:         func(t time.Time) any { return fmtTime(t) },
 	Now:          now,
+	Search:       addSearch,
 }
 
 func now() time.Time { return time.Now().UTC() }

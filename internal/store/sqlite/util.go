@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/confer-dev/confer/internal/store"
+	"github.com/confer-dev/confer/internal/store/storesql"
 )
 
 // scanner is *sql.Row or *sql.Rows.
@@ -35,29 +35,14 @@ func nullStr(s string) any {
 	return s
 }
 
-// likePattern turns a search query into a LIKE pattern matching it as a
-// substring, with LIKE's wildcards escaped.
-func likePattern(q string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(q) + "%"
-}
+// where is shared with storesql while rooms and accounts still live here.
+type where = storesql.Where
 
-// where accumulates SQL conditions and their arguments.
-type where struct {
-	conds []string
-	args  []any
-}
-
-func (w *where) add(cond string, args ...any) {
-	w.conds = append(w.conds, cond)
-	w.args = append(w.args, args...)
-}
-
-func (w *where) sql() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.conds, " AND ")
+// queryer is *sql.DB or *sql.Tx.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // staleOrMissing tells, after an UPDATE ... WHERE id AND version matched
@@ -92,10 +77,10 @@ func listPage[T any](ctx context.Context, q queryer, table, alias, cols, join, o
 	if opts.Query != "" {
 		count = "COUNT(*) OVER ()"
 	}
-	inner := `SELECT ` + alias + `.*, ` + count + ` AS total_ FROM ` + table + ` ` + alias + w.sql() +
+	inner := `SELECT ` + alias + `.*, ` + count + ` AS total_ FROM ` + table + ` ` + alias + w.SQL() +
 		` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
 	rows, err := q.QueryContext(ctx, `SELECT `+cols+`, `+alias+`.total_ FROM (`+inner+`) `+alias+join+` ORDER BY `+order,
-		append(w.args, opts.Limit, opts.Offset)...)
+		append(w.Args(), opts.Limit, opts.Offset)...)
 	if err != nil {
 		return page, err
 	}
@@ -115,6 +100,6 @@ func listPage[T any](ctx context.Context, q queryer, table, alias, cols, join, o
 		page.Total = total
 		return page, nil
 	}
-	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` `+alias+w.sql(), w.args...).Scan(&page.Total)
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` `+alias+w.SQL(), w.Args()...).Scan(&page.Total)
 	return page, err
 }

@@ -23,6 +23,13 @@ type Dialect struct {
 	// Now is the current time at the precision the backend keeps, so
 	// values handed back from Create equal what a later read returns.
 	Now func() time.Time
+	// Search adds to w the condition "q is a substring of alias.key or
+	// alias.text": FTS5 trigram tables in SQLite, LIKE (served by pg_trgm
+	// indexes) in PostgreSQL. q is already lowercased.
+	Search func(w *Where, table, alias, q, key, text string)
+	// PlanSearch, if set, returns a statement to run first, in the same
+	// transaction, for a list searching query ("" for none).
+	PlanSearch func(query string) string
 }
 
 // Store implements the parts of store.Store shared by both backends; the

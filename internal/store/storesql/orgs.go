@@ -1,11 +1,10 @@
-package postgres
+package storesql
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/confer-dev/confer/internal/store"
 )
@@ -15,27 +14,21 @@ func (s *Store) CreateOrg(ctx context.Context, o store.Org) (store.Org, error) {
 	if o.Status == "" {
 		o.Status = store.StatusActive
 	}
-	o.CreatedAt = now()
+	o.CreatedAt = s.now()
 	o.UpdatedAt, o.Version = o.CreatedAt, 1
-	err := s.inTx(ctx, func(tx pgTx) error {
+	err := s.inTx(ctx, func(tx Queryer) error {
 		c := o.Contract
-		var insertedID int64
-		err := tx.QueryRowContext(ctx,
+		return tx.QueryRowContext(ctx,
 			`INSERT INTO orgs (slug, name, kind, status, contact_name, contact_email, contact_phone,
 			   contract_accounts, contract_hours, contract_max_rooms, refuse_over_budget,
 			   created_at, updated_at, version)
 			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
 			o.Slug, o.Name, o.Kind, o.Status, o.ContactName, o.ContactEmail, o.ContactPhone,
 			c.Accounts, c.HoursPerYear, c.MaxRooms, c.RefuseOverBudget,
-			o.CreatedAt, o.UpdatedAt).Scan(&insertedID)
-		if err != nil {
-			return err
-		}
-		o.ID = insertedID
-		return err
+			s.t(o.CreatedAt), s.t(o.UpdatedAt)).Scan(&o.ID)
 	})
 	if err != nil {
-		if isUnique(err) {
+		if s.d.IsUnique(err) {
 			return store.Org{}, fmt.Errorf("org %q: slug %w", o.Slug, store.ErrConflict)
 		}
 		return store.Org{}, fmt.Errorf("create org %q: %w", o.Slug, err)
@@ -51,24 +44,16 @@ const orgCols = `o.id, o.slug, o.name, o.kind, o.status, o.contact_name, o.conta
 
 func scanOrg(sc scanner) (store.Org, error) {
 	var o store.Org
-	var created, updated time.Time
-	var refuse bool
 	c := &o.Contract
 	if err := sc.Scan(&o.ID, &o.Slug, &o.Name, &o.Kind, &o.Status, &o.ContactName, &o.ContactEmail,
-		&o.ContactPhone, &c.Accounts, &c.HoursPerYear, &c.MaxRooms, &refuse, &created, &updated,
-		&o.Version, &o.ContractedAccounts, &o.Rooms); err != nil {
+		&o.ContactPhone, &c.Accounts, &c.HoursPerYear, &c.MaxRooms, &c.RefuseOverBudget,
+		tm(&o.CreatedAt), tm(&o.UpdatedAt), &o.Version, &o.ContractedAccounts, &o.Rooms); err != nil {
 		return store.Org{}, err
 	}
-	c.RefuseOverBudget = refuse
-	var err error
-	if o.CreatedAt, err = parseTime(created); err != nil {
-		return o, err
-	}
-	o.UpdatedAt, err = parseTime(updated)
-	return o, err
+	return o, nil
 }
 
-func (s *Store) orgWhere(ctx context.Context, q queryer, what, cond string, arg any) (store.Org, error) {
+func (s *Store) orgWhere(ctx context.Context, q Queryer, what, cond string, arg any) (store.Org, error) {
 	o, err := scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM orgs o WHERE `+cond, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Org{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
@@ -79,36 +64,28 @@ func (s *Store) orgWhere(ctx context.Context, q queryer, what, cond string, arg 
 	return o, nil
 }
 
-// queryer is *sql.DB or *sql.Tx.
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // OrgBySlug implements store.Store.
 func (s *Store) OrgBySlug(ctx context.Context, slug string) (store.Org, error) {
-	return s.orgWhere(ctx, s.db, fmt.Sprintf("org %q", slug), `o.slug = ?`, slug)
+	return s.orgWhere(ctx, s.conn(), fmt.Sprintf("org %q", slug), `o.slug = ?`, slug)
 }
 
 // OrgByID implements store.Store.
 func (s *Store) OrgByID(ctx context.Context, id int64) (store.Org, error) {
-	return s.orgWhere(ctx, s.db, fmt.Sprintf("org #%d", id), `o.id = ?`, id)
+	return s.orgWhere(ctx, s.conn(), fmt.Sprintf("org #%d", id), `o.id = ?`, id)
 }
 
 // ListOrgs implements store.Store.
 func (s *Store) ListOrgs(ctx context.Context, opts store.ListOptions) (store.Page[store.Org], error) {
 	opts = opts.Norm()
-	var w where
+	var w Where
 	if opts.Query != "" {
-		p := likePattern(opts.Query)
-		w.add(`(o.slug LIKE ? ESCAPE '\' OR lower(o.name) LIKE ? ESCAPE '\')`, p, p)
+		s.search(&w, "orgs", "o", opts.Query, "slug", "name")
 	}
 	page := store.Page[store.Org]{Items: []store.Org{}}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs o`+w.sql(), w.args...).Scan(&page.Total); err != nil {
+	if err := s.conn().QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs o`+w.SQL(), w.args...).Scan(&page.Total); err != nil {
 		return page, fmt.Errorf("list orgs: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+orgCols+` FROM orgs o`+w.sql()+` ORDER BY o.slug LIMIT ? OFFSET ?`,
+	rows, err := s.conn().QueryContext(ctx, `SELECT `+orgCols+` FROM orgs o`+w.SQL()+` ORDER BY o.slug LIMIT ? OFFSET ?`,
 		append(w.args, opts.Limit, opts.Offset)...)
 	if err != nil {
 		return page, fmt.Errorf("list orgs: %w", err)
@@ -134,7 +111,7 @@ func (s *Store) UpdateOrg(ctx context.Context, o store.Org) (store.Org, error) {
 		what = fmt.Sprintf("org #%d", o.ID)
 	}
 	var out store.Org
-	err := s.inTx(ctx, func(tx pgTx) error {
+	err := s.inTx(ctx, func(tx Queryer) error {
 		c := o.Contract
 		res, err := tx.ExecContext(ctx,
 			`UPDATE orgs SET name = ?, kind = ?, status = ?, contact_name = ?, contact_email = ?,
@@ -142,7 +119,7 @@ func (s *Store) UpdateOrg(ctx context.Context, o store.Org) (store.Org, error) {
 			   refuse_over_budget = ?, updated_at = ?, version = version + 1
 			 WHERE id = ? AND version = ?`,
 			o.Name, o.Kind, o.Status, o.ContactName, o.ContactEmail, o.ContactPhone,
-			c.Accounts, c.HoursPerYear, c.MaxRooms, c.RefuseOverBudget, now(), o.ID, o.Version)
+			c.Accounts, c.HoursPerYear, c.MaxRooms, c.RefuseOverBudget, s.t(s.now()), o.ID, o.Version)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
@@ -157,7 +134,7 @@ func (s *Store) UpdateOrg(ctx context.Context, o store.Org) (store.Org, error) {
 
 // DeleteOrg implements store.Store.
 func (s *Store) DeleteOrg(ctx context.Context, id int64) error {
-	err := s.inTx(ctx, func(tx pgTx) error {
+	err := s.inTx(ctx, func(tx Queryer) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM orgs WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -167,7 +144,7 @@ func (s *Store) DeleteOrg(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
-	if isForeignKey(err) {
+	if s.d.IsForeignKey(err) {
 		return fmt.Errorf("org #%d: %w", id, store.Conflict("still has accounts"))
 	}
 	return err
