@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
+	"runtime/pprof"
 	"time"
 
 	"github.com/confer-dev/confer/internal/loadtest"
@@ -28,12 +31,34 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&cfg.Layout, "layout", "speaker", "tile sizes subscribers report: speaker or grid")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: report its CPU per forwarded packet and RSS")
 	fs.IntVar(&cfg.JoinConcurrency, "join-concurrency", 4, "participants joining at the same time")
+	fs.IntVar(&cfg.Visible, "visible", loadtest.DefaultVisible, "speaker layout: thumbnails each receiver shows besides the stage; the rest report 0×0 and are paused (-1: all)")
+	fs.BoolVar(&cfg.NACK, "nack", false, "receivers send NACKs (Pion's NACK generator per receive stream)")
+	fs.BoolVar(&cfg.Reports, "rtcp-reports", false, "receivers send RTCP receiver reports")
+	cpuprofile := fs.String("cpuprofile", "", "write the load generator's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if cfg.Room == "" {
 		fmt.Fprintln(stderr, "confer loadtest: -room is required")
 		return 2
+	}
+	if os.Getenv("GOGC") == "" {
+		// The generator allocates per packet inside Pion; collecting
+		// less often costs memory (plenty here), not the server's CPU.
+		debug.SetGCPercent(400)
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "confer loadtest:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "confer loadtest:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if _, err := loadtest.Run(ctx, cfg, stdout); err != nil {
 		fmt.Fprintln(stderr, "confer loadtest:", err)

@@ -39,6 +39,10 @@ type Options struct {
 	// API builds the PeerConnections; nil uses a default API with
 	// loopback candidates and the default codecs.
 	API *webrtc.API
+	// SubscribeAPI, if set, builds the subscribe PeerConnection instead
+	// of API (the load tester's receivers run with fewer interceptors
+	// than its publishers).
+	SubscribeAPI *webrtc.API
 	// Cookie, if set, is sent with the WebSocket upgrade (a signed-in
 	// session).
 	Cookie *http.Cookie
@@ -127,9 +131,19 @@ func Join(ctx context.Context, baseURL, room string, opts Options, onTrack func(
 		return nil, err
 	}
 	env, err := c.read(ctx)
-	for err == nil && env.Type == signal.TypeLobby {
-		if opts.Lobby != nil {
-			opts.Lobby()
+	for err == nil && env.Type != signal.TypeWelcome && env.Type != signal.TypeError {
+		switch env.Type {
+		case signal.TypeLobby:
+			if opts.Lobby != nil {
+				opts.Lobby()
+			}
+		case signal.TypeParticipantJoined, signal.TypeParticipantLeft:
+			// Room events can overtake the welcome when many join at
+			// once; keep them like any later event.
+			c.record(env)
+		default:
+			ws.CloseNow()
+			return nil, fmt.Errorf("expected welcome, got %q", env.Type)
 		}
 		env, err = c.read(ctx)
 	}
@@ -164,7 +178,11 @@ func Join(ctx context.Context, baseURL, room string, opts Options, onTrack func(
 func (c *Client) ID() string { return c.Welcome.ParticipantID }
 
 func (c *Client) newSubscriber() error {
-	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
+	api := c.api
+	if c.opts.SubscribeAPI != nil {
+		api = c.opts.SubscribeAPI
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -44,6 +46,21 @@ type Config struct {
 	ServerPID       int    // 0: no server-side figures
 	// JoinConcurrency bounds simultaneous joins (default 4).
 	JoinConcurrency int
+	// Visible is how many thumbnails each receiver shows in the speaker
+	// layout, besides the stage; the others get 0×0, which pauses them,
+	// as the web client does for tiles off screen. Receiver i shows the
+	// Visible publishers after it (by index, wrapping), so every camera
+	// is watched by someone. < 0: all tiles visible.
+	Visible int
+	// NACK makes receivers send NACKs for lost packets (Pion's NACK
+	// generator on every receive stream). Off by default: on loopback
+	// nothing is lost that a NACK would recover in time, and the
+	// generator's CPU is the limit of big runs.
+	NACK bool
+	// Reports makes receivers send RTCP receiver reports. The SFU only
+	// uses their loss figure together with REMB, which the load tester
+	// does not send, so they are off by default.
+	Reports bool
 }
 
 // Result is what Run measured.
@@ -77,9 +94,13 @@ type participant struct {
 	join time.Duration
 }
 
-// newAPI builds the participants' Pion API. Toward a loopback server it
-// gathers only loopback candidates, so no traffic leaves the machine.
-func newAPI(loopback bool) (*webrtc.API, error) {
+// newAPIs builds the participants' Pion APIs: one for publishing (NACK
+// responder, so the server's NACKs are answered, and sender reports) and
+// a lighter one for receiving, with no interceptors unless asked for:
+// each costs a lock and bookkeeping per received packet on every one of
+// the ~P×S receive streams. Toward a loopback server both gather only
+// loopback candidates, so no traffic leaves the machine.
+func newAPIs(loopback bool, cfg Config) (pub, sub *webrtc.API, err error) {
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -87,24 +108,61 @@ func newAPI(loopback bool) (*webrtc.API, error) {
 	if loopback {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
-		return nil, err
+	bn, err := newBufNet()
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
-		return nil, err
+	se.SetNet(bn)
+	mediaEngine := func() (*webrtc.MediaEngine, error) {
+		me := &webrtc.MediaEngine{}
+		if err := me.RegisterDefaultCodecs(); err != nil {
+			return nil, err
+		}
+		if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, err
+		}
+		if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+			return nil, err
+		}
+		return me, nil
+	}
+
+	me, err := mediaEngine()
+	if err != nil {
+		return nil, nil, err
 	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.ConfigureNack(me, ir); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
-		return nil, err
+	pub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir))
+
+	sme, err := mediaEngine()
+	if err != nil {
+		return nil, nil, err
 	}
-	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir)), nil
+	sir := &interceptor.Registry{}
+	if cfg.NACK {
+		gen, err := nack.NewGeneratorInterceptor()
+		if err != nil {
+			return nil, nil, err
+		}
+		sme.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
+		sme.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
+		sir.Add(gen)
+	}
+	if cfg.Reports {
+		rr, err := report.NewReceiverInterceptor()
+		if err != nil {
+			return nil, nil, err
+		}
+		sir.Add(rr)
+	}
+	sub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(sme), webrtc.WithInterceptorRegistry(sir))
+	return pub, sub, nil
 }
 
 func isLoopbackURL(raw string) bool {
@@ -136,7 +194,10 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	api, err := newAPI(isLoopbackURL(cfg.URL))
+	if cfg.Visible == 0 && cfg.Layout == "speaker" {
+		cfg.Visible = DefaultVisible
+	}
+	api, subAPI, err := newAPIs(isLoopbackURL(cfg.URL), cfg)
 	if err != nil {
 		return Result{}, err
 	}
@@ -164,7 +225,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 		start := time.Now()
 		jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		c, err := client.Join(jctx, cfg.URL, cfg.Room, client.Options{Name: name, PIN: cfg.PIN, API: api},
+		c, err := client.Join(jctx, cfg.URL, cfg.Room, client.Options{Name: name, PIN: cfg.PIN, API: api, SubscribeAPI: subAPI},
 			func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go p.recv.readTrack(t) })
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -200,8 +261,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 		return nil
 	}
 
-	fmt.Fprintf(out, "joining %d publishers and %d subscribers to %s/r/%s (simulcast=%v audio-only=%v layout=%s)\n",
-		cfg.Publishers, cfg.Subscribers, cfg.URL, cfg.Room, cfg.Simulcast, cfg.AudioOnly, cfg.Layout)
+	fmt.Fprintf(out, "joining %d publishers and %d subscribers to %s/r/%s (simulcast=%v audio-only=%v layout=%s visible=%d nack=%v reports=%v)\n",
+		cfg.Publishers, cfg.Subscribers, cfg.URL, cfg.Room, cfg.Simulcast, cfg.AudioOnly, cfg.Layout, cfg.Visible, cfg.NACK, cfg.Reports)
 	t0 := time.Now()
 	if err := runLimited(ctx, cfg.Publishers, cfg.JoinConcurrency, func(i int) error { return join(i, true) }); err != nil {
 		return res, err
@@ -218,7 +279,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	go func() {
 		for {
 			for _, p := range parts {
-				sendLayout(prefsCtx, p, cfg.Layout)
+				sendLayout(prefsCtx, p, cfg.Layout, cfg.Visible, cfg.Publishers)
 			}
 			select {
 			case <-prefsCtx.Done():
@@ -302,10 +363,16 @@ func levelFor(i int) func() uint8 {
 	}
 }
 
+// DefaultVisible is the number of thumbnails a speaker-layout receiver
+// shows besides the stage when Config.Visible is 0: a desktop's filmstrip
+// or a phone's grid shows 9–25 tiles, not 49.
+const DefaultVisible = 9
+
 // sendLayout reports tile sizes like the web client: in the speaker
-// layout publisher 0 is on the stage (1280×720) and everyone else a
-// thumbnail (320×180); the grid divides 1920×1080 among all videos.
-func sendLayout(ctx context.Context, p *participant, layout string) {
+// layout publisher 0 is on the stage (1280×720) and up to visible others
+// are thumbnails (320×180), the rest 0×0 (not on screen, paused); the grid
+// divides 1920×1080 among all videos.
+func sendLayout(ctx context.Context, p *participant, layout string, visible, publishers int) {
 	var ids []string
 	for _, t := range p.c.SubscribePC().GetTransceivers() {
 		if r := t.Receiver(); r != nil && r.Track() != nil && r.Track().Kind() == webrtc.RTPCodecTypeVideo {
@@ -320,19 +387,42 @@ func sendLayout(ctx context.Context, p *participant, layout string) {
 	cols := int(math.Ceil(math.Sqrt(float64(len(ids)))))
 	for _, s := range ids {
 		stream, id, _ := strings.Cut(s, "\x00")
+		name := nameOf(p, stream)
 		switch {
 		case layout == "grid":
 			w := 1920 / cols
 			prefs[id] = [2]int{w, w * 9 / 16}
-		case strings.HasPrefix(nameOf(p, stream), "pub-000"):
+		case strings.HasPrefix(name, "pub-000"):
 			prefs[id] = [2]int{1280, 720}
-		default:
+		case thumbVisible(p, name, visible, publishers):
 			prefs[id] = [2]int{320, 180}
+		default:
+			prefs[id] = [2]int{0, 0}
 		}
 	}
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	_ = p.c.SendVideoPrefs(sctx, prefs)
+}
+
+// thumbVisible says whether receiver p shows publisher name (pub-NNN) as a
+// thumbnail: the visible publishers after p's own index, wrapping around
+// and skipping the stage (pub-000), so the thumbnails are spread over all
+// cameras. visible < 0 shows all.
+func thumbVisible(p *participant, name string, visible, publishers int) bool {
+	if visible < 0 {
+		return true
+	}
+	var j int
+	if _, err := fmt.Sscanf(name, "pub-%d", &j); err != nil || j <= 0 || publishers <= 1 {
+		return visible > 0
+	}
+	// Publishers 1..publishers-1 in a ring: publisher j sits at j-1, and
+	// receiver i starts at i (for a publisher, the one after itself; its
+	// own slot comes last, and it does not receive itself anyway).
+	n := publishers - 1
+	d := ((j-1-p.idx)%n + n) % n
+	return d < visible
 }
 
 // nameOf finds a participant's display name in what the client was told.
