@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/confer-dev/confer/internal/store"
+	"github.com/confer-dev/confer/internal/store/storesql"
 )
 
 // bulkChunk rows per multi-row INSERT (14 parameters each, far below
@@ -31,7 +33,7 @@ func (s *Store) CreateAccounts(ctx context.Context, rows []store.NewAccount) ([]
 		emails := make([]string, len(rows))
 		for i, r := range rows {
 			a := r.Account
-			defaults(&a)
+			storesql.Defaults(&a)
 			a.CreatedAt, a.UpdatedAt, a.Version = ts, ts, 1
 			out[i], emails[i] = a, a.Email
 		}
@@ -201,8 +203,8 @@ func insertAccounts(ctx context.Context, tx pgTx, out []store.Account) (map[stri
 				b.WriteByte(',')
 			}
 			b.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`)
-			args = append(args, a.Email, a.DisplayName, a.PasswordHash, nullStr(a.SSOIssuer), nullStr(a.SSOSubject),
-				a.Kind, nullID(a.OrgID), a.Role, a.Status, a.EmailConfirmed, nullTime(a.ValidFrom), nullTime(a.ValidUntil),
+			args = append(args, a.Email, a.DisplayName, a.PasswordHash, storesql.NullStr(a.SSOIssuer), storesql.NullStr(a.SSOSubject),
+				a.Kind, storesql.NullID(a.OrgID), a.Role, a.Status, a.EmailConfirmed, nullTime(a.ValidFrom), nullTime(a.ValidUntil),
 				a.CreatedAt, a.UpdatedAt)
 		}
 		b.WriteString(` RETURNING id, email`)
@@ -296,6 +298,14 @@ func (s *Store) insertPersonalRooms(ctx context.Context, tx pgTx, rows []store.N
 		}
 	}
 	return nil
+}
+
+// nullTime binds the zero time as NULL ("unset").
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,6 +1,7 @@
 // Package postgres implements store.Store on PostgreSQL through pgx's
 // database/sql driver, for deployments that outgrow one SQLite file or
-// want the database on its own host. The SQL mirrors store/sqlite.
+// want the database on its own host. Most SQL is shared with store/sqlite
+// in store/storesql; this package keeps the bulk import and search setup.
 package postgres
 
 import (
@@ -153,6 +154,7 @@ var dialect = storesql.Dialect{
 	IsForeignKey: isForeignKey,
 	Time:         func(t time.Time) any { return t },
 	Now:          now,
+	LockOrg:      ` FOR NO KEY UPDATE`,
 	Search:       addSearch,
 }
 

@@ -51,35 +51,22 @@ func ensureTrigram(ctx context.Context, db *sql.DB) (bool, error) {
 // Trigram reports whether searches have pg_trgm indexes.
 func (s *Store) Trigram() bool { return s.trigram }
 
-// searchPlan runs a searched list query (fn) so that it uses the trigram
-// indexes. PostgreSQL's cost model overrates GIN scans for trigrams that
-// most rows share ("per", "son" in "Person 00123"), so at directory scale
-// it picks a sequential scan, or walks the email index in ORDER BY order
-// filtering every row, at 9-45 ms where the bitmap scan of the indexes
-// takes 2-5 ms (EXPLAIN ANALYZE on the benchmark data set). Inside a
-// transaction, SET LOCAL-style settings steer only this query. Queries
-// shorter than a trigram, or without pg_trgm, run as they are.
-func (s *Store) searchPlan(ctx context.Context, query string, fn func(q queryer) error) error {
-	if !s.trigram || utf8.RuneCountInString(query) < 3 {
-		return fn(s.db)
-	}
-	return s.inTx(ctx, func(tx pgTx) error {
-		if _, err := tx.ExecContext(ctx,
-			`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)`); err != nil {
-			return fmt.Errorf("search plan: %w", err)
-		}
-		return fn(tx)
-	})
-}
-
 // addSearch is storesql.Dialect.Search. key columns are stored lowercase;
 // text columns match through lower(), as the trigram indexes are built.
-func addSearch(w *where, _, alias, q, key, text string) {
+func addSearch(w *storesql.Where, _, alias, q, key, text string) {
 	p := storesql.LikePattern(q)
 	w.Add(`(`+alias+`.`+key+` LIKE ? ESCAPE '\' OR lower(`+alias+`.`+text+`) LIKE ? ESCAPE '\')`, p, p)
 }
 
-// planSearch is storesql.Dialect.PlanSearch; see searchPlan for why.
+// planSearch is storesql.Dialect.PlanSearch: it makes a searched list
+// query use the trigram indexes. PostgreSQL's cost model overrates GIN
+// scans for trigrams that most rows share ("per", "son" in "Person
+// 00123"), so at directory scale it picks a sequential scan, or walks the
+// email index in ORDER BY order filtering every row, at 9-45 ms where the
+// bitmap scan of the indexes takes 2-5 ms (EXPLAIN ANALYZE on the
+// benchmark data set). storesql runs the statement in the query's
+// transaction, so the SET LOCAL-style settings steer only this query.
+// Queries shorter than a trigram, or without pg_trgm, run as they are.
 func planSearch(trigram bool, query string) string {
 	if !trigram || utf8.RuneCountInString(query) < 3 {
 		return ""

@@ -33,7 +33,7 @@ func init() {
 // addSearch is storesql.Dialect.Search: rows of table (named alias) where
 // q is a substring of key or text; their id is the rowid of the FTS table
 // table_search. q is already lowercased (store.ListOptions.Norm).
-func addSearch(w *where, table, alias, q, key, text string) {
+func addSearch(w *storesql.Where, table, alias, q, key, text string) {
 	fts := table + "_search"
 	cols := []string{key, text}
 	if utf8.RuneCountInString(q) >= 3 {

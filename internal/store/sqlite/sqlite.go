@@ -1,5 +1,7 @@
 // Package sqlite implements store.Store on a single SQLite file using the
 // pure-Go modernc.org/sqlite driver, so confer stays one static binary.
+// The SQL is shared with store/postgres in store/storesql; this package
+// keeps opening, migrating and the FTS5 search.
 package sqlite
 
 import (
@@ -128,19 +130,6 @@ func (s *Store) Close() error { return s.db.Close() }
 // DB exposes the handle for tests and maintenance commands.
 func (s *Store) DB() *sql.DB { return s.db }
 
-// inTx runs fn in a transaction, committing only if fn succeeds.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
 func sqliteCode(err error) int {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
@@ -175,18 +164,3 @@ var dialect = storesql.Dialect{
 func now() time.Time { return time.Now().UTC() }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("bad timestamp %q: %w", s, err)
-	}
-	return t, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}

@@ -58,7 +58,8 @@ func tm(t *time.Time) timeDest { return timeDest{t: t} }
 // nullTm scans a nullable timestamp into t.
 func nullTm(t *time.Time) timeDest { return timeDest{t: t, null: true} }
 
-func nullStr(s string) any {
+// NullStr binds "" as NULL (unset).
+func NullStr(s string) any {
 	if s == "" {
 		return nil
 	}

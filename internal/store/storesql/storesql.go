@@ -23,6 +23,11 @@ type Dialect struct {
 	// Now is the current time at the precision the backend keeps, so
 	// values handed back from Create equal what a later read returns.
 	Now func() time.Time
+	// LockOrg is appended to the SELECT of the org a new room or account
+	// counts against: PostgreSQL's FOR NO KEY UPDATE (which does not block
+	// the key-share locks of foreign key checks); "" in SQLite, whose
+	// write transactions already run one at a time (BEGIN IMMEDIATE).
+	LockOrg string
 	// Search adds to w the condition "q is a substring of alias.key or
 	// alias.text": FTS5 trigram tables in SQLite, LIKE (served by pg_trgm
 	// indexes) in PostgreSQL. q is already lowercased.

@@ -1,14 +1,12 @@
-package postgres
+package storesql
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/confer-dev/confer/internal/store"
-	"github.com/confer-dev/confer/internal/store/storesql"
 )
 
 // CreateRoom implements store.Store. The org lookup, the contract check and
@@ -16,7 +14,7 @@ import (
 // that vanished meanwhile nor exceed the contract.
 func (s *Store) CreateRoom(ctx context.Context, r store.Room) (store.Room, error) {
 	var out store.Room
-	err := s.inTx(ctx, func(tx pgTx) error {
+	err := s.inTx(ctx, func(tx Queryer) error {
 		var err error
 		out, err = s.insertRoom(ctx, tx, r)
 		return err
@@ -24,8 +22,8 @@ func (s *Store) CreateRoom(ctx context.Context, r store.Room) (store.Room, error
 	return out, err
 }
 
-func (s *Store) insertRoom(ctx context.Context, tx pgTx, r store.Room) (store.Room, error) {
-	r.CreatedAt = now()
+func (s *Store) insertRoom(ctx context.Context, tx Queryer, r store.Room) (store.Room, error) {
+	r.CreatedAt = s.now()
 	r.UpdatedAt, r.Version = r.CreatedAt, 1
 	if r.WhoMayShare == "" {
 		r.WhoMayShare = store.ShareEveryone
@@ -39,9 +37,8 @@ func (s *Store) insertRoom(ctx context.Context, tx pgTx, r store.Room) (store.Ro
 	}
 	if r.PersonalOf == 0 {
 		// Serialises room creation per org so two creators cannot both
-		// take the last room of the contract. NO KEY UPDATE does not
-		// block the key-share locks that foreign key checks take.
-		q += ` FOR NO KEY UPDATE`
+		// take the last room of the contract.
+		q += s.d.LockOrg
 	}
 	var maxRooms int
 	err := tx.QueryRowContext(ctx, q, arg).Scan(&r.OrgID, &r.OrgSlug, &r.OrgStatus, &maxRooms)
@@ -67,24 +64,22 @@ func (s *Store) insertRoom(ctx context.Context, tx pgTx, r store.Room) (store.Ro
 	if r.PersonalOf != 0 {
 		personal = r.PersonalOf
 	}
-	var insertedID int64
 	err = tx.QueryRowContext(ctx,
 		`INSERT INTO rooms (org_id, slug, title, description, capacity, pin, guests_allowed, lobby,
 		   who_may_share, personal_of, created_at, updated_at, version)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
 		r.OrgID, r.Slug, r.Title, r.Description, r.Capacity, r.PIN, r.GuestsAllowed, r.Lobby,
-		r.WhoMayShare, personal, r.CreatedAt, r.UpdatedAt).Scan(&insertedID)
+		r.WhoMayShare, personal, s.t(r.CreatedAt), s.t(r.UpdatedAt)).Scan(&r.ID)
 	switch {
 	case err == nil:
-	case isUnique(err):
+	case s.d.IsUnique(err):
 		return store.Room{}, fmt.Errorf("room %q: slug %w", r.Slug, store.ErrConflict)
-	case isForeignKey(err):
+	case s.d.IsForeignKey(err):
 		return store.Room{}, fmt.Errorf("org #%d: %w", r.OrgID, store.ErrNotFound)
 	default:
 		return store.Room{}, fmt.Errorf("create room %q: %w", r.Slug, err)
 	}
-	r.ID = insertedID
-	return r, err
+	return r, nil
 }
 
 const roomCols = `r.id, r.org_id, o.slug, o.status, r.slug, r.title, r.description, r.capacity, r.pin,
@@ -94,22 +89,15 @@ const roomFrom = ` FROM rooms r JOIN orgs o ON o.id = r.org_id`
 
 func scanRoom(sc scanner) (store.Room, error) {
 	var r store.Room
-	var created, updated time.Time
-	var guests, lobby bool
 	if err := sc.Scan(&r.ID, &r.OrgID, &r.OrgSlug, &r.OrgStatus, &r.Slug, &r.Title, &r.Description,
-		&r.Capacity, &r.PIN, &guests, &lobby, &r.WhoMayShare, &r.PersonalOf, &created, &updated, &r.Version); err != nil {
+		&r.Capacity, &r.PIN, &r.GuestsAllowed, &r.Lobby, &r.WhoMayShare, &r.PersonalOf,
+		tm(&r.CreatedAt), tm(&r.UpdatedAt), &r.Version); err != nil {
 		return store.Room{}, err
 	}
-	r.GuestsAllowed, r.Lobby = guests, lobby
-	var err error
-	if r.CreatedAt, err = parseTime(created); err != nil {
-		return r, err
-	}
-	r.UpdatedAt, err = parseTime(updated)
-	return r, err
+	return r, nil
 }
 
-func roomWhere(ctx context.Context, q queryer, what, cond string, arg any) (store.Room, error) {
+func roomWhere(ctx context.Context, q Queryer, what, cond string, arg any) (store.Room, error) {
 	r, err := scanRoom(q.QueryRowContext(ctx, `SELECT `+roomCols+roomFrom+` WHERE `+cond, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Room{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
@@ -122,23 +110,23 @@ func roomWhere(ctx context.Context, q queryer, what, cond string, arg any) (stor
 
 // RoomBySlug implements store.Store.
 func (s *Store) RoomBySlug(ctx context.Context, slug string) (store.Room, error) {
-	return roomWhere(ctx, s.db, fmt.Sprintf("room %q", slug), `r.slug = ?`, slug)
+	return roomWhere(ctx, s.conn(), fmt.Sprintf("room %q", slug), `r.slug = ?`, slug)
 }
 
 // RoomByID implements store.Store.
 func (s *Store) RoomByID(ctx context.Context, id int64) (store.Room, error) {
-	return roomWhere(ctx, s.db, fmt.Sprintf("room #%d", id), `r.id = ?`, id)
+	return roomWhere(ctx, s.conn(), fmt.Sprintf("room #%d", id), `r.id = ?`, id)
 }
 
 // PersonalRoom implements store.Store.
 func (s *Store) PersonalRoom(ctx context.Context, accountID int64) (store.Room, error) {
-	return roomWhere(ctx, s.db, fmt.Sprintf("personal room of account #%d", accountID), `r.personal_of = ?`, accountID)
+	return roomWhere(ctx, s.conn(), fmt.Sprintf("personal room of account #%d", accountID), `r.personal_of = ?`, accountID)
 }
 
 // ListRooms implements store.Store.
 func (s *Store) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[store.Room], error) {
 	opts := f.ListOptions.Norm()
-	var w where
+	var w Where
 	if f.OrgID != 0 {
 		w.Add(`r.org_id = ?`, f.OrgID)
 	}
@@ -147,11 +135,10 @@ func (s *Store) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[s
 			f.HostAccountID, f.HostAccountID)
 	}
 	if opts.Query != "" {
-		p := storesql.LikePattern(opts.Query)
-		w.Add(`(r.slug LIKE ? ESCAPE '\' OR lower(r.title) LIKE ? ESCAPE '\')`, p, p)
+		s.search(&w, "rooms", "r", opts.Query, "slug", "title")
 	}
 	var page store.Page[store.Room]
-	err := s.searchPlan(ctx, opts.Query, func(q queryer) (err error) {
+	err := s.searchPlan(ctx, opts.Query, func(q Queryer) (err error) {
 		page, err = listPage(ctx, q, "rooms", "r", roomCols, ` JOIN orgs o ON o.id = r.org_id`, "r.slug", w, opts, scanRoom)
 		return err
 	})
@@ -168,13 +155,13 @@ func (s *Store) UpdateRoom(ctx context.Context, r store.Room) (store.Room, error
 		what = fmt.Sprintf("room #%d", r.ID)
 	}
 	var out store.Room
-	err := s.inTx(ctx, func(tx pgTx) error {
+	err := s.inTx(ctx, func(tx Queryer) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE rooms SET title = ?, description = ?, capacity = ?, pin = ?, guests_allowed = ?,
 			   lobby = ?, who_may_share = ?, updated_at = ?, version = version + 1
 			 WHERE id = ? AND version = ?`,
 			r.Title, r.Description, r.Capacity, r.PIN, r.GuestsAllowed, r.Lobby,
-			r.WhoMayShare, now(), r.ID, r.Version)
+			r.WhoMayShare, s.t(s.now()), r.ID, r.Version)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
@@ -189,7 +176,7 @@ func (s *Store) UpdateRoom(ctx context.Context, r store.Room) (store.Room, error
 
 // DeleteRoom implements store.Store.
 func (s *Store) DeleteRoom(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM rooms WHERE id = ?`, id)
+	res, err := s.conn().ExecContext(ctx, `DELETE FROM rooms WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete room #%d: %w", id, err)
 	}
@@ -201,10 +188,10 @@ func (s *Store) DeleteRoom(ctx context.Context, id int64) error {
 
 // SetRoomHost implements store.Store.
 func (s *Store) SetRoomHost(ctx context.Context, roomID, accountID int64, role string) error {
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.conn().ExecContext(ctx,
 		`INSERT INTO room_hosts (room_id, account_id, role) VALUES (?, ?, ?)
 		 ON CONFLICT (room_id, account_id) DO UPDATE SET role = excluded.role`, roomID, accountID, role)
-	if isForeignKey(err) {
+	if s.d.IsForeignKey(err) {
 		return fmt.Errorf("room #%d or account #%d: %w", roomID, accountID, store.ErrNotFound)
 	}
 	if err != nil {
@@ -215,7 +202,7 @@ func (s *Store) SetRoomHost(ctx context.Context, roomID, accountID int64, role s
 
 // RemoveRoomHost implements store.Store.
 func (s *Store) RemoveRoomHost(ctx context.Context, roomID, accountID int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM room_hosts WHERE room_id = ? AND account_id = ?`, roomID, accountID)
+	res, err := s.conn().ExecContext(ctx, `DELETE FROM room_hosts WHERE room_id = ? AND account_id = ?`, roomID, accountID)
 	if err != nil {
 		return fmt.Errorf("remove room host: %w", err)
 	}
@@ -227,7 +214,7 @@ func (s *Store) RemoveRoomHost(ctx context.Context, roomID, accountID int64) err
 
 // RoomHosts implements store.Store.
 func (s *Store) RoomHosts(ctx context.Context, roomID int64) ([]store.RoomHost, error) {
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.conn().QueryContext(ctx,
 		`SELECT h.room_id, h.account_id, h.role, a.email, a.display_name, r.slug
 		 FROM room_hosts h JOIN accounts a ON a.id = h.account_id JOIN rooms r ON r.id = h.room_id
 		 WHERE h.room_id = ? ORDER BY a.email`, roomID)

@@ -1,4 +1,4 @@
-package sqlite
+package storesql
 
 import (
 	"context"
@@ -18,30 +18,16 @@ const accountFrom = ` FROM accounts a LEFT JOIN orgs o ON o.id = a.org_id`
 
 func scanAccount(sc scanner) (store.Account, error) {
 	var a store.Account
-	var confirmed int
-	var from, until sql.NullString
-	var created, updated string
-	if err := sc.Scan(&a.ID, &a.Email, &a.DisplayName, &a.PasswordHash, &a.SSOIssuer, &a.SSOSubject, &a.Kind,
-		&a.OrgID, &a.OrgSlug, &a.OrgStatus, &a.Role, &a.Status, &confirmed, &from, &until, &created, &updated,
-		&a.Version); err != nil {
+	err := sc.Scan(&a.ID, &a.Email, &a.DisplayName, &a.PasswordHash, &a.SSOIssuer, &a.SSOSubject, &a.Kind,
+		&a.OrgID, &a.OrgSlug, &a.OrgStatus, &a.Role, &a.Status, &a.EmailConfirmed,
+		nullTm(&a.ValidFrom), nullTm(&a.ValidUntil), tm(&a.CreatedAt), tm(&a.UpdatedAt), &a.Version)
+	if err != nil {
 		return store.Account{}, err
 	}
-	a.EmailConfirmed = confirmed != 0
-	var err error
-	if a.ValidFrom, err = parseNullTime(from); err != nil {
-		return a, err
-	}
-	if a.ValidUntil, err = parseNullTime(until); err != nil {
-		return a, err
-	}
-	if a.CreatedAt, err = parseTime(created); err != nil {
-		return a, err
-	}
-	a.UpdatedAt, err = parseTime(updated)
-	return a, err
+	return a, nil
 }
 
-func accountWhere(ctx context.Context, q queryer, what, cond string, args ...any) (store.Account, error) {
+func accountWhere(ctx context.Context, q Queryer, what, cond string, args ...any) (store.Account, error) {
 	a, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountCols+accountFrom+` WHERE `+cond, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Account{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
@@ -54,24 +40,24 @@ func accountWhere(ctx context.Context, q queryer, what, cond string, args ...any
 
 // AccountByEmail implements store.Store.
 func (s *Store) AccountByEmail(ctx context.Context, email string) (store.Account, error) {
-	return accountWhere(ctx, s.db, fmt.Sprintf("account %q", email), `a.email = ?`, normEmail(email))
+	return accountWhere(ctx, s.conn(), fmt.Sprintf("account %q", email), `a.email = ?`, normEmail(email))
 }
 
 // AccountByID implements store.Store.
 func (s *Store) AccountByID(ctx context.Context, id int64) (store.Account, error) {
-	return accountWhere(ctx, s.db, fmt.Sprintf("account #%d", id), `a.id = ?`, id)
+	return accountWhere(ctx, s.conn(), fmt.Sprintf("account #%d", id), `a.id = ?`, id)
 }
 
 // AccountBySSO implements store.Store.
 func (s *Store) AccountBySSO(ctx context.Context, issuer, subject string) (store.Account, error) {
-	return accountWhere(ctx, s.db, fmt.Sprintf("SSO identity %q at %s", subject, issuer),
+	return accountWhere(ctx, s.conn(), fmt.Sprintf("SSO identity %q at %s", subject, issuer),
 		`a.sso_issuer = ? AND a.sso_subject = ?`, issuer, subject)
 }
 
 // ListAccounts implements store.Store.
 func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) (store.Page[store.Account], error) {
 	opts := f.ListOptions.Norm()
-	var w where
+	var w Where
 	if f.OrgID != 0 {
 		w.Add(`a.org_id = ?`, f.OrgID)
 	}
@@ -81,9 +67,13 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) (store.
 		}
 	}
 	if opts.Query != "" {
-		addSearch(&w, "accounts", "a", opts.Query, "email", "display_name")
+		s.search(&w, "accounts", "a", opts.Query, "email", "display_name")
 	}
-	page, err := listPage(ctx, s.db, "accounts", "a", accountCols, ` LEFT JOIN orgs o ON o.id = a.org_id`, "a.email", w, opts, scanAccount)
+	var page store.Page[store.Account]
+	err := s.searchPlan(ctx, opts.Query, func(q Queryer) (err error) {
+		page, err = listPage(ctx, q, "accounts", "a", accountCols, ` LEFT JOIN orgs o ON o.id = a.org_id`, "a.email", w, opts, scanAccount)
+		return err
+	})
 	if err != nil {
 		return page, fmt.Errorf("list accounts: %w", err)
 	}
@@ -92,10 +82,10 @@ func (s *Store) ListAccounts(ctx context.Context, f store.AccountFilter) (store.
 
 // UpdateAccount implements store.Store.
 func (s *Store) UpdateAccount(ctx context.Context, a store.Account) (store.Account, error) {
-	defaults(&a)
+	Defaults(&a)
 	what := fmt.Sprintf("account %q", a.Email)
 	var out store.Account
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Queryer) error {
 		old, err := accountWhere(ctx, tx, what, `a.id = ?`, a.ID)
 		if err != nil {
 			return err
@@ -109,7 +99,7 @@ func (s *Store) UpdateAccount(ctx context.Context, a store.Account) (store.Accou
 			}
 			moved := old.OrgID != a.OrgID || old.Kind != a.Kind
 			if moved && a.Kind == store.AccountContracted {
-				if err := checkAccountLimit(ctx, tx, a.OrgID, a.OrgSlug, a.ID, nil); err != nil {
+				if err := s.checkAccountLimit(ctx, tx, a.OrgID, a.OrgSlug, a.ID, nil); err != nil {
 					return err
 				}
 			}
@@ -119,10 +109,10 @@ func (s *Store) UpdateAccount(ctx context.Context, a store.Account) (store.Accou
 			   org_id = ?, role = ?, status = ?, email_confirmed = ?, valid_from = ?, valid_until = ?,
 			   updated_at = ?, version = version + 1
 			 WHERE id = ? AND version = ?`,
-			a.Email, a.DisplayName, nullStr(a.SSOIssuer), nullStr(a.SSOSubject), a.Kind, nullID(a.OrgID),
-			a.Role, a.Status, boolInt(a.EmailConfirmed), nullTime(a.ValidFrom), nullTime(a.ValidUntil),
-			fmtTime(now()), a.ID, a.Version)
-		if isUnique(err) {
+			a.Email, a.DisplayName, NullStr(a.SSOIssuer), NullStr(a.SSOSubject), a.Kind, NullID(a.OrgID),
+			a.Role, a.Status, a.EmailConfirmed, s.nullTime(a.ValidFrom), s.nullTime(a.ValidUntil),
+			s.t(s.now()), a.ID, a.Version)
+		if s.d.IsUnique(err) {
 			return fmt.Errorf("%s: email or SSO identity %w", what, store.ErrConflict)
 		}
 		if err != nil {
@@ -136,8 +126,8 @@ func (s *Store) UpdateAccount(ctx context.Context, a store.Account) (store.Accou
 
 // SetPassword implements store.Store.
 func (s *Store) SetPassword(ctx context.Context, accountID int64, hash string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?`,
-		hash, fmtTime(now()), accountID)
+	res, err := s.conn().ExecContext(ctx, `UPDATE accounts SET password_hash = ?, updated_at = ? WHERE id = ?`,
+		hash, s.t(s.now()), accountID)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
@@ -150,7 +140,7 @@ func (s *Store) SetPassword(ctx context.Context, accountID int64, hash string) e
 // DeleteAccount implements store.Store. Sessions, tokens, host
 // assignments and the personal room go with it (ON DELETE CASCADE).
 func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+	res, err := s.conn().ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete account #%d: %w", id, err)
 	}
@@ -162,7 +152,7 @@ func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
 
 // SetValidUntil implements store.Store.
 func (s *Store) SetValidUntil(ctx context.Context, set store.AccountSet, until time.Time) (int, error) {
-	var w where
+	var w Where
 	if set.AllPersonal {
 		w.Add(`kind = 'personal'`)
 	}
@@ -170,9 +160,9 @@ func (s *Store) SetValidUntil(ctx context.Context, set store.AccountSet, until t
 		w.Add(`org_id = ?`, set.OrgID)
 	}
 	total := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		run := func(w where) error {
-			args := append([]any{nullTime(until), fmtTime(now())}, w.Args()...)
+	err := s.inTx(ctx, func(tx Queryer) error {
+		run := func(w Where) error {
+			args := append([]any{s.nullTime(until), s.t(s.now())}, w.Args()...)
 			res, err := tx.ExecContext(ctx,
 				`UPDATE accounts SET valid_until = ?, updated_at = ?, version = version + 1`+w.SQL(), args...)
 			if err != nil {
@@ -225,7 +215,7 @@ func int64sToAny(ids []int64) []any {
 // CountPlatformAdmins implements store.Store.
 func (s *Store) CountPlatformAdmins(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE role = 'platform-admin'`).Scan(&n)
+	err := s.conn().QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE role = 'platform-admin'`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count platform admins: %w", err)
 	}

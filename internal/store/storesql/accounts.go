@@ -1,4 +1,4 @@
-package sqlite
+package storesql
 
 import (
 	"context"
@@ -12,10 +12,12 @@ import (
 
 // normEmail is the one canonical form used for both storing and lookup, so
 // uniqueness is case-insensitive without relying on SQLite's ASCII-only
-// NOCASE (PostgreSQL uses the same rule).
+// NOCASE.
 func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
-func defaults(a *store.Account) {
+// Defaults normalises a before it is stored (also for store/postgres's
+// bulk insert).
+func Defaults(a *store.Account) {
 	a.Email = normEmail(a.Email)
 	if a.Kind == "" {
 		a.Kind = store.AccountContracted
@@ -31,7 +33,7 @@ func defaults(a *store.Account) {
 // CreateAccount implements store.Store.
 func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Account, error) {
 	var out store.Account
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Queryer) error {
 		var err error
 		out, err = s.insertAccount(ctx, tx, a, nil)
 		return err
@@ -39,14 +41,15 @@ func (s *Store) CreateAccount(ctx context.Context, a store.Account) (store.Accou
 	return out, err
 }
 
-// CreateAccounts implements store.Store. Rows are checked (email, SSO
+// CreateAccounts implements store.Store (store/postgres replaces it with a
+// bulk insert). Rows are checked (email, SSO
 // identity, contract) before their insert, so refusals are collected
 // per row; any refusal rolls everything back.
 func (s *Store) CreateAccounts(ctx context.Context, rows []store.NewAccount) ([]store.Account, error) {
 	out := make([]store.Account, 0, len(rows))
 	var bulk store.BulkError
 	used := map[int64]int{} // contracted accounts per org, counted once
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx Queryer) error {
 		for i, row := range rows {
 			a, err := s.insertAccount(ctx, tx, row.Account, used)
 			if err == nil && row.PersonalRoom != nil {
@@ -74,9 +77,9 @@ func (s *Store) CreateAccounts(ctx context.Context, rows []store.NewAccount) ([]
 
 // insertAccount checks and inserts one account. used caches contracted
 // account counts per org across a bulk insert (nil: count each time).
-func (s *Store) insertAccount(ctx context.Context, tx *sql.Tx, a store.Account, used map[int64]int) (store.Account, error) {
-	defaults(&a)
-	a.CreatedAt = now()
+func (s *Store) insertAccount(ctx context.Context, tx Queryer, a store.Account, used map[int64]int) (store.Account, error) {
+	Defaults(&a)
+	a.CreatedAt = s.now()
 	a.UpdatedAt, a.Version = a.CreatedAt, 1
 	what := fmt.Sprintf("account %q", a.Email)
 	if a.OrgID == 0 && a.OrgSlug != "" {
@@ -109,20 +112,20 @@ func (s *Store) insertAccount(ctx context.Context, tx *sql.Tx, a store.Account, 
 			return store.Account{}, err
 		}
 		if a.Kind == store.AccountContracted {
-			if err := checkAccountLimit(ctx, tx, a.OrgID, a.OrgSlug, 0, used); err != nil {
+			if err := s.checkAccountLimit(ctx, tx, a.OrgID, a.OrgSlug, 0, used); err != nil {
 				return store.Account{}, err
 			}
 		}
 	}
-	res, err := tx.ExecContext(ctx,
+	err := tx.QueryRowContext(ctx,
 		`INSERT INTO accounts (email, display_name, password_hash, sso_issuer, sso_subject, kind, org_id,
 		   role, status, email_confirmed, valid_from, valid_until, created_at, updated_at, version)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		a.Email, a.DisplayName, a.PasswordHash, nullStr(a.SSOIssuer), nullStr(a.SSOSubject), a.Kind,
-		nullID(a.OrgID), a.Role, a.Status, boolInt(a.EmailConfirmed), nullTime(a.ValidFrom), nullTime(a.ValidUntil),
-		fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt))
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
+		a.Email, a.DisplayName, a.PasswordHash, NullStr(a.SSOIssuer), NullStr(a.SSOSubject), a.Kind,
+		NullID(a.OrgID), a.Role, a.Status, a.EmailConfirmed, s.nullTime(a.ValidFrom), s.nullTime(a.ValidUntil),
+		s.t(a.CreatedAt), s.t(a.UpdatedAt)).Scan(&a.ID)
 	if err != nil {
-		if isUnique(err) {
+		if s.d.IsUnique(err) {
 			return store.Account{}, fmt.Errorf("%s: email or SSO identity %w", what, store.ErrConflict)
 		}
 		return store.Account{}, fmt.Errorf("create %s: %w", what, err)
@@ -130,11 +133,11 @@ func (s *Store) insertAccount(ctx context.Context, tx *sql.Tx, a store.Account, 
 	if used != nil && a.Kind == store.AccountContracted && a.OrgID != 0 {
 		used[a.OrgID]++
 	}
-	a.ID, err = res.LastInsertId()
-	return a, err
+	return a, nil
 }
 
-func nullID(id int64) any {
+// NullID binds org id 0 as NULL (no org).
+func NullID(id int64) any {
 	if id == 0 {
 		return nil
 	}
@@ -142,7 +145,7 @@ func nullID(id int64) any {
 }
 
 // orgInfo fills a's org slug and status, or says the org does not exist.
-func (s *Store) orgInfo(ctx context.Context, tx *sql.Tx, a *store.Account) error {
+func (s *Store) orgInfo(ctx context.Context, tx Queryer, a *store.Account) error {
 	err := tx.QueryRowContext(ctx, `SELECT slug, status FROM orgs WHERE id = ?`, a.OrgID).Scan(&a.OrgSlug, &a.OrgStatus)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("org #%d: %w", a.OrgID, store.ErrNotFound)
@@ -152,9 +155,9 @@ func (s *Store) orgInfo(ctx context.Context, tx *sql.Tx, a *store.Account) error
 
 // checkAccountLimit refuses one more contracted account in org beyond its
 // contract. self is an account already counted (on update), else 0.
-func checkAccountLimit(ctx context.Context, tx *sql.Tx, orgID int64, slug string, self int64, used map[int64]int) error {
+func (s *Store) checkAccountLimit(ctx context.Context, tx Queryer, orgID int64, slug string, self int64, used map[int64]int) error {
 	var limit int
-	if err := tx.QueryRowContext(ctx, `SELECT contract_accounts FROM orgs WHERE id = ?`, orgID).Scan(&limit); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT contract_accounts FROM orgs WHERE id = ?`+s.d.LockOrg, orgID).Scan(&limit); err != nil {
 		return fmt.Errorf("org #%d: %w", orgID, err)
 	}
 	if limit == 0 {
@@ -178,7 +181,7 @@ func checkAccountLimit(ctx context.Context, tx *sql.Tx, orgID int64, slug string
 
 // insertPersonalRoom creates a's personal room, appending -2, -3... to
 // the slug until it is free.
-func (s *Store) insertPersonalRoom(ctx context.Context, tx *sql.Tx, a store.Account, r store.Room) error {
+func (s *Store) insertPersonalRoom(ctx context.Context, tx Queryer, a store.Account, r store.Room) error {
 	base := r.Slug
 	for i := 2; ; i++ {
 		var n int
