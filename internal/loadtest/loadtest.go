@@ -13,6 +13,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -88,6 +89,7 @@ func (r Result) Line() string {
 
 type participant struct {
 	c    *client.Client
+	pubr *client.Publisher
 	recv *counters
 	idx  int
 	pub  bool
@@ -243,9 +245,11 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 					opts.Video = m.video[2:]
 				}
 			}
-			if _, err := c.PublishMedia(jctx, opts); err != nil {
+			pr, err := c.PublishMedia(jctx, opts)
+			if err != nil {
 				return fmt.Errorf("%s publish: %w", name, err)
 			}
+			p.pubr = pr
 			p.join = time.Since(start)
 			return nil
 		}
@@ -296,13 +300,22 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 
 	before := snapshot(parts)
 	cpu0, _ := procCPU(cfg.ServerPID)
+	gen0, _ := procCPU(os.Getpid())
+	plis0 := plis(parts)
 	w0 := time.Now()
 	select {
 	case <-time.After(cfg.Duration):
 	case <-ctx.Done():
 	}
 	window := time.Since(w0)
+	var live, tracks int
+	for _, p := range parts {
+		live += p.recv.liveVideo(time.Now().Add(-time.Second))
+		tracks += int(p.recv.videoTracks.Load())
+	}
 	cpu1, cpuErr := procCPU(cfg.ServerPID)
+	gen1, _ := procCPU(os.Getpid())
+	plis1 := plis(parts)
 	after := snapshot(parts)
 
 	d := after.minus(before)
@@ -337,6 +350,23 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 
 	fmt.Fprintf(out, "window %v\n", window.Round(time.Millisecond))
 	fmt.Fprintf(out, "join time (to first media for subscribers): p50 %v  p95 %v\n", res.JoinP50.Round(time.Millisecond), res.JoinP95.Round(time.Millisecond))
+	layers := map[string]int{}
+	for _, p := range parts {
+		if p.pubr != nil {
+			for _, r := range p.pubr.ActiveLayers() {
+				layers[r]++
+			}
+		}
+	}
+	if cfg.Simulcast {
+		fmt.Fprintf(out, "simulcast layers the publishers send at the end (dynacast): q=%d h=%d f=%d\n", layers["q"], layers["h"], layers["f"])
+	}
+	fmt.Fprintf(out, "load generator: %.1f %% CPU; publishers got %.1f keyframe requests/s\n",
+		100*(gen1-gen0).Seconds()/window.Seconds(), float64(plis1-plis0)/window.Seconds())
+	if len(parts) > 0 {
+		fmt.Fprintf(out, "video tracks per participant at the end: %.1f received, %.1f flowing (a packet in the last second)\n",
+			float64(tracks)/float64(len(parts)), float64(live)/float64(len(parts)))
+	}
 	fmt.Fprintf(out, "received: %.0f packets/s, %.2f Mbit/s, loss %.3f %%, freezes %d\n", res.RecvPPS, res.RecvMbps, res.LossPct, res.Freezes)
 	if cfg.ServerPID > 0 {
 		fmt.Fprintf(out, "server: %.1f %% CPU, %.2f µs CPU per forwarded packet, RSS %.1f MiB (%.0f KiB per participant)\n",
@@ -428,6 +458,17 @@ func thumbVisible(p *participant, name string, visible, publishers int) bool {
 // nameOf finds a participant's display name in what the client was told.
 func nameOf(p *participant, id string) string {
 	return p.c.ParticipantName(id)
+}
+
+// plis counts the keyframe requests (PLI/FIR) the publishers received.
+func plis(parts []*participant) uint64 {
+	var n uint64
+	for _, p := range parts {
+		if p.pubr != nil {
+			n += p.pubr.Stats.PLIs.Load()
+		}
+	}
+	return n
 }
 
 type totals struct{ packets, bytes, expected, freezes uint64 }

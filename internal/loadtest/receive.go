@@ -22,6 +22,19 @@ type counters struct {
 	videoTracks       atomic.Int32
 	audioTracks       atomic.Int32
 	audioPacketsBySrc sync.Map // participant id → *atomic.Uint64
+	videoLast         sync.Map // track id → *atomic.Int64, unix ns of its last packet
+}
+
+// liveVideo counts the video tracks that delivered a packet since t.
+func (c *counters) liveVideo(t time.Time) int {
+	n := 0
+	c.videoLast.Range(func(_, v any) bool {
+		if v.(*atomic.Int64).Load() >= t.UnixNano() {
+			n++
+		}
+		return true
+	})
+	return n
 }
 
 // readTrack counts one remote track's packets until it ends.
@@ -35,6 +48,11 @@ func (c *counters) readTrack(t *webrtc.TrackRemote) {
 		defer c.audioTracks.Add(-1)
 	}
 	var src *atomic.Uint64
+	var lastNS *atomic.Int64
+	if video {
+		lastNS = new(atomic.Int64)
+		c.videoLast.Store(t.StreamID()+"/"+t.ID()+"/"+t.RID(), lastNS)
+	}
 	if !video {
 		v, _ := c.audioPacketsBySrc.LoadOrStore(t.StreamID(), new(atomic.Uint64))
 		src = v.(*atomic.Uint64)
@@ -76,5 +94,8 @@ func (c *counters) readTrack(t *webrtc.TrackRemote) {
 			c.freezes.Add(1)
 		}
 		lastAt = now
+		if lastNS != nil {
+			lastNS.Store(now.UnixNano())
+		}
 	}
 }
