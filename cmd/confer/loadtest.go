@@ -31,7 +31,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&cfg.Layout, "layout", "speaker", "tile sizes subscribers report: speaker or grid")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: report its CPU per forwarded packet and RSS")
 	fs.IntVar(&cfg.JoinConcurrency, "join-concurrency", 4, "participants joining at the same time")
-	fs.IntVar(&cfg.Visible, "visible", loadtest.DefaultVisible, "speaker layout: thumbnails each receiver shows besides the stage; the rest report 0×0 and are paused (-1: all)")
+	fs.IntVar(&cfg.Visible, "visible", loadtest.DefaultVisible, "speaker layout: thumbnails each receiver shows besides the stage; the rest report 0×0 and are paused (-1: all; 0: the default)")
 	fs.BoolVar(&cfg.NACK, "nack", false, "receivers send NACKs (Pion's NACK generator per receive stream)")
 	fs.BoolVar(&cfg.Reports, "rtcp-reports", false, "receivers send RTCP receiver reports")
 	cpuprofile := fs.String("cpuprofile", "", "write the load generator's CPU profile to this file")
