@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -282,7 +283,12 @@ func (d *Directory) SetPassword(ctx context.Context, accountID int64, password s
 }
 
 // dummyHash makes sign-in with an unknown email cost one argon2 run too.
-var dummyHash, _ = auth.HashPassword("confer-timing-equaliser")
+// It is made on first use: at package init it cost every process (and
+// every CLI command) an argon2 run and 64 MiB before doing anything.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := auth.HashPassword("confer-timing-equaliser")
+	return h
+})
 
 // Authenticate checks email and password, then CheckCanSignIn at now.
 // It returns ErrBadCredentials or an *AccessError (only after the password
@@ -290,14 +296,14 @@ var dummyHash, _ = auth.HashPassword("confer-timing-equaliser")
 func (d *Directory) Authenticate(ctx context.Context, email, password string, now time.Time) (store.Account, error) {
 	a, err := d.st.AccountByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
-		auth.VerifyPassword(dummyHash, password)
+		auth.VerifyPassword(dummyHash(), password)
 		return store.Account{}, ErrBadCredentials
 	}
 	if err != nil {
 		return store.Account{}, err
 	}
 	if a.PasswordHash == "" {
-		auth.VerifyPassword(dummyHash, password)
+		auth.VerifyPassword(dummyHash(), password)
 		return store.Account{}, ErrBadCredentials
 	}
 	ok, err := auth.VerifyPassword(a.PasswordHash, password)
