@@ -46,7 +46,16 @@ func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *laye
 	l := &layer{r: r, idx: idx, rid: rid, track: track}
 	size := audioCacheSize
 	if r.isVideo() {
-		size = videoCacheSize
+		// The lower simulcast layers carry a quarter and a half of the
+		// packets of the top one: the same time window needs fewer slots.
+		switch rid {
+		case "q":
+			size = videoCacheSize / 4
+		case "h":
+			size = videoCacheSize / 2
+		default:
+			size = videoCacheSize
+		}
 	}
 	l.cache = newPacketCache(size, mtu)
 	if track != nil {
