@@ -19,6 +19,11 @@ func (r *Recorder) Run(ctx context.Context) {
 			if err := r.Beat(ctx); err != nil {
 				r.log.Error("usage: heartbeat", "err", err)
 			}
+			// Another node, or this one before a restart, may have
+			// stopped since the last look.
+			if _, _, err := r.Recover(ctx); err != nil {
+				r.log.Error("usage: recovery", "err", err)
+			}
 		}
 	}
 }
@@ -48,10 +53,13 @@ func (r *Recorder) Beat(ctx context.Context) error {
 
 // Recover closes the records a dead process left open at their last
 // heartbeat, marked Recovered, and queues the matching ended/left events
-// for webhooks. Run it once at start-up, before the first meeting; it is
-// safe to repeat (closing an already closed record is a no-op).
+// for webhooks. A record counts as left by a dead process when its
+// heartbeat is more than two heartbeats old, so a live node sharing the
+// database keeps its meetings. It runs at start-up and after every
+// heartbeat; repeating it is safe.
 func (r *Recorder) Recover(ctx context.Context) (meetings, sessions int, err error) {
-	ms, ss, err := r.o.Store.OpenUsage(ctx, r.o.Instance)
+	staleBefore := r.o.Clock().Add(-2 * r.o.Heartbeat)
+	ms, ss, err := r.o.Store.OpenUsage(ctx, r.o.Instance, staleBefore)
 	if err != nil {
 		return 0, 0, fmt.Errorf("usage recovery: %w", err)
 	}

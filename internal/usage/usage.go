@@ -102,8 +102,10 @@ type Store interface {
 	// seconds so far.
 	HeartbeatUsage(ctx context.Context, instance string, at time.Time, media map[string]MediaSoFar) error
 	// OpenUsage returns the records still open that another instance
-	// than instance wrote.
-	OpenUsage(ctx context.Context, exceptInstance string) ([]Meeting, []Session, error)
+	// than instance wrote and whose last heartbeat is before staleBefore:
+	// those of a process that stopped, never those of a live one (several
+	// nodes may share one database).
+	OpenUsage(ctx context.Context, exceptInstance string, staleBefore time.Time) ([]Meeting, []Session, error)
 	// UsageRecords returns meetings and sessions overlapping q (an open
 	// record counts up to its heartbeat).
 	UsageRecords(ctx context.Context, q Query) ([]Meeting, []Session, error)

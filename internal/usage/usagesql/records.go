@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/confer-dev/confer/internal/usage"
 )
@@ -14,12 +15,13 @@ const sessionCols = `id, meeting_id, participant_id, org_id, org_slug, room, acc
 	joined_at, left_at, heartbeat_at, instance, recovered, media_sent, media_received`
 
 // OpenUsage implements usage.Store.
-func (s *Store) OpenUsage(ctx context.Context, exceptInstance string) ([]usage.Meeting, []usage.Session, error) {
-	ms, err := s.meetings(ctx, `ended_at IS NULL AND instance <> ?`, exceptInstance)
+func (s *Store) OpenUsage(ctx context.Context, exceptInstance string, staleBefore time.Time) ([]usage.Meeting, []usage.Session, error) {
+	stale := staleBefore.Unix()
+	ms, err := s.meetings(ctx, `ended_at IS NULL AND instance <> ? AND heartbeat_at < ?`, exceptInstance, stale)
 	if err != nil {
 		return nil, nil, err
 	}
-	ss, err := s.sessions(ctx, `left_at IS NULL AND instance <> ?`, exceptInstance)
+	ss, err := s.sessions(ctx, `left_at IS NULL AND instance <> ? AND heartbeat_at < ?`, exceptInstance, stale)
 	if err != nil {
 		return nil, nil, err
 	}

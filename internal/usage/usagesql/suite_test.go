@@ -88,6 +88,13 @@ func TestCrashRecovery(t *testing.T) {
 		crash := clk.Now() // then the process is killed (nothing more written)
 
 		next := usage.NewRecorder(usage.RecorderOptions{Store: b.usage, RoomOrg: orgs, Clock: clk.Now, Instance: "next"})
+		// Within two heartbeats the dead instance could still be a live
+		// node sharing the database: nothing is closed yet.
+		clk.Set(crash.Add(50 * time.Second))
+		if nm, ns, err := next.Recover(ctx); err != nil || nm+ns != 0 {
+			t.Fatalf("Recover within two heartbeats = %d, %d, %v; want nothing closed", nm, ns, err)
+		}
+		clk.Set(crash.Add(61 * time.Second))
 		nm, ns, err := next.Recover(ctx)
 		if err != nil || nm != 1 || ns != 1 {
 			t.Fatalf("Recover = %d meetings, %d sessions, %v; want 1, 1", nm, ns, err)
@@ -121,6 +128,36 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		if events != 6 { // started, 2 joined, left, recovered left, recovered ended
 			t.Errorf("usage_events = %d, want 6", events)
+		}
+	})
+}
+
+// Two nodes share one database: the one that starts (or sweeps) must not
+// close the meetings the other is still holding and stamping.
+func TestRecoveryLeavesLiveNodesAlone(t *testing.T) {
+	forEachStore(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		clk := &fakeClock{t: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
+		orgs := orgsOf(map[string][2]any{"r1": {int64(7), "seven"}})
+		nodeA := usage.NewRecorder(usage.RecorderOptions{Store: b.usage, RoomOrg: orgs, Clock: clk.Now, Instance: "node-a"})
+		nodeB := usage.NewRecorder(usage.RecorderOptions{Store: b.usage, RoomOrg: orgs, Clock: clk.Now, Instance: "node-b"})
+		nodeA.MeetingStarted("r1", clk.Now())
+		nodeA.ParticipantJoined("r1", room.Info{ID: "p1"}, clk.Now())
+		nodeA.ParticipantJoined("r1", room.Info{ID: "p2"}, clk.Now())
+		// Ten minutes of a live meeting on A, stamped every heartbeat,
+		// while B sweeps after each of its own.
+		for i := 0; i < 20; i++ {
+			clk.Set(clk.Now().Add(30 * time.Second))
+			if err := nodeA.Beat(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if nm, ns, err := nodeB.Recover(ctx); err != nil || nm+ns != 0 {
+				t.Fatalf("node B closed %d meetings and %d sessions of live node A (%v)", nm, ns, err)
+			}
+		}
+		ms, ss, err := b.usage.UsageRecords(ctx, usage.Query{From: clk.Now().Add(-time.Hour), To: clk.Now().Add(time.Hour)})
+		if err != nil || len(ms) != 1 || len(ss) != 2 || !ms[0].Open() || !ss[0].Open() || !ss[1].Open() {
+			t.Fatalf("live meeting disturbed: %+v %+v %v", ms, ss, err)
 		}
 	})
 }
