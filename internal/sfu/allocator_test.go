@@ -81,6 +81,15 @@ func TestAllocator(t *testing.T) {
 		t.Fatalf("500k: %s", got)
 	}
 
+	// A starved subscriber reports a tiny estimate (a receive-side
+	// estimate follows what arrives): the floor still keeps the most
+	// important tiles' low layers flowing so the estimate can climb back.
+	p.bwe.remb(40_000)
+	p.allocate(now, "carol")
+	if got := targets(); got != "screen=0 speaker=0 hidden=-1 thumbs=0-1-1-1" {
+		t.Fatalf("40k (floor): %s", got)
+	}
+
 	// Recovery is gradual: one step per tick.
 	p.bwe.remb(10_000_000)
 	p.allocate(now, "carol")

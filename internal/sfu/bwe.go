@@ -24,6 +24,14 @@ type bwe struct {
 
 const bweStale = 5 * time.Second
 
+// minBudget is the least a subscriber is given whatever its REMB says. A
+// receive-side estimate only grows with what arrives (about 1.5× the
+// incoming rate), so a subscriber starved of video would report a low
+// estimate forever and never get video back; the floor keeps the lowest
+// layers of a few tiles flowing so the estimate can climb. Seen in real
+// Chromium on a busy machine: every video paused, for good.
+const minBudget = 600_000
+
 func (b *bwe) remb(bps uint64) {
 	b.mu.Lock()
 	b.estimate = bps
@@ -51,5 +59,5 @@ func (b *bwe) available(now time.Time) uint64 {
 	if b.lossEWMA > 0.1 {
 		est *= 1 - b.lossEWMA
 	}
-	return uint64(est)
+	return max(uint64(est), minBudget)
 }
