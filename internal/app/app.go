@@ -123,7 +123,7 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		st.Close()
 		return nil, err
 	}
-	a.Rooms = room.NewManager(a.Engine, room.Options{Logger: log.With("part", "room"),
+	a.Rooms = room.NewManager(a.Engine, room.Options{Logger: log.With("part", "room"), Grace: cfg.ReconnectGrace,
 		Events: a.Usage.Events(), Clock: a.Usage.Clock.Now})
 	a.Usage.Recorder.SetMediaSource(a.Rooms.MediaSoFar)
 	dir := directoryAdapter{d: a.Directory, budget: a.Usage.budgetCheck(a.Rooms)}

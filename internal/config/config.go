@@ -38,6 +38,7 @@ type Config struct {
 	Signup              bool          // self-service sign-up of personal accounts
 	OperatorContact     string        // whom people are told to ask; "" = "the platform operator"
 	UsageHeartbeat      time.Duration // stamping of open usage records (usage.go)
+	ReconnectGrace      time.Duration // how long a dropped participant is kept; 0 = 20s (reconnect.go)
 	Files               Files         // document limits (files.go)
 	MetricsToken        string        // bearer token /metrics requires; "" = open (metrics.go)
 	WebhookAllowPrivate bool          // webhook endpoints may resolve to private addresses (webhook.go)
@@ -233,7 +234,7 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 	if err := c.applyFiles(raw, src); err != nil {
 		return err
 	}
-	if err := errors.Join(c.applyMetrics(raw, src), c.applyWebhook(raw, src), c.applyPublicURL(raw, src)); err != nil {
+	if err := errors.Join(c.applyMetrics(raw, src), c.applyWebhook(raw, src), c.applyPublicURL(raw, src), c.applyReconnect(raw, src)); err != nil {
 		return err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*raw["log-level"])); err != nil || strings.ContainsAny(*raw["log-level"], "+-") {

@@ -153,13 +153,22 @@ export class Shares {
     const [video] = stream.getVideoTracks();
     // Text must stay sharp: keep the resolution, let the frame rate drop.
     if ('contentHint' in video) video.contentHint = 'detail';
-    this.screen = { stream, senders: await this.addTracks(pub, stream, 2_500_000) };
+    this.screen = { stream, senders: [] };
+    await this.addTracks(pub, this.screen, 2_500_000);
     video.addEventListener('ended', () => this.stopScreen());
     this.onState('screen', true);
   }
 
-  async addTracks(pub, stream, maxBitrate) {
+  /**
+   * Adds the live tracks of share.stream to pub. share.senders is set
+   * before the first await: an offer made meanwhile (a new Publisher's
+   * first one) must already name these tracks in its sources, or the
+   * server announces the share as a camera.
+   */
+  async addTracks(pub, share, maxBitrate) {
+    const { stream } = share;
     const senders = [];
+    const tuning = [];
     // Ended tracks are skipped: a republished share may have lost its audio.
     for (const track of stream.getTracks().filter((x) => x.readyState === 'live')) {
       const init = { direction: 'sendonly', streams: [stream] };
@@ -168,12 +177,13 @@ export class Shares {
       if (track.kind === 'video') {
         const p = tr.sender.getParameters();
         p.degradationPreference = 'maintain-resolution';
-        await tr.sender.setParameters(p).catch(() => {});
+        tuning.push(tr.sender.setParameters(p).catch(() => {}));
       }
       senders.push(tr.sender);
     }
+    share.senders = senders;
+    await Promise.all(tuning);
     pub.negotiate();
-    return senders;
   }
 
   async removeTracks(share) {
@@ -203,7 +213,8 @@ export class Shares {
     await video.play();
     const stream = video.captureStream ? video.captureStream() : video.mozCaptureStream();
     for (let i = 0; i < 20 && !stream.getTracks().length; i++) await new Promise((r) => setTimeout(r, 50));
-    this.media = { video, stream, url, senders: await this.addTracks(pub, stream, 2_000_000) };
+    this.media = { video, stream, url, senders: [] };
+    await this.addTracks(pub, this.media, 2_000_000);
     video.addEventListener('ended', () => this.stopMedia());
     const player = $('#media-player');
     player.hidden = false;
@@ -246,7 +257,7 @@ export class Shares {
       if (!s) continue;
       const video = s.stream.getVideoTracks()[0];
       if (video?.readyState === 'live' || (kind === 'media' && s.stream.getTracks().some((x) => x.readyState === 'live'))) {
-        s.senders = await this.addTracks(pub, s.stream, rate);
+        await this.addTracks(pub, s, rate);
         continue;
       }
       s.senders = []; // they belonged to the closed PeerConnection
