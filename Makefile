@@ -24,7 +24,7 @@ unit:
 	$(GO) test -race -count=1 -timeout 20m ./internal/... ./cmd/...
 
 e2e:
-	$(GO) test -count=1 -timeout 20m ./e2e/...
+	@bash scripts/e2e.sh
 
 # Not part of `make test`: explore with the fuzzer, then keep new failing
 # inputs under testdata/fuzz as regression seeds.
