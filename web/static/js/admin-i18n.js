@@ -1,6 +1,7 @@
 // Text of the sign-in and administration pages, in the same style as the
 // meeting client's i18n.js (same language choice, stored under the same
 // key) but kept apart so the two can change independently.
+import { translator } from './lang.js';
 
 const en = {
   'app.name': 'confer', 'lang.label': 'Language', 'skip': 'Skip to content', 'loading': 'Loading…',
@@ -142,61 +143,5 @@ const it = {
   'err.sso-no-account': 'Non esiste un account per questa identità. Rivolgiti al tuo amministratore.',
 };
 
-const dicts = { en, it };
-export const LANGS = { it: 'Italiano', en: 'English' };
-const KEY = 'confer.lang'; // shared with the meeting client
-const listeners = [];
-let lang = pick();
-
-function pick() {
-  let stored = null;
-  try { stored = localStorage.getItem(KEY); } catch { /* storage off */ }
-  if (stored && dicts[stored]) return stored;
-  for (const l of navigator.languages || [navigator.language || '']) {
-    if (/^it\b/i.test(l)) return 'it';
-    if (/^en\b/i.test(l)) return 'en';
-  }
-  return 'en';
-}
-
-export function getLang() { return lang; }
-
-export function t(key, vars) {
-  let s = dicts[lang][key] ?? en[key] ?? key;
-  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
-  return s;
-}
-
-/** True when key has a translation (to fall back to server text). */
-export function has(key) { return key in en; }
-
-export function applyI18n(root = document) {
-  document.documentElement.lang = lang;
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const attr of ['aria-label', 'title', 'placeholder']) {
-    for (const el of root.querySelectorAll(`[data-i18n-${attr}]`)) {
-      el.setAttribute(attr, t(el.getAttribute(`data-i18n-${attr}`)));
-    }
-  }
-}
-
-export function onLangChange(fn) { listeners.push(fn); }
-
-export function initLangSwitch(select) {
-  select.replaceChildren();
-  for (const [code, label] of Object.entries(LANGS)) {
-    const o = document.createElement('option');
-    o.value = code;
-    o.textContent = label;
-    o.lang = code;
-    select.append(o);
-  }
-  select.value = lang;
-  select.addEventListener('change', () => {
-    if (!dicts[select.value]) return;
-    lang = select.value;
-    try { localStorage.setItem(KEY, lang); } catch { /* storage off */ }
-    applyI18n();
-    for (const fn of listeners) fn(lang);
-  });
-}
+export { LANGS } from './lang.js';
+export const { getLang, t, has, applyI18n, onLangChange, initLangSwitch } = translator({ en, it });

@@ -2,6 +2,7 @@
 // Elements with data-i18n="key" get their textContent from here;
 // data-i18n-aria-label, data-i18n-title and data-i18n-placeholder
 // fill the matching attributes.
+import { translator } from './lang.js';
 
 const en = {
   'app.name': 'confer',
@@ -505,69 +506,5 @@ const it = {
   'bye.ended.text': 'L’organizzatore ha terminato la riunione per tutti.',
 };
 
-const dicts = { en, it };
-export const LANGS = { it: 'Italiano', en: 'English' };
-const KEY = 'confer.lang';
-const listeners = [];
-let lang = pick();
-
-function pick() {
-  let stored = null;
-  try { stored = localStorage.getItem(KEY); } catch { /* storage off */ }
-  if (stored && dicts[stored]) return stored;
-  for (const l of navigator.languages || [navigator.language || '']) {
-    if (/^it\b/i.test(l)) return 'it';
-    if (/^en\b/i.test(l)) return 'en';
-  }
-  return 'en';
-}
-
-export function getLang() { return lang; }
-
-/** t('live.joined', {name}) → text in the current language. */
-export function t(key, vars) {
-  let s = dicts[lang][key] ?? en[key] ?? key;
-  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
-  return s;
-}
-
-/** Plural helper for keys ending in .0 / .1 / .n. */
-export function tn(base, n) {
-  return t(`${base}.${n === 0 ? '0' : n === 1 ? '1' : 'n'}`, { n });
-}
-
-/** Fills every data-i18n* element under root. */
-export function applyI18n(root = document) {
-  document.documentElement.lang = lang;
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const attr of ['aria-label', 'title', 'placeholder']) {
-    for (const el of root.querySelectorAll(`[data-i18n-${attr}]`)) {
-      el.setAttribute(attr, t(el.getAttribute(`data-i18n-${attr}`)));
-    }
-  }
-}
-
-export function setLang(l) {
-  if (!dicts[l] || l === lang) return;
-  lang = l;
-  try { localStorage.setItem(KEY, l); } catch { /* storage off */ }
-  applyI18n();
-  for (const fn of listeners) fn(l);
-}
-
-export function onLangChange(fn) { listeners.push(fn); }
-
-/** Fills the <select id="lang-switch"> and wires it. */
-export function initLangSwitch(select) {
-  select.replaceChildren();
-  for (const [code, label] of Object.entries(LANGS)) {
-    const o = document.createElement('option');
-    o.value = code;
-    o.textContent = label;
-    o.lang = code;
-    select.append(o);
-  }
-  select.value = lang;
-  select.addEventListener('change', () => setLang(select.value));
-  onLangChange((l) => { select.value = l; });
-}
+export { LANGS } from './lang.js';
+export const { getLang, t, tn, applyI18n, setLang, onLangChange, initLangSwitch } = translator({ en, it });
