@@ -63,7 +63,8 @@ func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPC
 		_ = c.Close()
 		return nil, err
 	}
-	bc := &batchConn{UDPConn: c, rc: rc, net: n}
+	bc := &batchConn{UDPConn: c, rc: rc, net: n, rd: &readBatch{}}
+	bc.rd.init()
 	for i := range bc.hdrs {
 		h := &bc.hdrs[i].hdr
 		h.Name = (*byte)(unsafe.Pointer(&bc.sa[i]))
@@ -106,6 +107,8 @@ type batchConn struct {
 	iov    [maxBatch]unix.Iovec
 	sa     [maxBatch]unix.RawSockaddrInet4
 	bufs   [maxBatch][mtu + 64]byte
+
+	rd *readBatch // batchread.go
 }
 
 // mmsghdr is struct mmsghdr of sendmmsg(2).
@@ -115,13 +118,15 @@ type mmsghdr struct {
 	_   [4]byte
 }
 
-func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
-	return c.UDPConn.ReadFromUDPAddrPort(b)
-}
-
 func (c *batchConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	a := addr.Addr().Unmap()
-	if c.net.cork.Load() == 0 || len(b) > len(c.bufs[0]) || !a.Is4() {
+	if !a.Is4() {
+		return c.UDPConn.WriteToUDPAddrPort(b, addr)
+	}
+	if c.net.cork.Load() == 0 || len(b) > len(c.bufs[0]) {
+		if c.sendOne(b, a.As4(), addr.Port()) {
+			return len(b), nil
+		}
 		return c.UDPConn.WriteToUDPAddrPort(b, addr)
 	}
 	c.mu.Lock()
