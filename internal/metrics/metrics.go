@@ -70,6 +70,8 @@ func New(src Sources) *Metrics {
 		stat("confer_sfu_packets_forwarded_total", "RTP packets written to subscribers.", func(s sfu.Stats) uint64 { return s.PacketsForwarded })
 		stat("confer_sfu_bytes_forwarded_total", "RTP bytes written to subscribers.", func(s sfu.Stats) uint64 { return s.BytesForwarded })
 		stat("confer_sfu_retransmitted_total", "Lost packets resent from the packet caches (NACK).", func(s sfu.Stats) uint64 { return s.Retransmitted })
+		stat("confer_sfu_direct_paths_total", "Subscribe connections whose RTP took the direct SRTP path (fewer than connections: some fell back to Pion's).",
+			func(s sfu.Stats) uint64 { return s.DirectPaths })
 		gauge := func(name, help string, f func(sfu.Stats) int64) {
 			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
 				func() float64 { return float64(f(e.Stats())) }))

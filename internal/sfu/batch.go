@@ -65,6 +65,7 @@ func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPC
 	}
 	bc := &batchConn{UDPConn: c, rc: rc, net: n, rd: &readBatch{}}
 	bc.rd.init()
+	bc.flushFn, bc.sendFn, bc.fillFn = bc.flushFd, bc.sendOneFd, bc.fillFd
 	for i := range bc.hdrs {
 		h := &bc.hdrs[i].hdr
 		h.Name = (*byte)(unsafe.Pointer(&bc.sa[i]))
@@ -109,6 +110,13 @@ type batchConn struct {
 	bufs   [maxBatch][mtu + 64]byte
 
 	rd *readBatch // batchread.go
+
+	// Method values made once: a closure passed to RawConn.Control
+	// escapes, one allocation per call otherwise.
+	flushFn, sendFn func(fd uintptr)
+	fillFn          func(fd uintptr) bool
+	oneMu           sync.Mutex // guards one (sendOne)
+	one             oneSend
 }
 
 // mmsghdr is struct mmsghdr of sendmmsg(2).
@@ -155,21 +163,24 @@ func (c *batchConn) flushIfQueued() {
 }
 
 func (c *batchConn) flushLocked() {
-	n := c.n
-	_ = c.rc.Control(func(fd uintptr) {
-		for done := 0; done < n; {
-			r, _, errno := syscall.RawSyscall6(unix.SYS_SENDMMSG, fd,
-				uintptr(unsafe.Pointer(&c.hdrs[done])), uintptr(n-done), unix.MSG_DONTWAIT, 0, 0)
-			if errno == syscall.EINTR {
-				continue
-			}
-			if errno != 0 || r == 0 {
-				// A full socket buffer drops the rest, as sendto would.
-				return
-			}
-			done += int(r)
-		}
-	})
+	_ = c.rc.Control(c.flushFn)
 	c.n = 0
 	c.queued.Store(0)
+}
+
+// flushFd sends the queue; c.mu is held.
+func (c *batchConn) flushFd(fd uintptr) {
+	n := c.n
+	for done := 0; done < n; {
+		r, _, errno := syscall.RawSyscall6(unix.SYS_SENDMMSG, fd,
+			uintptr(unsafe.Pointer(&c.hdrs[done])), uintptr(n-done), unix.MSG_DONTWAIT, 0, 0)
+		if errno == syscall.EINTR {
+			continue
+		}
+		if errno != 0 || r == 0 {
+			// A full socket buffer drops the rest, as sendto would.
+			return
+		}
+		done += int(r)
+	}
 }

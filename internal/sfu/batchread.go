@@ -35,6 +35,7 @@ type readBatch struct {
 	bufs [maxRead][readSize]byte
 	n    int // datagrams in the batch
 	next int // next one to hand out
+	err  syscall.Errno
 }
 
 func (r *readBatch) init() {
@@ -73,56 +74,73 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 // fill waits until the socket is readable and reads a batch.
 func (c *batchConn) fill() error {
 	r := c.rd
-	var serr syscall.Errno
-	err := c.rc.Read(func(fd uintptr) bool {
-		for i := range r.hdrs {
-			r.hdrs[i].hdr.Namelen = unix.SizeofSockaddrInet4
-			r.hdrs[i].hdr.Flags = 0
-		}
-		for {
-			got, _, errno := syscall.RawSyscall6(unix.SYS_RECVMMSG, fd,
-				uintptr(unsafe.Pointer(&r.hdrs[0])), maxRead, unix.MSG_DONTWAIT, 0, 0)
-			switch errno {
-			case 0:
-				r.n, r.next = int(got), 0
-				return true
-			case syscall.EINTR:
-				continue
-			case syscall.EAGAIN:
-				return false // wait in the netpoller
-			default:
-				serr = errno
-				return true
-			}
-		}
-	})
-	if err != nil {
+	r.err = 0
+	if err := c.rc.Read(c.fillFn); err != nil {
 		return err // closed, or a deadline
 	}
-	if serr != 0 {
-		return &net.OpError{Op: "read", Net: "udp", Source: c.LocalAddr(), Err: os.NewSyscallError("recvmmsg", serr)}
+	if r.err != 0 {
+		return &net.OpError{Op: "read", Net: "udp", Source: c.LocalAddr(), Err: os.NewSyscallError("recvmmsg", r.err)}
 	}
 	return nil
+}
+
+// fillFd is one recvmmsg attempt; false waits for readability.
+func (c *batchConn) fillFd(fd uintptr) bool {
+	r := c.rd
+	for i := range r.hdrs {
+		r.hdrs[i].hdr.Namelen = unix.SizeofSockaddrInet4
+		r.hdrs[i].hdr.Flags = 0
+	}
+	for {
+		got, _, errno := syscall.RawSyscall6(unix.SYS_RECVMMSG, fd,
+			uintptr(unsafe.Pointer(&r.hdrs[0])), maxRead, unix.MSG_DONTWAIT, 0, 0)
+		switch errno {
+		case 0:
+			r.n, r.next = int(got), 0
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false // wait in the netpoller
+		default:
+			r.err = errno
+			return true
+		}
+	}
 }
 
 // sendOne writes one datagram with a raw, non-blocking sendto; false means
 // the socket queue is full (the caller then waits the ordinary way).
 func (c *batchConn) sendOne(b []byte, a [4]byte, port uint16) bool {
-	sa := unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a, Port: port<<8 | port>>8}
-	sent := false
-	_ = c.rc.Control(func(fd uintptr) {
-		for {
-			_, _, errno := syscall.RawSyscall6(unix.SYS_SENDTO, fd,
-				uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), unix.MSG_DONTWAIT,
-				uintptr(unsafe.Pointer(&sa)), unix.SizeofSockaddrInet4)
-			if errno == syscall.EINTR {
-				continue
-			}
-			// Any other error is what sendto would have reported for a
-			// datagram: treat it as sent and lost, except a full queue.
-			sent = errno != syscall.EAGAIN
-			return
-		}
-	})
+	c.oneMu.Lock()
+	defer c.oneMu.Unlock()
+	c.one = oneSend{b: b, sa: unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a, Port: port<<8 | port>>8}}
+	_ = c.rc.Control(c.sendFn)
+	sent := c.one.sent
+	c.one = oneSend{}
 	return sent
+}
+
+// oneSend is sendOne's argument and result, kept in the conn so that the
+// raw call needs no closure.
+type oneSend struct {
+	b    []byte
+	sa   unix.RawSockaddrInet4
+	sent bool
+}
+
+func (c *batchConn) sendOneFd(fd uintptr) {
+	o := &c.one
+	for {
+		_, _, errno := syscall.RawSyscall6(unix.SYS_SENDTO, fd,
+			uintptr(unsafe.Pointer(unsafe.SliceData(o.b))), uintptr(len(o.b)), unix.MSG_DONTWAIT,
+			uintptr(unsafe.Pointer(&o.sa)), unix.SizeofSockaddrInet4)
+		if errno == syscall.EINTR {
+			continue
+		}
+		// Any other error is what sendto would have reported for a
+		// datagram: treat it as sent and lost, except a full queue.
+		o.sent = errno != syscall.EAGAIN
+		return
+	}
 }

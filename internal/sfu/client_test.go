@@ -63,6 +63,8 @@ type remoteTrack struct {
 	firstKey  time.Time
 	ended     bool
 	lastError string
+	lastTS    uint32              // RTP timestamp of the newest packet
+	reports   []rtcp.SenderReport // sender reports received for this track
 }
 
 func (r *remoteTrack) snapshot() (good, bad int, keyDelay time.Duration, hasKey bool) {
@@ -364,7 +366,7 @@ func isVP8Keyframe(p []byte) bool {
 	return len(p) >= 2 && p[0]&0x80 == 0 && p[0]&0x10 != 0 && p[0]&0x0f == 0 && p[1]&0x01 == 0
 }
 
-func (c *testClient) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (c *testClient) onTrack(tr *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
 	rt := &remoteTrack{
 		streamID: tr.StreamID(),
 		id:       tr.ID(),
@@ -376,6 +378,21 @@ func (c *testClient) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	c.mu.Lock()
 	c.remote[rt.id] = rt
 	c.mu.Unlock()
+	go func() {
+		for {
+			pkts, _, err := rr.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == rt.ssrc {
+					rt.mu.Lock()
+					rt.reports = append(rt.reports, *sr)
+					rt.mu.Unlock()
+				}
+			}
+		}
+	}()
 	kind := byte('a')
 	if rt.kind == webrtc.RTPCodecTypeVideo {
 		kind = 'v'
@@ -402,6 +419,7 @@ func (c *testClient) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		}
 		now := time.Now()
 		rt.mu.Lock()
+		rt.lastTS = pkt.Timestamp
 		if rt.firstAt.IsZero() {
 			rt.firstAt = now
 		}

@@ -34,6 +34,7 @@ type downTrack struct {
 	recv         *receiver
 	subscriber   *Peer
 
+	fast        *srtpOut // the subscriber's direct path, nil in unit tests
 	sender      *webrtc.RTPSender
 	transceiver *webrtc.RTPTransceiver
 
@@ -59,6 +60,7 @@ type downTrack struct {
 	tgt     int // layer wanted, -1 paused
 	keyReq  int64
 	m       munger
+	sr      sendCounts // for sender reports (reports.go)
 	scratch [mtu]byte
 
 	// Used only by the RTCP reader goroutine.
@@ -80,6 +82,9 @@ func newDownTrack(recv *receiver, subscriber *Peer) *downTrack {
 	d.curA.Store(-1)
 	d.tgtA.Store(int32(d.tgt))
 	d.want.Store(int32(d.tgt))
+	if subscriber != nil {
+		d.fast = &subscriber.out
+	}
 	return d
 }
 
@@ -177,7 +182,7 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 	// Padding bytes, if any, are still at the end of payload.
 	d.hdr.PaddingSize = 0
 	out := d.m.apply(&d.m.cur, &d.hdr, pi, payload, d.scratch[:], now, true)
-	n, _ := d.w.WriteRTP(&d.hdr, out)
+	n := d.send(out, now)
 	// Writes before DTLS is up return 0 and are dropped by Pion.
 	first := n > 0 && !d.started
 	if first {
@@ -192,6 +197,24 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 		// before this subscriber could receive it.
 		l.keyframes.request(true)
 	}
+}
+
+// send writes d.hdr and payload through the direct path when it is up,
+// else through Pion, and counts it for sender reports. now is the packet's
+// arrival (0 for a retransmission, which does not move the RTP clock).
+// Called with d.mu held.
+func (d *downTrack) send(payload []byte, now int64) int {
+	n, ok := 0, false
+	if d.fast != nil {
+		n, ok = d.fast.writeRTP(&d.hdr, payload)
+	}
+	if !ok {
+		n, _ = d.w.WriteRTP(&d.hdr, payload)
+	}
+	if n > 0 {
+		d.sr.count(d.hdr.Timestamp, len(payload), now)
+	}
+	return n
 }
 
 // setTarget changes the wanted layer (-1 pauses). Pausing is immediate;
@@ -329,7 +352,7 @@ func (d *downTrack) retransmit(outSeq uint16, scratch []byte) {
 	d.hdr.Extensions = nil
 	d.hdr.PaddingSize = 0
 	out := d.m.apply(&e, &d.hdr, &d.rtxInfo, scratch[hn:n], d.scratch[:], 0, false)
-	_, _ = d.w.WriteRTP(&d.hdr, out)
+	d.send(out, 0)
 	d.mu.Unlock()
 	if d.recv.router != nil {
 		d.recv.router.e.stats.retransmitted.Add(1)

@@ -48,8 +48,8 @@ const opusFmtp = "minptime=10;useinbandfec=1"
 // speaker, top-N audio) and transport-cc with the TWCC feedback
 // interceptor; the NACK generator and receiver reports.
 //
-// Subscribe side: no header extensions (forwarded packets carry none), only
-// sender reports. Pion's NACK responder is left out on purpose: it keeps a
+// Subscribe side: no header extensions (forwarded packets carry none) and
+// no interceptors (sender reports: reports.go). Pion's NACK responder is left out on purpose: it keeps a
 // copy of every packet per outgoing stream; retransmissions come from the
 // one packetCache per incoming layer instead, through the munger.
 func newAPIs(se webrtc.SettingEngine) (pub, sub *webrtc.API, err error) {
@@ -94,12 +94,9 @@ func newAPIs(se webrtc.SettingEngine) (pub, sub *webrtc.API, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// No interceptors: forwarded RTP mostly bypasses them (srtpout.go)
+	// and sender reports are made in reports.go.
 	sir := &interceptor.Registry{}
-	sr, err := report.NewSenderInterceptor()
-	if err != nil {
-		return nil, nil, fmt.Errorf("sfu: sender reports: %w", err)
-	}
-	sir.Add(sr)
 
 	pub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(pme), webrtc.WithInterceptorRegistry(pir))
 	sub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(sme), webrtc.WithInterceptorRegistry(sir))

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,7 @@ type Peer struct {
 
 	bwe    bwe
 	events notifier // optional handler calls (LayerHandler), in order
+	out    srtpOut  // direct RTP path of the subscribe PC (srtpout.go)
 
 	stateMu   sync.Mutex // serialises ConnectionState reports; guards lastState
 	lastState [2]webrtc.PeerConnectionState
@@ -84,7 +86,17 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool) (*Peer, erro
 		}
 		p.subGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Subscribe, c) })
 		p.sub.OnICECandidate(p.subGate.candidate)
-		p.sub.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.reportState(Subscribe) })
+		p.sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+			if s == webrtc.PeerConnectionStateConnected {
+				p.startFastPath()
+			}
+			p.reportState(Subscribe)
+		})
+		p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+			if err := p.out.setPair(pair, r.e.batch); err != nil {
+				p.log.Debug("direct RTP path off", "err", err)
+			}
+		})
 	}
 	p.pub.OnTrack(func(t *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
 		r.addTrack(p, t, rr)
@@ -106,6 +118,22 @@ func (p *Peer) reportState(dir Direction) {
 	p.lastState[dir] = s
 	p.log.Debug("connection state", "dir", dir, "state", s)
 	p.h.ConnectionState(dir, s)
+}
+
+// startFastPath turns on the direct RTP path once the subscribe PC is up.
+func (p *Peer) startFastPath() {
+	if p.r.e.batch == nil {
+		return
+	}
+	if err := p.out.start(p.sub, p.r.e.batch); err != nil {
+		lvl := slog.LevelDebug // ICE over TCP and the like: expected
+		if errors.Is(err, errFastPathDTLS) {
+			lvl = slog.LevelWarn // Pion changed under us: costs CPU
+		}
+		p.log.Log(context.Background(), lvl, "direct RTP path off", "err", err)
+		return
+	}
+	p.r.e.stats.fastPaths.Add(1)
 }
 
 var errPublishOnly = errors.New("sfu: publish-only peer has no subscribe connection")
@@ -316,6 +344,7 @@ func (p *Peer) Close() {
 		d.recv.removeDownTrack(d)
 		d.close()
 	}
+	p.out.stop()
 	p.closePCs()
 	p.log.Info("peer closed")
 }

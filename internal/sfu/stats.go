@@ -8,6 +8,9 @@ type Stats struct {
 	PacketsForwarded uint64 `json:"packetsForwarded"` // RTP packets written to subscribers
 	BytesForwarded   uint64 `json:"bytesForwarded"`
 	Retransmitted    uint64 `json:"retransmitted"` // NACKs answered from the packet caches
+	// Subscribe connections that switched to the direct RTP path
+	// (srtpout.go); fewer than connected subscribers means some fell back.
+	DirectPaths uint64 `json:"directPaths"`
 	// Current gauges, not counters: tracks being received from publishers
 	// and forwarded to subscribers now.
 	PublishedTracks  int64 `json:"publishedTracks"`
@@ -19,6 +22,7 @@ type engineStats struct {
 	packets       atomic.Uint64
 	bytes         atomic.Uint64
 	retransmitted atomic.Uint64
+	fastPaths     atomic.Uint64
 	published     atomic.Int64 // receivers in a router (router.go)
 	subscribed    atomic.Int64 // live downTracks (countLive/countDead)
 }
@@ -58,6 +62,7 @@ func (e *Engine) Stats() Stats {
 		PacketsForwarded: e.stats.packets.Load(),
 		BytesForwarded:   e.stats.bytes.Load(),
 		Retransmitted:    e.stats.retransmitted.Load(),
+		DirectPaths:      e.stats.fastPaths.Load(),
 		PublishedTracks:  e.stats.published.Load(),
 		SubscribedTracks: e.stats.subscribed.Load(),
 	}

@@ -64,7 +64,23 @@ func (r *Router) loop() {
 				r.allocateAll(now, now.Sub(last))
 				last = now
 			}
+			if n%reportEvery == 0 {
+				r.sendReports(now)
+			}
 		}
+	}
+}
+
+// sendReports sends every subscriber its sender reports.
+func (r *Router) sendReports(now time.Time) {
+	r.mu.Lock()
+	peers := make([]*Peer, 0, len(r.peers))
+	for _, p := range r.peers {
+		peers = append(peers, p)
+	}
+	r.mu.Unlock()
+	for _, p := range peers {
+		p.sendReports(now)
 	}
 }
 
