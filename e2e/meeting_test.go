@@ -34,6 +34,11 @@ func TestThreeBrowsersMeet(t *testing.T) {
 	if n := a.Rooms.Count("demo"); n != 3 {
 		t.Fatalf("server counts %d participants, want 3", n)
 	}
+	// Chromium's subscribe connections take the SFU's direct SRTP path
+	// (the pictures above were decrypted from it).
+	if n := a.Engine.Stats().DirectPaths; n != 3 {
+		t.Fatalf("%d subscribe connections on the direct RTP path, want 3", n)
+	}
 
 	// Frames keep coming: decoding is live, not a single frame.
 	before := decoding(t, pages[1], "Bruno", 2, 1)
