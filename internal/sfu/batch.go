@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
@@ -49,7 +50,7 @@ func newBatchNet() (*batchNet, error) {
 }
 
 func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
-	c, err := net.ListenUDP(network, laddr)
+	c, out, err := listenMedia(network, laddr)
 	if err != nil {
 		return nil, err
 	}
@@ -61,9 +62,12 @@ func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPC
 	rc, err := c.SyscallConn()
 	if err != nil {
 		_ = c.Close()
+		if out != nil {
+			_ = out.close()
+		}
 		return nil, err
 	}
-	bc := &batchConn{UDPConn: c, rc: rc, net: n, rd: &readBatch{}}
+	bc := &batchConn{UDPConn: c, rc: rc, out: out, net: n, rd: &readBatch{}}
 	bc.rd.init()
 	bc.flushFn, bc.sendFn, bc.fillFn = bc.flushFd, bc.sendOneFd, bc.fillFd
 	for i := range bc.hdrs {
@@ -99,6 +103,7 @@ func (n *batchNet) corkEnd() {
 type batchConn struct {
 	*net.UDPConn
 	rc  syscall.RawConn
+	out *sendSocket // where datagrams leave (sendsock.go); nil: through UDPConn
 	net *batchNet
 
 	queued atomic.Int32
@@ -163,9 +168,27 @@ func (c *batchConn) flushIfQueued() {
 }
 
 func (c *batchConn) flushLocked() {
-	_ = c.rc.Control(c.flushFn)
+	c.send(c.flushFn)
 	c.n = 0
 	c.queued.Store(0)
+}
+
+// send runs a raw send with the send socket's fd, or the media socket's.
+func (c *batchConn) send(f func(fd uintptr)) {
+	if c.out != nil {
+		c.out.do(f)
+		return
+	}
+	_ = c.rc.Control(f)
+}
+
+// Close closes the send socket with the media socket.
+func (c *batchConn) Close() error {
+	err := c.UDPConn.Close()
+	if c.out != nil {
+		err = errors.Join(err, c.out.close())
+	}
+	return err
 }
 
 // flushFd sends the queue; c.mu is held.

@@ -115,7 +115,7 @@ func (c *batchConn) sendOne(b []byte, a [4]byte, port uint16) bool {
 	c.oneMu.Lock()
 	defer c.oneMu.Unlock()
 	c.one = oneSend{b: b, sa: unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a, Port: port<<8 | port>>8}}
-	_ = c.rc.Control(c.sendFn)
+	c.send(c.sendFn)
 	sent := c.one.sent
 	c.one = oneSend{}
 	return sent

@@ -125,3 +125,57 @@ func BenchmarkSendForward(b *testing.B) {
 	}
 	reportPerPacket(b, start, benchSubs, got)
 }
+
+// Media leaves through the send socket (sendsock.go) with the media
+// socket's own address, so peers see one address; and every datagram
+// that comes back reaches the media socket the mux reads, whatever its
+// source (the BPF program steers them all; without it SO_REUSEPORT would
+// hash some of them to the send socket, where nobody reads).
+func TestSendSocketSharesAddressAndNeverReads(t *testing.T) {
+	_, c := benchSocket(t)
+	if c.out == nil {
+		t.Fatal("no send socket: SO_REUSEPORT or BPF steering unavailable")
+	}
+	local := c.LocalAddr().(*net.UDPAddr).AddrPort()
+	if got := c.out.addrPort(); got != local {
+		t.Fatalf("send socket bound to %v, media socket %v", got, local)
+	}
+	const peers, each = 16, 8
+	for i := 0; i < peers; i++ {
+		p, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if _, err := c.WriteToAddrPort([]byte("hello"), p.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
+			t.Fatal(err)
+		}
+		_ = p.SetReadDeadline(time.Now().Add(2 * time.Second))
+		buf := make([]byte, 64)
+		n, from, err := p.ReadFromUDPAddrPort(buf)
+		if err != nil || string(buf[:n]) != "hello" {
+			t.Fatalf("peer %d: %q %v", i, buf[:n], err)
+		}
+		if from != local {
+			t.Fatalf("peer %d: datagram from %v, want the media socket's %v", i, from, local)
+		}
+		for j := 0; j < each; j++ {
+			if _, err := p.WriteToUDPAddrPort([]byte{byte(i), byte(j)}, local); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 64)
+	for k := 0; k < peers*each; k++ {
+		if _, _, err := c.ReadFromAddrPort(buf); err != nil {
+			t.Fatalf("media socket got %d of %d datagrams: %v", k, peers*each, err)
+		}
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c.out.fd != -1 {
+		t.Fatal("send socket still open after Close")
+	}
+}
