@@ -44,20 +44,26 @@ type layer struct {
 
 func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *layer {
 	l := &layer{r: r, idx: idx, rid: rid, track: track}
-	size := audioCacheSize
+	// The cache grows to about cacheWindow of the stream's own traffic
+	// (nothing for a layer that is never sent); these byte limits only
+	// bite above ~2 Mbit/s for f, ~1 Mbit/s for h, ~500 kbit/s for q and
+	// ~130 kbit/s for audio, where the history shortens below a second.
+	size, limit := audioCacheSize, 16<<10
 	if r.isVideo() {
 		// The lower simulcast layers carry a quarter and a half of the
 		// packets of the top one: the same time window needs fewer slots.
-		switch rid {
-		case "q":
-			size = videoCacheSize / 4
-		case "h":
-			size = videoCacheSize / 2
+		switch {
+		case rid == "": // not simulcast: a camera or a screen share at full rate
+			size, limit = videoCacheSize, 512<<10
+		case ridIndex(rid) == 0:
+			size, limit = videoCacheSize/4, 64<<10
+		case ridIndex(rid) == 1:
+			size, limit = videoCacheSize/2, 128<<10
 		default:
-			size = videoCacheSize
+			size, limit = videoCacheSize, 256<<10
 		}
 	}
-	l.cache = newPacketCache(size, mtu)
+	l.cache = newPacketCacheLimit(size, mtu, limit)
 	if track != nil {
 		l.ssrc = uint32(track.SSRC())
 	}
