@@ -1,0 +1,118 @@
+package sfu
+
+import (
+	"io"
+	"sync"
+	"time"
+
+	"github.com/pion/transport/v5/packetio"
+	"github.com/pion/webrtc/v4"
+)
+
+// Pion gives every SRTP and SRTCP read stream (one per SSRC and direction
+// on each PeerConnection) a packetio.Buffer that starts empty, doubles
+// (then grows by a quarter) whenever its reader falls behind, up to 1 MB
+// for RTP and 100 kB for RTCP, and never shrinks. A publisher's keyframe
+// burst arrives faster than its layer's reader forwards it to every
+// subscriber, so in a 50×50 meeting most publishers' RTP buffers had grown
+// to 64–400 kB (23 MiB in all, 30 MiB on a busier machine) and stayed so.
+// The backlog itself is needed: a lower limit turned into packet loss
+// (limits of 256 kB were hit by a fifth of the streams). So the limits stay
+// Pion's, but a buffer that grew past bigBuffer is replaced by a fresh one
+// once it is empty and has not been that full for bufferCalm.
+const (
+	rtpBufferLimit  = 1000 * 1000 // Pion's own limits
+	rtcpBufferLimit = 100 * 1000
+	bigBuffer       = 32 << 10
+	bufferCalm      = 2 * time.Second
+)
+
+// tuneBuffers makes the PeerConnections built from se use read buffers
+// that give their memory back after a burst (see bigBuffer). Setting a
+// BufferFactory also makes Pion start an RTX repair stream's reader only
+// when it is read, not as soon as the stream appears; confer negotiates
+// no RTX.
+func tuneBuffers(se *webrtc.SettingEngine) {
+	se.BufferFactory = newStreamBuffer
+}
+
+func newStreamBuffer(t packetio.BufferPacketType, _ uint32) io.ReadWriteCloser {
+	limit := rtpBufferLimit
+	if t == packetio.RTCPBufferPacket {
+		limit = rtcpBufferLimit
+	}
+	s := &streamBuffer{limit: limit, calm: bufferCalm}
+	s.b = s.fresh()
+	return s
+}
+
+// streamBuffer is a packetio.Buffer (what srtp makes when no factory is
+// set) with the io.ReadWriteCloser and attribute-carrying methods srtp
+// uses, that swaps its buffer for a new, small one when the old one has
+// grown and drained. It assumes one reader at a time, which srtp
+// guarantees: the swap happens in Read, so the reader is never left
+// waiting on a buffer that was swapped out.
+type streamBuffer struct {
+	mu       sync.Mutex
+	b        *packetio.Buffer
+	limit    int
+	calm     time.Duration
+	closed   bool
+	big      bool      // b held more than bigBuffer at some point
+	bigAt    time.Time // the last time it did
+	deadline time.Time
+}
+
+func (s *streamBuffer) fresh() *packetio.Buffer {
+	b := packetio.NewBuffer()
+	b.SetLimitSize(s.limit)
+	if !s.deadline.IsZero() {
+		_ = b.SetReadDeadline(s.deadline)
+	}
+	return b
+}
+
+func (s *streamBuffer) Read(p []byte) (int, error) {
+	n, _, err := s.ReadWithAttributes(p, nil)
+	return n, err
+}
+
+func (s *streamBuffer) Write(p []byte) (int, error) { return s.WriteWithAttributes(p, nil) }
+
+func (s *streamBuffer) WriteWithAttributes(p []byte, a packetio.Attributes) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, err := s.b.Write(p, a)
+	if err == nil && s.b.Size() > bigBuffer {
+		s.big, s.bigAt = true, time.Now()
+	}
+	return n, err
+}
+
+func (s *streamBuffer) ReadWithAttributes(p []byte, a packetio.Attributes) (int, packetio.Attributes, error) {
+	s.mu.Lock()
+	b := s.b
+	s.mu.Unlock()
+	n, a, err := b.Read(p, a)
+	s.mu.Lock()
+	if s.big && !s.closed && s.b == b && b.Size() == 0 && time.Since(s.bigAt) >= s.calm {
+		s.b, s.big = s.fresh(), false
+		_ = b.Close()
+	}
+	s.mu.Unlock()
+	return n, a, err
+}
+
+func (s *streamBuffer) SetReadDeadline(t time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deadline = t
+	return s.b.SetReadDeadline(t)
+}
+
+func (s *streamBuffer) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return s.b.Close()
+}

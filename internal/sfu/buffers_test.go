@@ -1,0 +1,167 @@
+package sfu
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/transport/v5/packetio"
+	"github.com/pion/webrtc/v4"
+)
+
+type attrReader interface {
+	ReadWithAttributes([]byte, packetio.Attributes) (int, packetio.Attributes, error)
+}
+
+type attrWriter interface {
+	WriteWithAttributes([]byte, packetio.Attributes) (int, error)
+}
+
+func TestTuneBuffersLimits(t *testing.T) {
+	var se webrtc.SettingEngine
+	tuneBuffers(&se)
+	if se.BufferFactory == nil {
+		t.Fatal("no buffer factory")
+	}
+	for _, tc := range []struct {
+		typ   packetio.BufferPacketType
+		limit int
+	}{{packetio.RTPBufferPacket, rtpBufferLimit}, {packetio.RTCPBufferPacket, rtcpBufferLimit}} {
+		b := se.BufferFactory(tc.typ, 1234)
+		p := bytes.Repeat([]byte{7}, 1000)
+		written := 0
+		var err error
+		for written <= tc.limit+2000 {
+			if _, err = b.Write(p); err != nil {
+				break
+			}
+			written += len(p)
+		}
+		if !errors.Is(err, packetio.ErrFull) || written > tc.limit || written < tc.limit-2000 {
+			t.Errorf("type %d: wrote %d bytes (limit %d), err %v", tc.typ, written, tc.limit, err)
+		}
+		if _, ok := b.(attrReader); !ok {
+			t.Fatal("no ReadWithAttributes")
+		}
+		if _, ok := b.(attrWriter); !ok {
+			t.Fatal("no WriteWithAttributes")
+		}
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// After a burst, the buffer is swapped for a small one once drained and
+// calm; packets, attributes, order, deadlines and close survive it.
+func TestStreamBufferShrinks(t *testing.T) {
+	s := newStreamBuffer(packetio.RTPBufferPacket, 1).(*streamBuffer)
+	s.calm = 30 * time.Millisecond
+	dst := make([]byte, 1500)
+	pk := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, 1000+i%100) }
+	first := s.b
+	for i := 0; i < 100; i++ { // 100 kB: grows the buffer
+		a := packetio.Attributes{}
+		a.Set("i", i)
+		if _, err := s.WriteWithAttributes(pk(i), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 100; i++ {
+		n, a, err := s.ReadWithAttributes(dst, nil)
+		if err != nil || !bytes.Equal(dst[:n], pk(i)) || a.Get("i") != i {
+			t.Fatalf("read %d: %v %d %v", i, err, n, a.Get("i"))
+		}
+	}
+	if s.b != first {
+		t.Fatal("swapped before the buffer was calm")
+	}
+	time.Sleep(40 * time.Millisecond)
+	if _, err := s.Write(pk(1)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Read(dst); err != nil || !bytes.Equal(dst[:n], pk(1)) {
+		t.Fatal(err)
+	}
+	if s.b == first {
+		t.Fatal("not swapped after draining")
+	}
+	// The deadline carries over to the new buffer.
+	if err := s.SetReadDeadline(time.Now().Add(10 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read(dst); !errors.Is(err, os.ErrDeadlineExceeded) {
+		var ne interface{ Timeout() bool }
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("read past the deadline: %v", err)
+		}
+	}
+	if err := s.SetReadDeadline(time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	// A blocked reader sees Close.
+	done := make(chan error)
+	go func() {
+		_, err := s.Read(dst)
+		done <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.EOF) {
+			t.Fatalf("read after close: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("reader not woken by Close")
+	}
+}
+
+// One writer and one reader, with swaps going on: nothing lost, nothing
+// reordered.
+func TestStreamBufferConcurrent(t *testing.T) {
+	s := newStreamBuffer(packetio.RTPBufferPacket, 1).(*streamBuffer)
+	s.calm = 0
+	const n = 20000
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p := make([]byte, 1200)
+		for i := 0; i < n; i++ {
+			if i%40 == 0 { // bursts of 48 kB: the buffer grows, drains, is swapped
+				time.Sleep(time.Millisecond)
+			}
+			p[0], p[1] = byte(i>>8), byte(i)
+			for {
+				if _, err := s.Write(p); err == nil {
+					break
+				}
+				time.Sleep(time.Millisecond) // full: let the reader catch up
+			}
+		}
+	}()
+	dst := make([]byte, 1500)
+	swaps := 0
+	last := s.b
+	for i := 0; i < n; i++ {
+		k, err := s.Read(dst)
+		s.mu.Lock()
+		if s.b != last {
+			swaps, last = swaps+1, s.b
+		}
+		s.mu.Unlock()
+		if err != nil || k != 1200 || int(dst[0])<<8|int(dst[1]) != i&0xffff {
+			t.Fatalf("packet %d: %v %d %d", i, err, k, int(dst[0])<<8|int(dst[1]))
+		}
+	}
+	wg.Wait()
+	s.Close()
+	t.Logf("%d swaps", swaps)
+}
