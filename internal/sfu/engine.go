@@ -64,6 +64,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICEUDPMux(udpMux)
 	se.SetICETCPMux(tcpMux)
+	tuneBuffers(&se) // SRTP read buffers that shrink after a burst (buffers.go)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	// mDNS names are useless to clients and cost a multicast socket.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
