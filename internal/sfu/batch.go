@@ -36,6 +36,7 @@ type batchNet struct {
 	mu    sync.Mutex
 	conns []*batchConn
 	cork  atomic.Int32 // fan-out loops running
+	sinks sync.Map     // netip.AddrPort → *srtpOut: subscribers whose RTCP is read here (rtcpin.go)
 }
 
 // socketBuffer is the media socket's send and receive queue size.

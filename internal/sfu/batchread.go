@@ -63,7 +63,14 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 			}
 			sa := &r.sa[i]
 			addr := netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), sa.Port<<8|sa.Port>>8)
-			return copy(b, r.bufs[i][:h.len]), addr, nil
+			pkt := r.bufs[i][:h.len]
+			if isRTCP(pkt) {
+				if o := c.net.rtcpSink(addr); o != nil {
+					o.in.readRTCP(pkt) // a subscriber's feedback: not for Pion
+					continue
+				}
+			}
+			return copy(b, pkt), addr, nil
 		}
 		if err := c.fill(); err != nil {
 			return 0, netip.AddrPort{}, err

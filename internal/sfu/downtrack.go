@@ -38,6 +38,9 @@ type downTrack struct {
 	sender      *webrtc.RTPSender
 	transceiver *webrtc.RTPTransceiver
 
+	ssrcA       atomic.Uint32 // d.ssrc, for readers without d.mu
+	rtcpReading atomic.Bool   // readRTCP runs (rtcpin.go)
+
 	// Fast, lock-free rejection of packets of layers that are neither
 	// current nor target (two of three for a simulcast track).
 	curA, tgtA atomic.Int32
@@ -106,7 +109,13 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	defer d.mu.Unlock()
 	d.w = ctx.WriteStream()
 	d.ssrc = uint32(ctx.SSRC())
+	d.ssrcA.Store(d.ssrc)
 	d.pt = uint8(codec.PayloadType)
+	if p := d.subscriber; p != nil {
+		p.mu.Lock()
+		p.bySSRC[d.ssrc] = d
+		p.mu.Unlock()
+	}
 	return codec, nil
 }
 
@@ -264,16 +273,29 @@ func (d *downTrack) close() {
 	d.mu.Lock()
 	d.closed = true
 	d.w = nil
+	ssrc := d.ssrc
 	d.mu.Unlock()
+	if p := d.subscriber; p != nil && ssrc != 0 {
+		p.mu.Lock()
+		if p.bySSRC[ssrc] == d {
+			delete(p.bySSRC, ssrc)
+		}
+		p.mu.Unlock()
+	}
 }
 
-// readRTCP handles the subscriber's feedback for this track until the
-// sender stops: NACKs are answered from the packet cache, PLI/FIR go to
-// the publisher through the throttle, REMB feeds the subscriber's
-// bandwidth estimate.
+// startRTCPReader starts readRTCP once.
+func (d *downTrack) startRTCPReader() {
+	if d.sender != nil && d.rtcpReading.CompareAndSwap(false, true) {
+		go d.readRTCP()
+	}
+}
+
+// readRTCP reads this track's feedback from Pion until the sender stops:
+// the way RTCP arrives when the direct path (rtcpin.go) is not in use.
 func (d *downTrack) readRTCP() {
 	buf := make([]byte, mtu)
-	pkt := make([]byte, mtu)
+	scratch := make([]byte, mtu)
 	for {
 		n, _, err := d.sender.Read(buf)
 		if err != nil {
@@ -285,19 +307,6 @@ func (d *downTrack) readRTCP() {
 		}
 		for _, p := range pkts {
 			switch p := p.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				if c := d.current(); c >= 0 {
-					if l := d.recv.layers[c].Load(); l != nil {
-						l.keyframes.request(false)
-					}
-				}
-			case *rtcp.TransportLayerNack:
-				for i := range p.Nacks {
-					p.Nacks[i].Range(func(seq uint16) bool {
-						d.retransmit(seq, pkt)
-						return true
-					})
-				}
 			case *rtcp.ReceiverEstimatedMaximumBitrate:
 				if d.subscriber != nil {
 					d.subscriber.bwe.remb(uint64(p.Bitrate))
@@ -305,10 +314,35 @@ func (d *downTrack) readRTCP() {
 			case *rtcp.ReceiverReport:
 				if d.subscriber != nil {
 					for _, rr := range p.Reports {
-						d.subscriber.bwe.loss(rr.FractionLost)
+						if rr.SSRC == d.ssrcA.Load() {
+							d.subscriber.bwe.loss(rr.FractionLost)
+						}
 					}
 				}
+			default:
+				d.feedback(p, scratch)
 			}
+		}
+	}
+}
+
+// feedback handles one packet of feedback about this track: NACKs are
+// answered from the packet cache, PLI/FIR go to the publisher through the
+// throttle.
+func (d *downTrack) feedback(p rtcp.Packet, scratch []byte) {
+	switch p := p.(type) {
+	case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+		if c := d.current(); c >= 0 {
+			if l := d.recv.layers[c].Load(); l != nil {
+				l.keyframes.request(false)
+			}
+		}
+	case *rtcp.TransportLayerNack:
+		for i := range p.Nacks {
+			p.Nacks[i].Range(func(seq uint16) bool {
+				d.retransmit(seq, scratch)
+				return true
+			})
 		}
 	}
 }

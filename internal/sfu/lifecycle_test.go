@@ -103,6 +103,23 @@ func TestICETCP(t *testing.T) {
 	if pair == nil || pair.Remote.Protocol != webrtc.ICEProtocolTCP || pair.Remote.Port != uint16(e.Port()) {
 		t.Fatalf("selected pair %v, want TCP to port %d", pair, e.Port())
 	}
+	// Over TCP the direct RTP path stands aside: media went through Pion
+	// and every track reads its own RTCP.
+	if n := e.Stats().DirectPaths; n != 0 {
+		t.Fatalf("%d direct paths over TCP", n)
+	}
+	for _, c := range []*testClient{a, b} {
+		if m := c.peer.rtcpMode.Load(); m != rtcpPerTrack {
+			t.Fatalf("%s: RTCP mode %d, want per track", c.id, m)
+		}
+		c.peer.mu.Lock()
+		for _, d := range c.peer.downTrackList() {
+			if !d.rtcpReading.Load() {
+				t.Errorf("%s: track %s reads no RTCP", c.id, d.id)
+			}
+		}
+		c.peer.mu.Unlock()
+	}
 }
 
 func TestPublisherAddsAndRemovesTrack(t *testing.T) {

@@ -56,7 +56,9 @@ func (p *Peer) subscribe(recv *receiver) {
 		return
 	}
 	d.countLive()
-	go d.readRTCP()
+	if p.rtcpMode.Load() == rtcpPerTrack {
+		d.startRTCPReader()
+	}
 	p.negotiate()
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -42,6 +43,8 @@ type Peer struct {
 	bwe    bwe
 	events notifier // optional handler calls (LayerHandler), in order
 	out    srtpOut  // direct RTP path of the subscribe PC (srtpout.go)
+	// rtcpMode: how the subscribe PC's RTCP is read (rtcpin.go).
+	rtcpMode atomic.Int32
 
 	stateMu   sync.Mutex // serialises ConnectionState reports; guards lastState
 	lastState [2]webrtc.PeerConnectionState
@@ -51,6 +54,7 @@ type Peer struct {
 	trackSeq    map[string]int
 	published   map[string]*receiver
 	downTracks  map[string]*downTrack // by track id
+	bySSRC      map[uint32]*downTrack // by outgoing SSRC, once bound
 	hasRemote   [2]bool
 	remoteUfrag [2]string // ICE ufrag of the current remote description
 	queued      [2][]webrtc.ICECandidateInit
@@ -71,7 +75,9 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool) (*Peer, erro
 		trackSeq:    map[string]int{},
 		published:   map[string]*receiver{},
 		downTracks:  map[string]*downTrack{},
+		bySSRC:      map[uint32]*downTrack{},
 	}
+	p.out.in.handle = p.handleRTCP
 	var err error
 	if p.pub, err = r.e.pubAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("sfu: publish pc: %w", err)
@@ -93,9 +99,15 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool) (*Peer, erro
 			p.reportState(Subscribe)
 		})
 		p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+			if p.rtcpMode.Load() == rtcpUndecided {
+				return // startFastPath decides
+			}
 			if err := p.out.setPair(pair, r.e.batch); err != nil {
 				p.log.Debug("direct RTP path off", "err", err)
+				p.setRTCPMode(rtcpPerTrack)
+				return
 			}
+			p.rtcpMode.Store(rtcpDirect)
 		})
 	}
 	p.pub.OnTrack(func(t *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
@@ -131,8 +143,10 @@ func (p *Peer) startFastPath() {
 			lvl = slog.LevelWarn // Pion changed under us: costs CPU
 		}
 		p.log.Log(context.Background(), lvl, "direct RTP path off", "err", err)
+		p.setRTCPMode(rtcpPerTrack)
 		return
 	}
+	p.rtcpMode.Store(rtcpDirect)
 	p.r.e.stats.fastPaths.Add(1)
 }
 
@@ -344,7 +358,7 @@ func (p *Peer) Close() {
 		d.recv.removeDownTrack(d)
 		d.close()
 	}
-	p.out.stop()
+	p.out.stop(p.r.e.batch)
 	p.closePCs()
 	p.log.Info("peer closed")
 }

@@ -35,6 +35,8 @@ type srtpOut struct {
 	dst  netip.AddrPort
 	hdr  rtp.Header
 	buf  [mtu + 64]byte
+
+	in srtcpIn // the subscriber's RTCP, same keys (rtcpin.go)
 }
 
 var (
@@ -47,13 +49,26 @@ var (
 // DTLS session and points the path at its selected candidate pair. It is
 // called once the connection is up; an error leaves the Pion path in use.
 func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) error {
+	dt := pc.SCTP().Transport()
+	o.mu.Lock()
+	started := o.ctx != nil
+	o.mu.Unlock()
+	if started {
+		// Connected again after an ICE restart: same DTLS session, same
+		// keys. A new context would restart the rollover counter, which
+		// must never repeat an SRTP index under one key.
+		pair, err := dt.ICETransport().GetSelectedCandidatePair()
+		if err != nil {
+			return errFastPathSock
+		}
+		return o.setPair(pair, bn)
+	}
 	// RFC 9335: the remote's a=cryptex says it can receive encrypted
 	// header extensions, and Pion then sends that way; do the same.
 	var opts []srtp.ContextOption
 	if rd := pc.CurrentRemoteDescription(); rd != nil && strings.Contains(rd.SDP, "a=cryptex") {
 		opts = append(opts, srtp.Cryptex(srtp.CryptexModeEnabled))
 	}
-	dt := pc.SCTP().Transport()
 	conn, ok := dtlsConnOf(dt)
 	if !ok {
 		return errFastPathDTLS
@@ -78,6 +93,14 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) error {
 	if err != nil {
 		return err
 	}
+	inCtx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile,
+		srtp.SRTCPReplayProtection(srtcpReplayWindow))
+	if err != nil {
+		return err
+	}
+	o.in.mu.Lock()
+	o.in.ctx = inCtx
+	o.in.mu.Unlock()
 	pair, err := dt.ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil {
 		return errFastPathSock
@@ -94,6 +117,7 @@ func (o *srtpOut) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.ready.Store(false)
+	bn.routeRTCP(o.dst, netip.AddrPort{}, o)
 	if o.ctx == nil || pair == nil || pair.Local == nil || pair.Remote == nil {
 		return errFastPathSock
 	}
@@ -110,16 +134,24 @@ func (o *srtpOut) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	}
 	o.conn = c
 	o.dst = netip.AddrPortFrom(raddr.Unmap(), pair.Remote.Port)
+	bn.routeRTCP(netip.AddrPort{}, o.dst, o)
 	o.ready.Store(true)
 	return nil
 }
 
-func (o *srtpOut) stop() {
+func (o *srtpOut) stop(bn *batchNet) {
 	o.mu.Lock()
 	o.ready.Store(false)
 	o.conn = nil
+	if bn != nil {
+		bn.routeRTCP(o.dst, netip.AddrPort{}, o)
+	}
 	o.mu.Unlock()
 }
+
+// srtcpReplayWindow is how many recent SRTCP indexes are remembered to
+// refuse replays, as Pion does by default.
+const srtcpReplayWindow = 64
 
 // writeRTP encrypts and queues one packet; ok is false when the path is
 // not ready and the caller must use Pion's.

@@ -35,6 +35,20 @@ func TestDirectPathCarriesMedia(t *testing.T) {
 	if track == nil {
 		t.Fatal("alice has no video downTrack")
 	}
+	// Feedback is read by the media socket's reader: no goroutine per
+	// forwarded track (rtcpin.go).
+	for _, c := range []*testClient{a, b} {
+		if m := c.peer.rtcpMode.Load(); m != rtcpDirect {
+			t.Fatalf("%s: RTCP mode %d, want direct", c.id, m)
+		}
+		c.peer.mu.Lock()
+		for _, d := range c.peer.downTrackList() {
+			if d.rtcpReading.Load() {
+				t.Errorf("%s: track %s has its own RTCP reader on the direct path", c.id, d.id)
+			}
+		}
+		c.peer.mu.Unlock()
+	}
 	track.mu.Lock()
 	seq := track.m.last.seq
 	track.mu.Unlock()
