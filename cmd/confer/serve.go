@@ -8,11 +8,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strings"
 
 	"github.com/confer-dev/confer/internal/app"
 	"github.com/confer-dev/confer/internal/config"
 )
+
+// serveGCPercent is the server's GOGC unless the environment sets one.
+const serveGCPercent = 50
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	cfg, err := config.Parse(args, getenv)
@@ -24,6 +28,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if getenv("GOGC") == "" {
+		// The media path allocates nothing per packet, so collecting
+		// twice as often costs little CPU and keeps the heap's headroom,
+		// most of the memory per participant, at half (docs/benchmarks.md).
+		debug.SetGCPercent(serveGCPercent)
+	}
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "confer:", err)

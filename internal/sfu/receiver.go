@@ -164,9 +164,11 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo) {
 	}
 	payload := pkt[n:]
 	dts := *r.downTracks.Load()
+	scratch := scratchPool.Get().(*[mtu]byte)
+	defer scratchPool.Put(scratch)
 	if r.router == nil || len(dts) < 2 {
 		for _, d := range dts {
-			d.writeRTP(l, &l.hdr, payload, pi)
+			d.writeRTP(l, &l.hdr, payload, pi, scratch)
 		}
 		return
 	}
@@ -174,7 +176,7 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo) {
 	b := r.router.e.batch
 	b.corkStart()
 	for _, d := range dts {
-		d.writeRTP(l, &l.hdr, payload, pi)
+		d.writeRTP(l, &l.hdr, payload, pi, scratch)
 	}
 	b.corkEnd()
 }
