@@ -40,6 +40,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return 1
 	}
 	defer a.Close()
+	// Start-up (migrations, embedded assets) leaves garbage that an idle
+	// server would hold for minutes: return it now, once.
+	debug.FreeOSMemory()
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		fmt.Fprintln(stderr, "confer:", err)
