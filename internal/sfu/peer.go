@@ -43,6 +43,9 @@ type Peer struct {
 	bwe    bwe
 	events notifier // optional handler calls (LayerHandler), in order
 	out    srtpOut  // direct RTP path of the subscribe PC (srtpout.go)
+	// allocScratch: allocate's reusable slices (router tick goroutine only).
+	allocScratch  allocScratch
+	reportScratch reportScratch // sendReports' (reports.go)
 	// rtcpMode: how the subscribe PC's RTCP is read (rtcpin.go).
 	rtcpMode atomic.Int32
 
@@ -391,11 +394,15 @@ func (p *Peer) nextTrackID(kind string) string {
 
 // downTrackList returns the peer's downTracks; p.mu must be held.
 func (p *Peer) downTrackList() []*downTrack {
-	out := make([]*downTrack, 0, len(p.downTracks))
+	return p.appendDownTracks(make([]*downTrack, 0, len(p.downTracks)))
+}
+
+// appendDownTracks appends the peer's downTracks to dst; p.mu must be held.
+func (p *Peer) appendDownTracks(dst []*downTrack) []*downTrack {
 	for _, d := range p.downTracks {
-		out = append(out, d)
+		dst = append(dst, d)
 	}
-	return out
+	return dst
 }
 
 func (p *Peer) addPublished(r *receiver) bool {

@@ -32,23 +32,23 @@ func (c *sendCounts) count(ts uint32, payload int, now int64) {
 	}
 }
 
-// senderReport extrapolates the RTP clock to now, as Pion's report
-// interceptor does.
-func (d *downTrack) senderReport(now time.Time) (*rtcp.SenderReport, bool) {
+// senderReport fills sr, extrapolating the RTP clock to now as Pion's
+// report interceptor does; false when nothing was sent yet.
+func (d *downTrack) senderReport(now time.Time, sr *rtcp.SenderReport) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed || d.sr.at == 0 || d.codec.ClockRate == 0 {
-		return nil, false
+		return false
 	}
 	elapsed := now.UnixNano() - d.sr.at
-	rtpTime := d.sr.ts + uint32(elapsed*int64(d.codec.ClockRate)/int64(time.Second))
-	return &rtcp.SenderReport{
+	*sr = rtcp.SenderReport{
 		SSRC:        d.ssrc,
 		NTPTime:     ntpTime(now),
-		RTPTime:     rtpTime,
+		RTPTime:     d.sr.ts + uint32(elapsed*int64(d.codec.ClockRate)/int64(time.Second)),
 		PacketCount: d.sr.packets,
 		OctetCount:  d.sr.octets,
-	}, true
+	}
+	return true
 }
 
 // ntpTime is t as a 64-bit NTP timestamp (seconds since 1900, 32.32).
@@ -59,22 +59,38 @@ func ntpTime(t time.Time) uint64 {
 	return secs<<32 | frac
 }
 
+// reportScratch is sendReports' reusable memory (router tick goroutine).
+type reportScratch struct {
+	dts  []*downTrack
+	srs  []rtcp.SenderReport
+	pkts []rtcp.Packet
+}
+
 // sendReports writes one compound packet with a sender report for every
 // stream this subscriber has been sent something on.
 func (p *Peer) sendReports(now time.Time) {
 	if p.sub == nil {
 		return
 	}
+	sc := &p.reportScratch
 	p.mu.Lock()
-	dts := p.downTrackList()
+	sc.dts = p.appendDownTracks(sc.dts[:0])
 	p.mu.Unlock()
-	var pkts []rtcp.Packet
-	for _, d := range dts {
-		if sr, ok := d.senderReport(now); ok {
-			pkts = append(pkts, sr)
+	if cap(sc.srs) < len(sc.dts) {
+		sc.srs = make([]rtcp.SenderReport, len(sc.dts))
+		sc.pkts = make([]rtcp.Packet, len(sc.dts))
+		for i := range sc.srs {
+			sc.pkts[i] = &sc.srs[i]
 		}
 	}
-	if len(pkts) > 0 {
-		_ = p.sub.WriteRTCP(pkts)
+	n := 0
+	for _, d := range sc.dts {
+		if d.senderReport(now, &sc.srs[n]) {
+			n++
+		}
+	}
+	clear(sc.dts)
+	if n > 0 {
+		_ = p.sub.WriteRTCP(sc.pkts[:n])
 	}
 }
