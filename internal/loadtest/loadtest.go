@@ -301,6 +301,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	before := snapshot(parts)
 	cpu0, _ := procCPU(cfg.ServerPID)
 	gen0, _ := procCPU(os.Getpid())
+	drops0, dropsErr := udpRcvbufErrors()
 	plis0 := plis(parts)
 	w0 := time.Now()
 	select {
@@ -315,6 +316,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	}
 	cpu1, cpuErr := procCPU(cfg.ServerPID)
 	gen1, _ := procCPU(os.Getpid())
+	drops1, _ := udpRcvbufErrors()
 	plis1 := plis(parts)
 	after := snapshot(parts)
 
@@ -366,6 +368,11 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	if len(parts) > 0 {
 		fmt.Fprintf(out, "video tracks per participant at the end: %.1f received, %.1f flowing (a packet in the last second)\n",
 			float64(tracks)/float64(len(parts)), float64(live)/float64(len(parts)))
+	}
+	if dropsErr == nil {
+		// Where loss comes from on one machine: a receive queue (the
+		// server's media socket or a generator socket) that overflowed.
+		fmt.Fprintf(out, "UDP datagrams dropped by full receive queues on this machine during the window: %d\n", drops1-drops0)
 	}
 	fmt.Fprintf(out, "received: %.0f packets/s, %.2f Mbit/s, loss %.3f %%, freezes %d\n", res.RecvPPS, res.RecvMbps, res.LossPct, res.Freezes)
 	if cfg.ServerPID > 0 {

@@ -57,3 +57,34 @@ func procRSS(pid int) (uint64, error) {
 	}
 	return 0, errors.New("no VmRSS")
 }
+
+// udpRcvbufErrors returns the machine's count of UDP datagrams dropped
+// because a socket's receive queue was full (/proc/net/snmp).
+func udpRcvbufErrors() (uint64, error) {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0, err
+	}
+	return parseRcvbufErrors(string(b))
+}
+
+func parseRcvbufErrors(snmp string) (uint64, error) {
+	var names []string
+	for _, line := range strings.Split(snmp, "\n") {
+		rest, ok := strings.CutPrefix(line, "Udp: ")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, n := range names {
+			if n == "RcvbufErrors" && i < len(f) {
+				return strconv.ParseUint(f[i], 10, 64)
+			}
+		}
+	}
+	return 0, errors.New("no Udp RcvbufErrors in /proc/net/snmp")
+}
