@@ -149,10 +149,7 @@ func (r *Router) Close() {
 	}
 	r.closed = true
 	close(r.stop)
-	peers := make([]*Peer, 0, len(r.peers))
-	for _, p := range r.peers {
-		peers = append(peers, p)
-	}
+	peers := r.peersLocked()
 	r.mu.Unlock()
 	for _, p := range peers {
 		p.Close()

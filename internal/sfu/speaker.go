@@ -70,10 +70,7 @@ func (r *Router) updateAudio(now time.Time) {
 			audio = append(audio, recv)
 		}
 	}
-	peers := make([]*Peer, 0, len(r.peers))
-	for _, p := range r.peers {
-		peers = append(peers, p)
-	}
+	peers := r.peersLocked()
 	r.mu.Unlock()
 
 	for _, a := range audio {

@@ -12,12 +12,7 @@ import (
 // on any bad packet). It also fails if a Pion upgrade hides the DTLS
 // connection from dtlsConnOf: the path would silently fall back.
 func TestDirectPathCarriesMedia(t *testing.T) {
-	e := newTestEngine(t)
-	r := e.NewRouter("room", &recordingRouterHandler{})
-	defer r.Close()
-	a := newTestClient(t, r, "alice")
-	b := newTestClient(t, r, "bob")
-	waitForwarding(t, r, a, b)
+	e, r, a, b := twoForwarding(t)
 	if got := e.Stats().DirectPaths; got != 2 {
 		t.Fatalf("direct paths: %d, want 2 (one per subscribe connection)", got)
 	}
@@ -64,12 +59,7 @@ func TestDirectPathCarriesMedia(t *testing.T) {
 // right SSRC, growing counts, an RTP time that matches the stream's clock
 // and an NTP time that is now.
 func TestSenderReports(t *testing.T) {
-	e := newTestEngine(t)
-	r := e.NewRouter("room", &recordingRouterHandler{})
-	defer r.Close()
-	a := newTestClient(t, r, "alice")
-	b := newTestClient(t, r, "bob")
-	waitForwarding(t, r, a, b)
+	_, _, a, b := twoForwarding(t)
 	for _, c := range []*testClient{a, b} {
 		for _, rt := range c.remoteTracks() {
 			eventually(t, 5*time.Second, c.id+" gets two sender reports on "+rt.id, func() (bool, string) {
@@ -99,4 +89,16 @@ func TestSenderReports(t *testing.T) {
 			})
 		}
 	}
+}
+
+// twoForwarding starts a router with alice and bob receiving each other.
+func twoForwarding(t *testing.T) (*Engine, *Router, *testClient, *testClient) {
+	t.Helper()
+	e := newTestEngine(t)
+	r := e.NewRouter("room", &recordingRouterHandler{})
+	t.Cleanup(r.Close)
+	a := newTestClient(t, r, "alice")
+	b := newTestClient(t, r, "bob")
+	waitForwarding(t, r, a, b)
+	return e, r, a, b
 }

@@ -73,15 +73,25 @@ func (r *Router) loop() {
 
 // sendReports sends every subscriber its sender reports.
 func (r *Router) sendReports(now time.Time) {
+	for _, p := range r.peerList() {
+		p.sendReports(now)
+	}
+}
+
+// peerList is a snapshot of the router's peers.
+func (r *Router) peerList() []*Peer {
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.peersLocked()
+}
+
+// peersLocked is peerList for a caller that holds r.mu.
+func (r *Router) peersLocked() []*Peer {
 	peers := make([]*Peer, 0, len(r.peers))
 	for _, p := range r.peers {
 		peers = append(peers, p)
 	}
-	r.mu.Unlock()
-	for _, p := range peers {
-		p.sendReports(now)
-	}
+	return peers
 }
 
 // allocateAll measures layer bitrates (when dt > 0), allocates every
@@ -92,11 +102,8 @@ func (r *Router) allocateAll(now time.Time, dt time.Duration) {
 	for _, recv := range r.receivers {
 		recvs = append(recvs, recv)
 	}
-	peers := make([]*Peer, 0, len(r.peers))
-	for _, p := range r.peers {
-		peers = append(peers, p)
-	}
 	r.mu.Unlock()
+	peers := r.peerList()
 	if dt > 0 {
 		for _, recv := range recvs {
 			recv.measureLayers(dt)
