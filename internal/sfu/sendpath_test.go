@@ -179,3 +179,36 @@ func TestSendSocketSharesAddressAndNeverReads(t *testing.T) {
 		t.Fatal("send socket still open after Close")
 	}
 }
+
+// The direct path must send from the socket the client's packets arrive
+// on. A candidate bound to its own address is found by that address; one
+// rewritten to a public address (--public-ip), with several sockets on
+// the port (one per interface), by the address the kernel routes the
+// client from.
+func TestConnForRewrittenCandidate(t *testing.T) {
+	bn, err := newBatchNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := bn.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	port := a.LocalAddr().(*net.UDPAddr).Port
+	b, err := bn.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	client := netip.MustParseAddrPort("127.0.0.1:9")
+	if got := bn.connFor("127.0.0.2", uint16(port), client); got != b {
+		t.Fatal("candidate on 127.0.0.2: not its own socket")
+	}
+	if got := bn.connFor("203.0.113.7", uint16(port), client); got != a {
+		t.Fatal("rewritten candidate: not the socket the route to the client leaves from")
+	}
+	if got := bn.connFor("203.0.113.7", uint16(port+1), client); got != nil {
+		t.Fatal("a socket on another port")
+	}
+}

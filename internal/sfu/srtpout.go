@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -128,12 +129,13 @@ func (o *srtpOut) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	if err != nil || !raddr.Unmap().Is4() {
 		return errFastPathSock
 	}
-	c := bn.connFor(pair.Local.Address, pair.Local.Port)
+	dst := netip.AddrPortFrom(raddr.Unmap(), pair.Remote.Port)
+	c := bn.connFor(pair.Local.Address, pair.Local.Port, dst)
 	if c == nil {
 		return errFastPathSock
 	}
 	o.conn = c
-	o.dst = netip.AddrPortFrom(raddr.Unmap(), pair.Remote.Port)
+	o.dst = dst
 	bn.routeRTCP(netip.AddrPort{}, o.dst, o)
 	o.ready.Store(true)
 	return nil
@@ -228,28 +230,45 @@ func setupAttr(sdp string) string {
 }
 
 // connFor returns the media socket a local candidate lives on: the one
-// bound to its address, or the only one on its port when the candidate's
-// address was rewritten to a public one (1:1 NAT).
-func (n *batchNet) connFor(addr string, port uint16) *batchConn {
+// bound to its address; when the candidate's address was rewritten to a
+// public one (1:1 NAT, --public-ip) and several sockets share the port
+// (one per interface: eth0, docker0, …), the one on the address the
+// kernel would send to remote from, which is where the client's packets
+// arrive.
+func (n *batchNet) connFor(addr string, port uint16, remote netip.AddrPort) *batchConn {
 	ip, err := netip.ParseAddr(addr)
 	if err != nil {
 		return nil
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var onPort []*batchConn
-	for _, c := range n.conns {
-		la := c.LocalAddr().(interface{ AddrPort() netip.AddrPort }).AddrPort()
-		if la.Port() != port {
-			continue
-		}
-		if la.Addr().Unmap() == ip.Unmap() {
-			return c
-		}
-		onPort = append(onPort, c)
+	if c := n.connOn(ip, port); c != nil {
+		return c
 	}
-	if len(onPort) == 1 {
-		return onPort[0]
+	if src, ok := sourceFor(remote); ok {
+		return n.connOn(src, port)
 	}
 	return nil
+}
+
+// connOn is the media socket bound to ip:port, or nil.
+func (n *batchNet) connOn(ip netip.Addr, port uint16) *batchConn {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, c := range n.conns {
+		la := c.LocalAddr().(interface{ AddrPort() netip.AddrPort }).AddrPort()
+		if la.Port() == port && la.Addr().Unmap() == ip.Unmap() {
+			return c
+		}
+	}
+	return nil
+}
+
+// sourceFor asks the kernel which local address it would send to remote
+// from: connecting a UDP socket picks the route and sends nothing.
+func sourceFor(remote netip.AddrPort) (netip.Addr, bool) {
+	c, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(remote))
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap(), true
 }
