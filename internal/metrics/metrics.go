@@ -72,6 +72,8 @@ func New(src Sources) *Metrics {
 		stat("confer_sfu_retransmitted_total", "Lost packets resent from the packet caches (NACK).", func(s sfu.Stats) uint64 { return s.Retransmitted })
 		stat("confer_sfu_direct_paths_total", "Subscribe connections whose RTP took the direct SRTP path (fewer than connections: some fell back to Pion's).",
 			func(s sfu.Stats) uint64 { return s.DirectPaths })
+		stat("confer_sfu_stale_dropped_total", "Publisher RTP packets dropped after waiting over 500 ms in the server: the server is short of CPU.",
+			func(s sfu.Stats) uint64 { return s.StaleDropped })
 		gauge := func(name, help string, f func(sfu.Stats) int64) {
 			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
 				func() float64 { return float64(f(e.Stats())) }))

@@ -1,8 +1,10 @@
 package sfu
 
 import (
+	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/transport/v5/packetio"
@@ -20,7 +22,16 @@ import (
 // (limits of 256 kB were hit by a fifth of the streams). So the limits stay
 // Pion's, but a buffer that grew past bigBuffer is replaced by a fresh one
 // once it is empty and has not been that full for bufferCalm.
+//
+// Under CPU starvation (the server's cores shared with other work) the
+// readers fall behind and these buffers fill up with packets that are
+// seconds old; forwarding them late only makes freezes, keyframe requests
+// and more load. So an RTP packet that waited longer than staleAfter is
+// dropped on reading instead (it then counts as lost: NACK, FEC or a
+// keyframe repair it, as for loss on the network).
 const (
+	staleAfter = 500 * time.Millisecond
+
 	rtpBufferLimit  = 1000 * 1000 // Pion's own limits
 	rtcpBufferLimit = 100 * 1000
 	bigBuffer       = 32 << 10
@@ -32,16 +43,19 @@ const (
 // BufferFactory also makes Pion start an RTX repair stream's reader only
 // when it is read, not as soon as the stream appears; confer negotiates
 // no RTX.
-func tuneBuffers(se *webrtc.SettingEngine) {
-	se.BufferFactory = newStreamBuffer
+// stale counts the RTP packets dropped for waiting too long.
+func tuneBuffers(se *webrtc.SettingEngine, stale *atomic.Uint64) {
+	se.BufferFactory = func(t packetio.BufferPacketType, ssrc uint32) io.ReadWriteCloser {
+		return newStreamBuffer(t, ssrc, stale)
+	}
 }
 
-func newStreamBuffer(t packetio.BufferPacketType, _ uint32) io.ReadWriteCloser {
-	limit := rtpBufferLimit
+func newStreamBuffer(t packetio.BufferPacketType, _ uint32, stale *atomic.Uint64) io.ReadWriteCloser {
+	limit, maxAge := rtpBufferLimit, int64(staleAfter)
 	if t == packetio.RTCPBufferPacket {
-		limit = rtcpBufferLimit
+		limit, maxAge = rtcpBufferLimit, 0
 	}
-	s := &streamBuffer{limit: limit, calm: bufferCalm}
+	s := &streamBuffer{limit: limit, calm: bufferCalm, maxAge: maxAge, stale: stale}
 	s.b = s.fresh()
 	return s
 }
@@ -61,6 +75,30 @@ type streamBuffer struct {
 	big      bool      // b held more than bigBuffer at some point
 	bigAt    time.Time // the last time it did
 	deadline time.Time
+
+	// Arrival of the packets in b, oldest first (a FIFO beside b's own):
+	// pushed on every accepted write, popped on every read.
+	maxAge  int64 // ns; 0: never stale (RTCP)
+	arrived []int64
+	first   int
+	stale   *atomic.Uint64 // may be nil
+}
+
+func (s *streamBuffer) pushArrival(t int64) { s.arrived = append(s.arrived, t) }
+
+func (s *streamBuffer) popArrival() int64 {
+	if s.first >= len(s.arrived) {
+		return 0
+	}
+	t := s.arrived[s.first]
+	s.first++
+	if s.first == len(s.arrived) {
+		s.arrived, s.first = s.arrived[:0], 0
+	} else if s.first > 1024 && s.first*2 > len(s.arrived) {
+		s.arrived = s.arrived[:copy(s.arrived, s.arrived[s.first:])]
+		s.first = 0
+	}
+	return t
 }
 
 func (s *streamBuffer) fresh() *packetio.Buffer {
@@ -83,6 +121,9 @@ func (s *streamBuffer) WriteWithAttributes(p []byte, a packetio.Attributes) (int
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, err := s.b.Write(p, a)
+	if err == nil && s.maxAge > 0 {
+		s.pushArrival(monoNow())
+	}
 	if err == nil && s.b.Size() > bigBuffer {
 		s.big, s.bigAt = true, time.Now()
 	}
@@ -90,17 +131,33 @@ func (s *streamBuffer) WriteWithAttributes(p []byte, a packetio.Attributes) (int
 }
 
 func (s *streamBuffer) ReadWithAttributes(p []byte, a packetio.Attributes) (int, packetio.Attributes, error) {
-	s.mu.Lock()
-	b := s.b
-	s.mu.Unlock()
-	n, a, err := b.Read(p, a)
-	s.mu.Lock()
-	if s.big && !s.closed && s.b == b && b.Size() == 0 && time.Since(s.bigAt) >= s.calm {
-		s.b, s.big = s.fresh(), false
-		_ = b.Close()
+	for {
+		s.mu.Lock()
+		b := s.b
+		s.mu.Unlock()
+		n, attrs, err := b.Read(p, a)
+		s.mu.Lock()
+		old := false
+		// A short buffer still consumed the packet (packetio.Buffer.Read).
+		consumed := err == nil || errors.Is(err, io.ErrShortBuffer)
+		if consumed && s.maxAge > 0 && s.b == b {
+			at := s.popArrival()
+			old = at != 0 && monoNow()-at > s.maxAge
+		}
+		if s.big && !s.closed && s.b == b && b.Size() == 0 && time.Since(s.bigAt) >= s.calm {
+			s.b, s.big = s.fresh(), false
+			s.arrived, s.first = nil, 0
+			_ = b.Close()
+		}
+		s.mu.Unlock()
+		if old && err == nil {
+			if s.stale != nil {
+				s.stale.Add(1)
+			}
+			continue
+		}
+		return n, attrs, err
 	}
-	s.mu.Unlock()
-	return n, a, err
 }
 
 func (s *streamBuffer) SetReadDeadline(t time.Time) error {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ type attrWriter interface {
 
 func TestTuneBuffersLimits(t *testing.T) {
 	var se webrtc.SettingEngine
-	tuneBuffers(&se)
+	tuneBuffers(&se, nil)
 	if se.BufferFactory == nil {
 		t.Fatal("no buffer factory")
 	}
@@ -59,7 +60,7 @@ func TestTuneBuffersLimits(t *testing.T) {
 // After a burst, the buffer is swapped for a small one once drained and
 // calm; packets, attributes, order, deadlines and close survive it.
 func TestStreamBufferShrinks(t *testing.T) {
-	s := newStreamBuffer(packetio.RTPBufferPacket, 1).(*streamBuffer)
+	s := newStreamBuffer(packetio.RTPBufferPacket, 1, nil).(*streamBuffer)
 	s.calm = 30 * time.Millisecond
 	dst := make([]byte, 1500)
 	pk := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, 1000+i%100) }
@@ -126,7 +127,7 @@ func TestStreamBufferShrinks(t *testing.T) {
 // One writer and one reader, with swaps going on: nothing lost, nothing
 // reordered.
 func TestStreamBufferConcurrent(t *testing.T) {
-	s := newStreamBuffer(packetio.RTPBufferPacket, 1).(*streamBuffer)
+	s := newStreamBuffer(packetio.RTPBufferPacket, 1, nil).(*streamBuffer)
 	s.calm = 0
 	const n = 20000
 	var wg sync.WaitGroup
@@ -164,4 +165,62 @@ func TestStreamBufferConcurrent(t *testing.T) {
 	wg.Wait()
 	s.Close()
 	t.Logf("%d swaps", swaps)
+}
+
+// Under CPU starvation a reader falls behind: packets that waited longer
+// than staleAfter are dropped on reading and counted, fresh ones pass,
+// order is kept, and RTCP is never dropped for age.
+func TestStreamBufferDropsStalePackets(t *testing.T) {
+	var stale atomic.Uint64
+	s := newStreamBuffer(packetio.RTPBufferPacket, 1, &stale).(*streamBuffer)
+	defer s.Close()
+	for i := byte(0); i < 3; i++ {
+		if _, err := s.Write([]byte{i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Age the first two.
+	s.mu.Lock()
+	s.arrived[0] -= int64(2 * staleAfter)
+	s.arrived[1] -= int64(2 * staleAfter)
+	s.mu.Unlock()
+	if _, err := s.Write([]byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 8)
+	for _, want := range []byte{2, 3} {
+		n, err := s.Read(buf)
+		if err != nil || n != 1 || buf[0] != want {
+			t.Fatalf("read %v %v, want [%d]", buf[:n], err, want)
+		}
+	}
+	if stale.Load() != 2 {
+		t.Fatalf("stale count %d, want 2", stale.Load())
+	}
+	// A short read buffer still consumes a packet: the arrival times stay
+	// in step with the packets.
+	if _, err := s.Write([]byte{4, 4}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write([]byte{5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read(buf[:1]); !errors.Is(err, io.ErrShortBuffer) {
+		t.Fatalf("short read: %v", err)
+	}
+	if n, err := s.Read(buf); err != nil || n != 1 || buf[0] != 5 {
+		t.Fatalf("after a short read: %v %v", buf[:n], err)
+	}
+	if len(s.arrived)-s.first != 0 {
+		t.Fatalf("%d arrival times left for an empty buffer", len(s.arrived)-s.first)
+	}
+
+	r := newStreamBuffer(packetio.RTCPBufferPacket, 1, &stale).(*streamBuffer)
+	defer r.Close()
+	if _, err := r.Write([]byte{9}); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.arrived) != 0 {
+		t.Fatal("RTCP buffer keeps arrival times")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
@@ -24,7 +25,8 @@ type Engine struct {
 	port           int
 	udpMux         ice.UDPMux
 	tcpMux         *ice.TCPMuxDefault
-	batch          *batchNet // the media sockets (batch.go)
+	batch          *batchNet      // the media sockets (batch.go)
+	stale          *atomic.Uint64 // RTP packets dropped for waiting too long (buffers.go)
 
 	mu      sync.Mutex
 	routers map[*Router]struct{}
@@ -64,7 +66,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICEUDPMux(udpMux)
 	se.SetICETCPMux(tcpMux)
-	tuneBuffers(&se) // SRTP read buffers that shrink after a burst (buffers.go)
+	stale := new(atomic.Uint64)
+	tuneBuffers(&se, stale) // SRTP read buffers: shrink after a burst, drop stale packets (buffers.go)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	// mDNS names are useless to clients and cost a multicast socket.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -101,6 +104,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		udpMux:  udpMux,
 		tcpMux:  tcpMux,
 		batch:   bn,
+		stale:   stale,
 		routers: map[*Router]struct{}{},
 		pubAPI:  pubAPI,
 		subAPI:  subAPI,

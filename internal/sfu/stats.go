@@ -11,6 +11,9 @@ type Stats struct {
 	// Subscribe connections that switched to the direct RTP path
 	// (srtpout.go); fewer than connected subscribers means some fell back.
 	DirectPaths uint64 `json:"directPaths"`
+	// RTP packets from publishers dropped because they waited in the
+	// server longer than 500 ms: the server is short of CPU.
+	StaleDropped uint64 `json:"staleDropped"`
 	// Current gauges, not counters: tracks being received from publishers
 	// and forwarded to subscribers now.
 	PublishedTracks  int64 `json:"publishedTracks"`
@@ -63,6 +66,7 @@ func (e *Engine) Stats() Stats {
 		BytesForwarded:   e.stats.bytes.Load(),
 		Retransmitted:    e.stats.retransmitted.Load(),
 		DirectPaths:      e.stats.fastPaths.Load(),
+		StaleDropped:     e.stale.Load(),
 		PublishedTracks:  e.stats.published.Load(),
 		SubscribedTracks: e.stats.subscribed.Load(),
 	}
