@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Media engine benchmark (docs/benchmarks.md § Media engine): starts a
+# fresh server, runs the load tester against it, prints its report.
+#
+#   scripts/bench-media.sh SERVER_BIN PUBLISHERS SUBSCRIBERS [loadtest flags…]
+#   scripts/bench-media.sh ./confer 10 40
+#   scripts/bench-media.sh ./confer 50 0          # 50 × 50: everyone publishes
+#
+# Environment: GEN=path of the confer binary that runs the load test
+# (default: SERVER_BIN; keep one generator build when comparing servers),
+# BURN=N runs N busy loops from second 15 to 25 of the run (overload),
+# PPROF=1 saves a CPU profile (cpu.prof) and a heap profile (heap.prof)
+# of the server taken during the window, in the current folder.
+set -euo pipefail
+BIN=$1 P=$2 S=$3; shift 3
+GEN=${GEN:-$BIN}
+DATA=$(mktemp -d)
+trap 'kill $SP 2>/dev/null || true; rm -rf "$DATA"' EXIT
+CONFER_PPROF=${PPROF:+127.0.0.1:6060} "$BIN" serve --dev --data "$DATA" --http 127.0.0.1:18081 \
+    --media-port 17883 --max-capacity 120 --log-level warn >"$DATA/server.log" 2>&1 &
+SP=$!
+sleep 2
+extra=()
+[ "$S" = 0 ] && extra=(--join-concurrency 2)
+if [ -n "${BURN:-}" ]; then
+    (sleep 15; for _ in $(seq "$BURN"); do timeout 10 sh -c 'while :; do :; done' & done; wait) &
+fi
+if [ -n "${PPROF:-}" ]; then
+    (sleep 14; curl -s -o cpu.prof "http://127.0.0.1:6060/debug/pprof/profile?seconds=8"
+     curl -s -o heap.prof "http://127.0.0.1:6060/debug/pprof/heap") &
+fi
+"$GEN" loadtest --url http://127.0.0.1:18081 --room demo --publishers "$P" --subscribers "$S" \
+    "${extra[@]}" --duration 20s --simulcast --layout speaker --server-pid "$SP" "$@"
+curl -s http://127.0.0.1:18081/metrics | grep -E '^confer_sfu_(stale_dropped|direct_paths|retransmitted)_total' || true
+kill "$SP" 2>/dev/null || true
+wait 2>/dev/null || true
