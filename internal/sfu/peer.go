@@ -140,7 +140,11 @@ func (p *Peer) startFastPath() {
 	if p.r.e.batch == nil {
 		return
 	}
-	if err := p.out.start(p.sub, p.r.e.batch); err != nil {
+	first, err := p.out.start(p.sub, p.r.e.batch)
+	if first && err == nil {
+		p.r.e.stats.fastPaths.Add(1)
+	}
+	if err != nil {
 		lvl := slog.LevelDebug // ICE over TCP and the like: expected
 		if errors.Is(err, errFastPathDTLS) {
 			lvl = slog.LevelWarn // Pion changed under us: costs CPU
@@ -150,7 +154,6 @@ func (p *Peer) startFastPath() {
 		return
 	}
 	p.rtcpMode.Store(rtcpDirect)
-	p.r.e.stats.fastPaths.Add(1)
 }
 
 var errPublishOnly = errors.New("sfu: publish-only peer has no subscribe connection")

@@ -26,7 +26,9 @@ import (
 // is ready, or when the connection is one it does not handle (ICE over
 // TCP, an ambiguous local socket, a Pion version whose DTLS
 // transport no longer has the field read below), downTrack writes go
-// through Pion as before. RTCP always goes through Pion.
+// through Pion as before. While it is up, the subscriber's RTCP is read
+// with the same keys (rtcpin.go); the RTCP the server sends (sender
+// reports) still goes through Pion.
 type srtpOut struct {
 	ready atomic.Bool
 
@@ -49,7 +51,8 @@ var (
 // start derives the outbound SRTP context from the subscribe connection's
 // DTLS session and points the path at its selected candidate pair. It is
 // called once the connection is up; an error leaves the Pion path in use.
-func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) error {
+// first is true the first time the keys are derived.
+func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, err error) {
 	dt := pc.SCTP().Transport()
 	o.mu.Lock()
 	started := o.ctx != nil
@@ -60,9 +63,9 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) error {
 		// must never repeat an SRTP index under one key.
 		pair, err := dt.ICETransport().GetSelectedCandidatePair()
 		if err != nil {
-			return errFastPathSock
+			return false, errFastPathSock
 		}
-		return o.setPair(pair, bn)
+		return false, o.setPair(pair, bn)
 	}
 	// RFC 9335: the remote's a=cryptex says it can receive encrypted
 	// header extensions, and Pion then sends that way; do the same.
@@ -72,44 +75,44 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) error {
 	}
 	conn, ok := dtlsConnOf(dt)
 	if !ok {
-		return errFastPathDTLS
+		return false, errFastPathDTLS
 	}
 	state, ok := conn.ConnectionState()
 	if !ok {
-		return errFastPathDTLS
+		return false, errFastPathDTLS
 	}
 	profile, ok := conn.SelectedSRTPProtectionProfile()
 	if !ok {
-		return errFastPathDTLS
+		return false, errFastPathDTLS
 	}
 	cfg := srtp.Config{Profile: srtp.ProtectionProfile(profile)}
 	isClient, ok := dtlsIsClient(pc)
 	if !ok {
-		return errFastPathDTLS
+		return false, errFastPathDTLS
 	}
 	if err := cfg.ExtractSessionKeysFromDTLS(&state, isClient); err != nil {
-		return err
+		return false, err
 	}
 	ctx, err := srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, cfg.Profile, opts...)
 	if err != nil {
-		return err
+		return false, err
 	}
 	inCtx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile,
 		srtp.SRTCPReplayProtection(srtcpReplayWindow))
 	if err != nil {
-		return err
+		return false, err
 	}
 	o.in.mu.Lock()
 	o.in.ctx = inCtx
 	o.in.mu.Unlock()
 	pair, err := dt.ICETransport().GetSelectedCandidatePair()
 	if err != nil || pair == nil {
-		return errFastPathSock
+		return false, errFastPathSock
 	}
 	o.mu.Lock()
 	o.ctx = ctx
 	o.mu.Unlock()
-	return o.setPair(pair, bn)
+	return true, o.setPair(pair, bn)
 }
 
 // setPair follows the selected candidate pair (ICE restarts, network
