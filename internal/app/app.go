@@ -248,7 +248,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // Close releases the media engine and the store.
 func (a *App) Close() error {
 	a.Rooms.Shutdown()
-	a.Usage.Close() // after the rooms: their last events are records too
+	a.Signal.Close(5 * time.Second) // no session may use the store after it closes
+	a.Usage.Close()                 // after the rooms: their last events are records too
 	return errors.Join(a.Engine.Close(), a.Store.Close())
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/confer-dev/confer/internal/ratelimit"
@@ -77,6 +78,15 @@ type Server struct {
 	dir   Directory
 	opts  Options
 	log   *slog.Logger
+
+	// Close ends the sessions still running and waits for them: a
+	// WebSocket outlives the HTTP server's own shutdown, and a session
+	// still reading the store must not outlive the store.
+	base     context.Context
+	stop     context.CancelFunc
+	mu       sync.Mutex
+	closed   bool
+	sessions sync.WaitGroup
 }
 
 // NewServer returns a signalling server.
@@ -96,14 +106,43 @@ func NewServer(rooms *room.Manager, dir Directory, opts Options) *Server {
 	if opts.RoomPINLimiter == nil {
 		opts.RoomPINLimiter = ratelimit.New(2*time.Second, 30)
 	}
-	return &Server{rooms: rooms, dir: dir, opts: opts, log: opts.Logger}
+	base, stop := context.WithCancel(context.Background())
+	return &Server{rooms: rooms, dir: dir, opts: opts, log: opts.Logger, base: base, stop: stop}
+}
+
+// Close ends every session and waits for them to finish, at most timeout;
+// Serve returns at once after it.
+func (s *Server) Close(timeout time.Duration) {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.stop()
+	done := make(chan struct{})
+	go func() {
+		s.sessions.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		s.log.Warn("signalling sessions still running at close", "waited", timeout)
+	}
 }
 
 // Serve runs one client connection until it ends. remoteAddr keys the PIN
 // rate limit; who is the signed-in account, if any.
 func (s *Server) Serve(ctx context.Context, t Transport, remoteAddr string, who Identity) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.sessions.Add(1)
+	s.mu.Unlock()
+	defer s.sessions.Done()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer context.AfterFunc(s.base, cancel)()
 	sess := newSession(s, t, remoteAddr, cancel)
 	sess.who = who
 	go sess.writeLoop(ctx)
