@@ -64,6 +64,7 @@ type downTrack struct {
 	keyReq  int64
 	m       munger
 	sr      sendCounts // for sender reports (reports.go)
+	roc     rocTracker // SRTP rollover count of what was sent (srtpout.go)
 
 	// Used only by the RTCP reader goroutine.
 	rtxHdr  rtp.Header
@@ -220,8 +221,9 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 // Called with d.mu held.
 func (d *downTrack) send(payload []byte, now int64) int {
 	n, ok := 0, false
+	roc := d.roc.packetROC(d.hdr.SequenceNumber)
 	if d.fast != nil {
-		n, ok = d.fast.writeRTP(&d.hdr, payload)
+		n, ok = d.fast.writeRTP(&d.hdr, payload, &d.roc, roc)
 	}
 	if !ok {
 		n, _ = d.w.WriteRTP(&d.hdr, payload)

@@ -34,6 +34,7 @@ type srtpOut struct {
 
 	mu   sync.Mutex
 	ctx  *srtp.Context
+	gen  uint32 // counts the times the path came up (rocTracker.synced)
 	conn *batchConn
 	dst  netip.AddrPort
 	hdr  rtp.Header
@@ -140,6 +141,7 @@ func (o *srtpOut) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	o.conn = c
 	o.dst = dst
 	bn.routeRTCP(netip.AddrPort{}, o.dst, o)
+	o.gen++
 	o.ready.Store(true)
 	return nil
 }
@@ -159,8 +161,11 @@ func (o *srtpOut) stop(bn *batchNet) {
 const srtcpReplayWindow = 64
 
 // writeRTP encrypts and queues one packet; ok is false when the path is
-// not ready and the caller must use Pion's.
-func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte) (n int, ok bool) {
+// not ready and the caller must use Pion's. rt is the sending downTrack's
+// rollover state and roc this packet's rollover count: the first packet
+// a stream sends on this path after it came up sets the context's
+// counter, since Pion's path may have sent (and wrapped) meanwhile.
+func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte, rt *rocTracker, roc uint32) (n int, ok bool) {
 	if !o.ready.Load() {
 		return 0, false
 	}
@@ -174,6 +179,10 @@ func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte) (n int, ok bool) {
 		return 0, true // cannot be sent either way: drop
 	}
 	n = hn + copy(o.buf[hn:], payload)
+	if rt != nil && rt.synced != o.gen {
+		o.ctx.SetROC(h.SSRC, roc)
+		rt.synced = o.gen
+	}
 	pkt, err := o.ctx.EncryptRTP(o.buf[:n], o.buf[:n], &o.hdr)
 	if err != nil {
 		return 0, true
@@ -182,6 +191,35 @@ func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte) (n int, ok bool) {
 		return 0, true
 	}
 	return n, true
+}
+
+// rocTracker follows the SRTP rollover counter of the packets a
+// downTrack sends, whichever path sent them: the direct path and Pion's
+// have separate SRTP contexts, and one that takes over mid-stream after
+// the other wrapped the sequence number would otherwise guess the counter
+// wrong and the subscriber could not decrypt. Guarded by the downTrack's mu.
+type rocTracker struct {
+	started bool
+	last    uint16 // newest sequence number sent
+	roc     uint32 // its rollover count
+	synced  uint32 // srtpOut.gen the direct context was last set for
+}
+
+// packetROC returns the rollover count of sequence number seq and
+// advances the state when seq is the newest.
+func (r *rocTracker) packetROC(seq uint16) uint32 {
+	switch {
+	case !r.started:
+		r.started, r.last = true, seq
+	case seqNewer(seq, r.last):
+		if seq < r.last {
+			r.roc++
+		}
+		r.last = seq
+	case seq > r.last:
+		return r.roc - 1 // a retransmission from before the last wrap
+	}
+	return r.roc
 }
 
 // dtlsConnOf reads the unexported DTLS connection of Pion's DTLS

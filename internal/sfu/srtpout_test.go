@@ -2,8 +2,12 @@ package sfu
 
 import (
 	"fmt"
+	"net"
 	"testing"
 	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
 )
 
 // The direct RTP path (srtpout.go) carries real media: both subscribers
@@ -101,4 +105,69 @@ func twoForwarding(t *testing.T) (*Engine, *Router, *testClient, *testClient) {
 	b := newTestClient(t, r, "bob")
 	waitForwarding(t, r, a, b)
 	return e, r, a, b
+}
+
+// When the direct path takes over a stream that Pion's path carried past a
+// sequence-number wrap (a long stretch over ICE-TCP, then UDP again), its
+// SRTP context starts at the stream's real rollover count, so the
+// subscriber can still decrypt.
+func TestDirectPathTakesOverRolloverCount(t *testing.T) {
+	_, c := benchSocket(t)
+	sink, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	key, salt := make([]byte, 16), make([]byte, 12)
+	key[0] = 1
+	ctx := func() *srtp.Context {
+		c, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	l, _ := newBenchReceiver(0)
+	d := newDownTrack(l.r, nil)
+	d.w, d.ssrc, d.pt = &discardWriter{}, 4242, 96
+	payload := []byte{0x10, 0x01, 1, 2, 3}
+	seq := uint16(60000)
+	send := func() {
+		d.mu.Lock()
+		d.hdr = rtp.Header{Version: 2, PayloadType: 96, SSRC: 4242, SequenceNumber: seq, Timestamp: uint32(seq) * 3000}
+		d.send(payload, 1)
+		d.mu.Unlock()
+		seq++
+	}
+	// Pion's path (here a discard writer) carries it across the wrap.
+	for i := 0; i < 10000; i++ {
+		send()
+	}
+	if d.roc.roc != 1 {
+		t.Fatalf("rollover count %d after the wrap, want 1", d.roc.roc)
+	}
+	// Then the direct path comes up.
+	out := &srtpOut{ctx: ctx(), conn: c, dst: sink.LocalAddr().(*net.UDPAddr).AddrPort(), gen: 1}
+	out.ready.Store(true)
+	d.fast = out
+	send()
+	buf := make([]byte, 1500)
+	_ = sink.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, err := sink.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := ctx() // the subscriber, which followed the stream across the wrap
+	recv.SetROC(4242, 1)
+	if _, err := recv.DecryptRTP(nil, buf[:n], nil); err != nil {
+		t.Fatalf("subscriber cannot decrypt the first direct packet: %v", err)
+	}
+	wrong := ctx()
+	if _, err := wrong.DecryptRTP(nil, buf[:n], nil); err == nil {
+		t.Fatal("decrypts with rollover count 0 too: the test proves nothing")
+	}
+	// A retransmission from before the wrap gets the previous count.
+	if r := d.roc.packetROC(65000); r != 0 {
+		t.Fatalf("rollover count of a pre-wrap retransmission: %d", r)
+	}
 }
