@@ -2,8 +2,6 @@ package storesql
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -28,14 +26,7 @@ func scanAccount(sc scanner) (store.Account, error) {
 }
 
 func accountWhere(ctx context.Context, q Queryer, what, cond string, args ...any) (store.Account, error) {
-	a, err := scanAccount(q.QueryRowContext(ctx, `SELECT `+accountCols+accountFrom+` WHERE `+cond, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Account{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Account{}, fmt.Errorf("%s: %w", what, err)
-	}
-	return a, nil
+	return oneWhere(ctx, q, accountCols+accountFrom, scanAccount, what, cond, args...)
 }
 
 // AccountByEmail implements store.Store.

@@ -106,10 +106,7 @@ func (s *Store) ListOrgs(ctx context.Context, opts store.ListOptions) (store.Pag
 
 // UpdateOrg implements store.Store.
 func (s *Store) UpdateOrg(ctx context.Context, o store.Org) (store.Org, error) {
-	what := fmt.Sprintf("org %q", o.Slug)
-	if o.Slug == "" {
-		what = fmt.Sprintf("org #%d", o.ID)
-	}
+	what := named("org", o.Slug, o.ID)
 	var out store.Org
 	err := s.inTx(ctx, func(tx Queryer) error {
 		c := o.Contract

@@ -98,14 +98,7 @@ func scanRoom(sc scanner) (store.Room, error) {
 }
 
 func roomWhere(ctx context.Context, q Queryer, what, cond string, arg any) (store.Room, error) {
-	r, err := scanRoom(q.QueryRowContext(ctx, `SELECT `+roomCols+roomFrom+` WHERE `+cond, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Room{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
-	}
-	if err != nil {
-		return store.Room{}, fmt.Errorf("%s: %w", what, err)
-	}
-	return r, nil
+	return oneWhere(ctx, q, roomCols+roomFrom, scanRoom, what, cond, arg)
 }
 
 // RoomBySlug implements store.Store.
@@ -150,10 +143,7 @@ func (s *Store) ListRooms(ctx context.Context, f store.RoomFilter) (store.Page[s
 
 // UpdateRoom implements store.Store.
 func (s *Store) UpdateRoom(ctx context.Context, r store.Room) (store.Room, error) {
-	what := fmt.Sprintf("room %q", r.Slug)
-	if r.Slug == "" {
-		what = fmt.Sprintf("room #%d", r.ID)
-	}
+	what := named("room", r.Slug, r.ID)
 	var out store.Room
 	err := s.inTx(ctx, func(tx Queryer) error {
 		res, err := tx.ExecContext(ctx,

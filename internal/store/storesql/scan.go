@@ -1,6 +1,9 @@
 package storesql
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,4 +67,27 @@ func NullStr(s string) any {
 		return nil
 	}
 	return s
+}
+
+// oneWhere reads the single row colsFrom (a "cols FROM …" fragment)
+// WHERE cond selects, scanned by scan; no row is store.ErrNotFound. what
+// names the row in errors.
+func oneWhere[T any](ctx context.Context, q Queryer, colsFrom string, scan func(scanner) (T, error),
+	what, cond string, args ...any) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, `SELECT `+colsFrom+` WHERE `+cond, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
+}
+
+// named is how errors name a row: by slug, or by id when it has none.
+func named(kind, slug string, id int64) string {
+	if slug == "" {
+		return fmt.Sprintf("%s #%d", kind, id)
+	}
+	return fmt.Sprintf("%s %q", kind, slug)
 }
