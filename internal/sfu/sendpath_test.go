@@ -10,6 +10,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
+	"golang.org/x/sys/unix"
 )
 
 // The send path measured against the kernel's own cost. Both benchmarks
@@ -211,4 +212,19 @@ func TestConnForRewrittenCandidate(t *testing.T) {
 	if got := bn.connFor("203.0.113.7", uint16(port+1), client); got != nil {
 		t.Fatal("a socket on another port")
 	}
+}
+
+// addrPort is the socket's bound address (tests).
+func (s *sendSocket) addrPort() netip.AddrPort {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sa, err := unix.Getsockname(s.fd)
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	a, ok := sa.(*unix.SockaddrInet4)
+	if !ok {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
 }

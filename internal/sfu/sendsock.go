@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/netip"
 	"sync"
 	"syscall"
 
@@ -107,19 +106,4 @@ func (s *sendSocket) close() error {
 	err := unix.Close(s.fd)
 	s.fd = -1
 	return err
-}
-
-// addrPort is the socket's bound address (tests).
-func (s *sendSocket) addrPort() netip.AddrPort {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	sa, err := unix.Getsockname(s.fd)
-	if err != nil {
-		return netip.AddrPort{}
-	}
-	a, ok := sa.(*unix.SockaddrInet4)
-	if !ok {
-		return netip.AddrPort{}
-	}
-	return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
 }
