@@ -37,6 +37,8 @@ type batchNet struct {
 	conns []*batchConn
 	cork  atomic.Int32 // fan-out loops running
 	sinks sync.Map     // netip.AddrPort → *srtpOut: subscribers whose RTCP is read here (rtcpin.go)
+	// pubSinks: netip.AddrPort → *srtpIn, publishers whose RTP is read here (srtpin.go).
+	pubSinks sync.Map
 }
 
 // socketBuffer is the media socket's send and receive queue size.

@@ -36,6 +36,9 @@ type readBatch struct {
 	n    int // datagrams in the batch
 	next int // next one to hand out
 	err  syscall.Errno
+	// corked: packets of this batch were forwarded on the direct path;
+	// their sends leave in one flush when the batch is done (batch.go).
+	corked bool
 }
 
 func (r *readBatch) init() {
@@ -69,13 +72,47 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 					o.in.readRTCP(pkt) // a subscriber's feedback: not for Pion
 					continue
 				}
+			} else if isRTP(pkt) {
+				if in := c.net.rtpSink(addr); in != nil {
+					if !r.corked {
+						c.net.corkStart()
+						r.corked = true
+					}
+					if in.readRTP(pkt) {
+						continue // a publisher's media, forwarded already
+					}
+				}
 			}
+			c.uncork()
 			return copy(b, pkt), addr, nil
 		}
+		c.uncork()
 		if err := c.fill(); err != nil {
 			return 0, netip.AddrPort{}, err
 		}
 	}
+}
+
+// uncork sends what the batch's direct packets queued.
+func (c *batchConn) uncork() {
+	if c.rd.corked {
+		c.rd.corked = false
+		c.net.corkEnd()
+	}
+}
+
+// isRTP tells RTP from the rest on a shared port (RFC 7983): version 2,
+// not RTCP, at least a fixed header.
+func isRTP(b []byte) bool {
+	return len(b) >= 12 && b[0]&0xc0 == 0x80 && !isRTCP(b)
+}
+
+// rtpSink is the publisher whose media arrives from a, or nil.
+func (n *batchNet) rtpSink(a netip.AddrPort) *srtpIn {
+	if v, ok := n.pubSinks.Load(a); ok {
+		return v.(*srtpIn)
+	}
+	return nil
 }
 
 // fill waits until the socket is readable and reads a batch.

@@ -34,6 +34,10 @@ type testClient struct {
 	offers    chan string
 	dropOffer atomic.Bool  // ignore subscriber offers (a client that went away)
 	plis      atomic.Int32 // PLIs received by the publisher
+	rrs       atomic.Int32 // receiver reports received by the publisher
+	nacked    sync.Map     // video sequence numbers the server NACKed
+	skipSeq   atomic.Int32 // a video sequence number not to send (loss); -1 none
+	vSeqNow   atomic.Int32 // the next video sequence number
 	wantKey   atomic.Bool  // next video frame is a keyframe
 	stop      chan struct{}
 	stopOnce  sync.Once
@@ -136,6 +140,7 @@ func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *tes
 		stop:   make(chan struct{}),
 		remote: map[string]*remoteTrack{},
 	}
+	c.skipSeq.Store(-1)
 	api := clientAPI(t, opts)
 	var err error
 	c.pub, err = api.NewPeerConnection(webrtc.Configuration{})
@@ -302,6 +307,14 @@ func (c *testClient) readPublisherRTCP() {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				c.plis.Add(1)
 				c.wantKey.Store(true)
+			case *rtcp.ReceiverReport:
+				c.rrs.Add(1)
+			case *rtcp.TransportLayerNack:
+				for _, n := range p.(*rtcp.TransportLayerNack).Nacks {
+					for _, s := range n.PacketList() {
+						c.nacked.Store(s, true)
+					}
+				}
 			}
 		}
 	}
@@ -352,6 +365,12 @@ func (c *testClient) sendMedia() {
 				vp8 = 0x00
 			}
 			payload := append([]byte{0x10, vp8}, mediaTail(c.id, 'v', vSeq)...)
+			c.vSeqNow.Store(int32(vSeq))
+			if int32(vSeq) == c.skipSeq.Load() {
+				vSeq++
+				vTS += 3000
+				continue // lost on the way
+			}
 			_ = c.video.WriteRTP(&rtp.Packet{
 				Header:  rtp.Header{Version: 2, SequenceNumber: vSeq, Timestamp: vTS, Marker: true},
 				Payload: payload,

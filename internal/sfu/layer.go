@@ -3,6 +3,7 @@ package sfu
 import (
 	"errors"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,10 +37,15 @@ type layer struct {
 	bitrate   atomic.Uint64
 	lastBytes uint64 // tick goroutine only
 
-	// Used only by the reader goroutine.
+	// mu serialises handle: packets arrive from Pion's track reader
+	// (run) and, once the direct path took the stream over, from the
+	// media socket's reader (srtpin.go). It guards what follows.
+	mu       sync.Mutex
 	hdr      rtp.Header
 	pi       pktInfo
 	gotFirst bool
+	roc      rocTracker // rollover count of the newest packet (srtpIn takeover)
+	fb       *fbStream  // NACK, receiver report and TWCC bookkeeping; nil in unit tests
 }
 
 func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *layer {
@@ -66,6 +72,9 @@ func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *laye
 	l.cache = newPacketCacheLimit(size, mtu, limit)
 	if track != nil {
 		l.ssrc = uint32(track.SSRC())
+		if p := r.publisher; p != nil && p.fb != nil && r.rtpRecv != nil {
+			l.fb = p.fb.bind(l.ssrc, r.codec, r.rtpRecv.GetParameters().HeaderExtensions)
+		}
 	}
 	l.keyframes = newKeyframeRequester(pliInterval, func() {
 		if r.sendPLI != nil && r.isVideo() {
@@ -85,18 +94,25 @@ func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *laye
 // run reads packets until the stream ends, then calls ended.
 func (l *layer) run(ended func()) {
 	defer ended()
-	// Drain RTCP (sender reports) so the report interceptor sees it and
-	// Pion's buffer does not fill.
+	if l.fb != nil {
+		defer l.fb.unbind()
+	}
+	// Read RTCP (sender reports) so the receiver reports can answer them
+	// and Pion's buffer does not fill.
 	go func() {
 		for {
+			var pkts []rtcp.Packet
 			var err error
 			if l.rid != "" {
-				_, _, err = l.r.rtpRecv.ReadSimulcastRTCP(l.rid)
+				pkts, _, err = l.r.rtpRecv.ReadSimulcastRTCP(l.rid)
 			} else {
-				_, _, err = l.r.rtpRecv.ReadRTCP()
+				pkts, _, err = l.r.rtpRecv.ReadRTCP()
 			}
 			if err != nil {
 				return
+			}
+			if l.fb != nil {
+				l.fb.f.senderReports(pkts)
 			}
 		}
 	}()
@@ -109,20 +125,44 @@ func (l *layer) run(ended func()) {
 			}
 			return
 		}
-		l.handle(buf[:n])
+		l.handleLocked(buf[:n])
 	}
+}
+
+// handleLocked is handle under the layer's lock.
+func (l *layer) handleLocked(pkt []byte) {
+	l.mu.Lock()
+	l.handle(pkt)
+	l.mu.Unlock()
+}
+
+// takeoverROC is the rollover count of sequence number seq, judged from
+// the packets handled so far; false before the first one.
+func (l *layer) takeoverROC(seq uint16) (uint32, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.roc.started {
+		return 0, false
+	}
+	t := l.roc // a copy: only handle advances the real one
+	return t.packetROC(seq), true
 }
 
 // handle is the hot path: parse the header in place, cache the packet,
 // parse the payload descriptor once, hand it to every subscriber. It
-// allocates nothing.
+// allocates nothing. l.mu is held.
 func (l *layer) handle(pkt []byte) {
 	n, err := l.hdr.Unmarshal(pkt)
 	if err != nil {
 		return
 	}
 	l.cache.insert(l.hdr.SequenceNumber, pkt)
-	now := time.Now().UnixNano()
+	l.roc.packetROC(l.hdr.SequenceNumber)
+	t := time.Now()
+	now := t.UnixNano()
+	if l.fb != nil {
+		l.fb.observe(pkt, &l.hdr, t)
+	}
 	l.bytes.Add(uint64(len(pkt)))
 	l.packets.Add(1)
 	l.lastAt.Store(now)

@@ -4,9 +4,6 @@ import (
 	"fmt"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/interceptor/pkg/report"
-	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -45,8 +42,8 @@ const opusFmtp = "minptime=10;useinbandfec=1"
 // newAPIs builds the publish and the subscribe API.
 //
 // Publish side: MID/RID extensions (simulcast demux), audio level (active
-// speaker, top-N audio) and transport-cc with the TWCC feedback
-// interceptor; the NACK generator and receiver reports.
+// speaker, top-N audio) and transport-cc; the feedback publishers need
+// (NACKs, receiver reports, TWCC) comes from pubfeedback.go.
 //
 // Subscribe side: no header extensions (forwarded packets carry none) and
 // no interceptors (sender reports: reports.go). Pion's NACK responder is left out on purpose: it keeps a
@@ -73,22 +70,10 @@ func newAPIs(se webrtc.SettingEngine) (pub, sub *webrtc.API, err error) {
 			}
 		}
 	}
+	// No interceptors either: the publish side's NACKs, receiver reports
+	// and transport-cc feedback are made by pubFeedback, which also sees
+	// the packets that never pass through Pion (srtpin.go).
 	pir := &interceptor.Registry{}
-	gen, err := nack.NewGeneratorInterceptor()
-	if err != nil {
-		return nil, nil, fmt.Errorf("sfu: nack generator: %w", err)
-	}
-	pir.Add(gen)
-	rr, err := report.NewReceiverInterceptor()
-	if err != nil {
-		return nil, nil, fmt.Errorf("sfu: receiver reports: %w", err)
-	}
-	pir.Add(rr)
-	tw, err := twcc.NewSenderInterceptor()
-	if err != nil {
-		return nil, nil, fmt.Errorf("sfu: twcc: %w", err)
-	}
-	pir.Add(tw)
 
 	sme, err := mediaEngine(videoFeedback)
 	if err != nil {

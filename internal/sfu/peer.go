@@ -43,6 +43,8 @@ type Peer struct {
 	bwe    bwe
 	events notifier // optional handler calls (LayerHandler), in order
 	out    srtpOut  // direct RTP path of the subscribe PC (srtpout.go)
+	in     srtpIn   // direct RTP path of the publish PC (srtpin.go)
+	fb     *pubFeedback
 	// allocScratch: allocate's reusable slices (router tick goroutine only).
 	allocScratch  allocScratch
 	reportScratch reportScratch // sendReports' (reports.go)
@@ -85,12 +87,27 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool) (*Peer, erro
 	if p.pub, err = r.e.pubAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("sfu: publish pc: %w", err)
 	}
+	if p.fb, err = newPubFeedback(id, p.pub.WriteRTCP, p.log); err != nil {
+		_ = p.pub.Close()
+		return nil, fmt.Errorf("sfu: publisher feedback: %w", err)
+	}
 	p.pubGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Publish, c) })
 	p.pub.OnICECandidate(p.pubGate.candidate)
-	p.pub.OnConnectionStateChange(func(webrtc.PeerConnectionState) { p.reportState(Publish) })
+	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		if s == webrtc.PeerConnectionStateConnected {
+			p.startInPath()
+		}
+		p.reportState(Publish)
+	})
+	p.pub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+		if err := p.in.setPair(pair, r.e.batch); err != nil {
+			p.log.Debug("direct receive path off", "err", err)
+		}
+	})
 	if !publishOnly {
 		if p.sub, err = r.e.subAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 			_ = p.pub.Close()
+			p.fb.close()
 			return nil, fmt.Errorf("sfu: subscribe pc: %w", err)
 		}
 		p.subGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Subscribe, c) })
@@ -154,6 +171,25 @@ func (p *Peer) startFastPath() {
 		return
 	}
 	p.rtcpMode.Store(rtcpDirect)
+}
+
+// startInPath turns on the direct receive path once the publish PC is up.
+func (p *Peer) startInPath() {
+	if p.r.e.batch == nil {
+		return
+	}
+	first, err := p.in.start(p.pub, p.r.e.batch)
+	if err != nil {
+		lvl := slog.LevelDebug
+		if errors.Is(err, errFastPathDTLS) {
+			lvl = slog.LevelWarn
+		}
+		p.log.Log(context.Background(), lvl, "direct receive path off", "err", err)
+		return
+	}
+	if first {
+		p.r.e.stats.directIn.Add(1)
+	}
 }
 
 var errPublishOnly = errors.New("sfu: publish-only peer has no subscribe connection")
@@ -373,6 +409,8 @@ func (p *Peer) closePCs() {
 	if err := p.pub.Close(); err != nil {
 		p.log.Debug("close publish pc", "err", err)
 	}
+	p.in.stop(p.r.e.batch)
+	p.fb.close()
 	if p.sub == nil {
 		return
 	}

@@ -169,7 +169,11 @@ func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPRe
 		if recv := pub.receiverFor(rr); recv != nil {
 			if l := recv.addLayer(track.RID(), track); l != nil {
 				r.log.Debug("simulcast layer added", "track", recv.info.ID, "rid", track.RID(), "ssrc", track.SSRC())
-				go l.run(func() { recv.layerEnded(func() { r.removeTrack(recv) }) })
+				pub.in.addLayer(l)
+				go l.run(func() {
+					pub.in.removeLayer(l)
+					recv.layerEnded(func() { r.removeTrack(recv) })
+				})
 			}
 			return
 		}
@@ -209,7 +213,11 @@ func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPRe
 	for _, p := range subs {
 		p.subscribe(recv)
 	}
-	go l.run(func() { recv.layerEnded(func() { r.removeTrack(recv) }) })
+	pub.in.addLayer(l)
+	go l.run(func() {
+		pub.in.removeLayer(l)
+		recv.layerEnded(func() { r.removeTrack(recv) })
+	})
 }
 
 // SetTrackSource tells the SFU what a published track shows ("camera",

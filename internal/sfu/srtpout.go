@@ -68,30 +68,8 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		}
 		return false, o.setPair(pair, bn)
 	}
-	// RFC 9335: the remote's a=cryptex says it can receive encrypted
-	// header extensions, and Pion then sends that way; do the same.
-	var opts []srtp.ContextOption
-	if rd := pc.CurrentRemoteDescription(); rd != nil && strings.Contains(rd.SDP, "a=cryptex") {
-		opts = append(opts, srtp.Cryptex(srtp.CryptexModeEnabled))
-	}
-	conn, ok := dtlsConnOf(dt)
-	if !ok {
-		return false, errFastPathDTLS
-	}
-	state, ok := conn.ConnectionState()
-	if !ok {
-		return false, errFastPathDTLS
-	}
-	profile, ok := conn.SelectedSRTPProtectionProfile()
-	if !ok {
-		return false, errFastPathDTLS
-	}
-	cfg := srtp.Config{Profile: srtp.ProtectionProfile(profile)}
-	isClient, ok := dtlsIsClient(pc)
-	if !ok {
-		return false, errFastPathDTLS
-	}
-	if err := cfg.ExtractSessionKeysFromDTLS(&state, isClient); err != nil {
+	cfg, opts, err := sessionKeys(pc)
+	if err != nil {
 		return false, err
 	}
 	ctx, err := srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, cfg.Profile, opts...)
@@ -220,6 +198,38 @@ func (r *rocTracker) packetROC(seq uint16) uint32 {
 		return r.roc - 1 // a retransmission from before the last wrap
 	}
 	return r.roc
+}
+
+// sessionKeys derives a connection's SRTP keys from its DTLS session, with
+// the context options its peer negotiated.
+func sessionKeys(pc *webrtc.PeerConnection) (srtp.Config, []srtp.ContextOption, error) {
+	// RFC 9335: the remote's a=cryptex says it can receive encrypted
+	// header extensions, and Pion then sends that way; do the same.
+	var opts []srtp.ContextOption
+	if rd := pc.CurrentRemoteDescription(); rd != nil && strings.Contains(rd.SDP, "a=cryptex") {
+		opts = append(opts, srtp.Cryptex(srtp.CryptexModeEnabled))
+	}
+	conn, ok := dtlsConnOf(pc.SCTP().Transport())
+	if !ok {
+		return srtp.Config{}, nil, errFastPathDTLS
+	}
+	state, ok := conn.ConnectionState()
+	if !ok {
+		return srtp.Config{}, nil, errFastPathDTLS
+	}
+	profile, ok := conn.SelectedSRTPProtectionProfile()
+	if !ok {
+		return srtp.Config{}, nil, errFastPathDTLS
+	}
+	cfg := srtp.Config{Profile: srtp.ProtectionProfile(profile)}
+	isClient, ok := dtlsIsClient(pc)
+	if !ok {
+		return srtp.Config{}, nil, errFastPathDTLS
+	}
+	if err := cfg.ExtractSessionKeysFromDTLS(&state, isClient); err != nil {
+		return srtp.Config{}, nil, err
+	}
+	return cfg, opts, nil
 }
 
 // dtlsConnOf reads the unexported DTLS connection of Pion's DTLS

@@ -4,13 +4,18 @@ import "sync/atomic"
 
 // Stats are the engine's cumulative counters since it started.
 type Stats struct {
-	PacketsReceived  uint64 `json:"packetsReceived"`  // RTP packets read from publishers
-	PacketsForwarded uint64 `json:"packetsForwarded"` // RTP packets written to subscribers
-	BytesForwarded   uint64 `json:"bytesForwarded"`
-	Retransmitted    uint64 `json:"retransmitted"` // NACKs answered from the packet caches
+	PacketsReceived uint64 `json:"packetsReceived"` // RTP packets read from publishers
+	// Of those, read by the media socket's reader itself (srtpin.go).
+	PacketsReceivedDirect uint64 `json:"packetsReceivedDirect"`
+	PacketsForwarded      uint64 `json:"packetsForwarded"` // RTP packets written to subscribers
+	BytesForwarded        uint64 `json:"bytesForwarded"`
+	Retransmitted         uint64 `json:"retransmitted"` // NACKs answered from the packet caches
 	// Subscribe connections that switched to the direct RTP path
 	// (srtpout.go); fewer than connected subscribers means some fell back.
 	DirectPaths uint64 `json:"directPaths"`
+	// Publish connections whose RTP the media socket's reader decrypts
+	// itself (srtpin.go).
+	DirectReceivePaths uint64 `json:"directReceivePaths"`
 	// RTP packets from publishers dropped because they waited in the
 	// server longer than 500 ms: the server is short of CPU.
 	StaleDropped uint64 `json:"staleDropped"`
@@ -21,13 +26,15 @@ type Stats struct {
 }
 
 type engineStats struct {
-	received      atomic.Uint64
-	packets       atomic.Uint64
-	bytes         atomic.Uint64
-	retransmitted atomic.Uint64
-	fastPaths     atomic.Uint64
-	published     atomic.Int64 // receivers in a router (router.go)
-	subscribed    atomic.Int64 // live downTracks (countLive/countDead)
+	received       atomic.Uint64
+	receivedDirect atomic.Uint64
+	packets        atomic.Uint64
+	bytes          atomic.Uint64
+	retransmitted  atomic.Uint64
+	fastPaths      atomic.Uint64
+	directIn       atomic.Uint64
+	published      atomic.Int64 // receivers in a router (router.go)
+	subscribed     atomic.Int64 // live downTracks (countLive/countDead)
 }
 
 // A downTrack's gauge state: it counts once, from its attachment to its
@@ -61,13 +68,15 @@ func (s *engineStats) forwarded(n int) {
 // time by PacketsForwarded; /metrics can export them).
 func (e *Engine) Stats() Stats {
 	return Stats{
-		PacketsReceived:  e.stats.received.Load(),
-		PacketsForwarded: e.stats.packets.Load(),
-		BytesForwarded:   e.stats.bytes.Load(),
-		Retransmitted:    e.stats.retransmitted.Load(),
-		DirectPaths:      e.stats.fastPaths.Load(),
-		StaleDropped:     e.stale.Load(),
-		PublishedTracks:  e.stats.published.Load(),
-		SubscribedTracks: e.stats.subscribed.Load(),
+		PacketsReceived:       e.stats.received.Load(),
+		PacketsReceivedDirect: e.stats.receivedDirect.Load(),
+		PacketsForwarded:      e.stats.packets.Load(),
+		BytesForwarded:        e.stats.bytes.Load(),
+		Retransmitted:         e.stats.retransmitted.Load(),
+		DirectPaths:           e.stats.fastPaths.Load(),
+		DirectReceivePaths:    e.stats.directIn.Load(),
+		StaleDropped:          e.stale.Load(),
+		PublishedTracks:       e.stats.published.Load(),
+		SubscribedTracks:      e.stats.subscribed.Load(),
 	}
 }

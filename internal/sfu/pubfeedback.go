@@ -1,0 +1,203 @@
+package sfu
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// pubFeedback makes the RTCP a publisher needs from the server: NACKs
+// for lost packets and receiver reports (Pion's interceptors) and
+// transport-wide congestion control feedback, which the browser's
+// congestion control needs to raise its uplink to all simulcast layers.
+//
+// The interceptors run here rather than inside the publish
+// PeerConnection because most packets never pass through Pion: the media
+// socket's reader decrypts them itself (srtpin.go). Pion's own TWCC
+// interceptor is not used: it hands every packet to its goroutine over a
+// channel, a thread wake-up per packet; a twcc.Recorder under a lock
+// does the same work on the reading goroutine.
+type pubFeedback struct {
+	chain  interceptor.Interceptor
+	rtcpIn interceptor.RTCPReader // the publisher's sender reports (RR's LSR/DLSR)
+	write  func([]rtcp.Packet) error
+	log    *slog.Logger
+
+	twccMu sync.Mutex
+	twcc   *twcc.Recorder
+	start  time.Time
+
+	stop chan struct{}
+	once sync.Once
+	wg   sync.WaitGroup
+}
+
+const twccInterval = 100 * time.Millisecond
+
+func newPubFeedback(id string, write func([]rtcp.Packet) error, log *slog.Logger) (*pubFeedback, error) {
+	reg := &interceptor.Registry{}
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(gen)
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(rr)
+	chain, err := reg.Build(id)
+	if err != nil {
+		return nil, err
+	}
+	var ssrc [4]byte
+	_, _ = rand.Read(ssrc[:])
+	f := &pubFeedback{
+		chain: chain,
+		write: write,
+		log:   log,
+		twcc:  twcc.NewRecorder(binary.BigEndian.Uint32(ssrc[:])),
+		start: time.Now(),
+		stop:  make(chan struct{}),
+	}
+	chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
+		return 0, f.write(pkts)
+	}))
+	f.rtcpIn = chain.BindRTCPReader(interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		return len(b), a, nil // the caller passes the packet itself
+	}))
+	f.wg.Add(1)
+	go f.twccLoop()
+	return f, nil
+}
+
+// twccLoop sends transport-cc feedback for the packets recorded since
+// the last round.
+func (f *pubFeedback) twccLoop() {
+	defer f.wg.Done()
+	t := time.NewTicker(twccInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-t.C:
+		}
+		f.twccMu.Lock()
+		pkts := f.twcc.BuildFeedbackPacket()
+		f.twccMu.Unlock()
+		if len(pkts) == 0 {
+			continue
+		}
+		if err := f.write(pkts); err != nil {
+			f.log.Debug("send transport-cc feedback", "err", err)
+		}
+	}
+}
+
+// senderReports passes the publisher's RTCP to the receiver-report
+// interceptor, which answers sender reports with LSR/DLSR so the browser
+// can measure the round trip.
+func (f *pubFeedback) senderReports(pkts []rtcp.Packet) {
+	raw, err := rtcp.Marshal(pkts)
+	if err != nil {
+		return
+	}
+	_, _, _ = f.rtcpIn.Read(raw, nil)
+}
+
+func (f *pubFeedback) close() {
+	f.once.Do(func() {
+		close(f.stop)
+		f.wg.Wait()
+		_ = f.chain.Close()
+	})
+}
+
+// fbStream is one incoming stream's binding to the feedback chain.
+// Guarded by its layer's mu.
+type fbStream struct {
+	f      *pubFeedback
+	info   interceptor.StreamInfo
+	rd     interceptor.RTPReader
+	attrs  interceptor.Attributes
+	twccID uint8
+}
+
+// rtpHeaderKey is the key under which interceptors cache a packet's parsed
+// header in its Attributes. It is unexported; reading it back once lets
+// the layer hand over the header it already parsed, so the chain neither
+// parses again nor allocates per packet. nil if Pion changed the scheme
+// (then each packet gets fresh Attributes: correct, just slower).
+var rtpHeaderKey = func() any {
+	a := interceptor.Attributes{}
+	if _, err := a.GetRTPHeader([]byte{0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1}); err != nil {
+		return nil
+	}
+	for k := range a {
+		return k
+	}
+	return nil
+}()
+
+// bind registers one incoming stream (a layer) with the chain.
+func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []webrtc.RTPHeaderExtensionParameter) *fbStream {
+	s := &fbStream{f: f, attrs: interceptor.Attributes{}}
+	s.info = interceptor.StreamInfo{
+		SSRC:        ssrc,
+		PayloadType: uint8(codec.PayloadType),
+		MimeType:    codec.MimeType,
+		ClockRate:   codec.ClockRate,
+		Channels:    codec.Channels,
+		SDPFmtpLine: codec.SDPFmtpLine,
+	}
+	for _, fb := range codec.RTCPFeedback {
+		s.info.RTCPFeedback = append(s.info.RTCPFeedback, interceptor.RTCPFeedback{Type: fb.Type, Parameter: fb.Parameter})
+	}
+	for _, e := range exts {
+		s.info.RTPHeaderExtensions = append(s.info.RTPHeaderExtensions, interceptor.RTPHeaderExtension{URI: e.URI, ID: e.ID})
+		if e.URI == sdp.TransportCCURI {
+			s.twccID = uint8(e.ID)
+		}
+	}
+	s.rd = f.chain.BindRemoteStream(&s.info, interceptor.RTPReaderFunc(
+		func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+			return len(b), a, nil // the caller passes the packet itself
+		}))
+	return s
+}
+
+// observe records one packet whose header h the caller parsed.
+func (s *fbStream) observe(pkt []byte, h *rtp.Header, now time.Time) {
+	attrs := s.attrs
+	if rtpHeaderKey != nil {
+		attrs[rtpHeaderKey] = h
+	} else {
+		attrs = interceptor.Attributes{}
+	}
+	_, _, _ = s.rd.Read(pkt, attrs)
+	if s.twccID == 0 {
+		return
+	}
+	if ext := h.GetExtension(s.twccID); len(ext) >= 2 {
+		seq := binary.BigEndian.Uint16(ext)
+		s.f.twccMu.Lock()
+		s.f.twcc.Record(h.SSRC, seq, now.Sub(s.f.start).Microseconds())
+		s.f.twccMu.Unlock()
+	}
+}
+
+func (s *fbStream) unbind() {
+	s.f.chain.UnbindRemoteStream(&s.info)
+}

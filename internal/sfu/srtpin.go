@@ -1,0 +1,186 @@
+package sfu
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// srtpIn is a publisher's direct receive path. Through Pion, every
+// incoming packet crossed three goroutines (the UDP mux's reader, the
+// DTLS/SRTP session's, the track's reader), each hand-off a chance to
+// park and wake a thread: together with Pion's per-packet work that was
+// about a third of the server's CPU. Here the media socket's reader
+// (batchread.go) decrypts a publisher's RTP with the connection's own
+// SRTP keys and forwards it on the spot, so a packet goes from recvmmsg
+// to the subscribers' sendmmsg on one goroutine.
+//
+// Like srtpOut it is an optimisation with a fallback. Pion still reads
+// what this path does not take: STUN, DTLS, the publisher's RTCP, a new
+// stream until OnTrack has made a layer of it (simulcast streams are
+// told apart there by their RID extension), every packet of a connection
+// over ICE-TCP or before the path is up. A stream is taken over only
+// after its layer has read a packet from Pion, so the rollover counter
+// the takeover starts from is known (layer.roc).
+type srtpIn struct {
+	ready atomic.Bool
+
+	mu    sync.Mutex // guards everything below: one datagram at a time
+	ctx   *srtp.Context
+	src   netip.AddrPort // the publisher's address, registered in batchNet.pubSinks
+	taken map[uint32]bool
+	hdr   rtp.Header
+
+	lmu    sync.Mutex // serialises writes to layers
+	layers atomic.Pointer[map[uint32]*layer]
+
+	bad atomic.Uint64 // datagrams that did not decrypt
+}
+
+// srtpReplayWindow is how many recent SRTP indexes are remembered to
+// refuse replays, as Pion does by default.
+const srtpReplayWindow = 64
+
+// start derives the decryption context from the publish connection's
+// DTLS session and registers the connection's remote address. It is
+// called once the connection is up; an error leaves Pion reading. first
+// is true the first time the keys are derived.
+func (in *srtpIn) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, err error) {
+	in.mu.Lock()
+	started := in.ctx != nil
+	in.mu.Unlock()
+	if !started {
+		cfg, opts, err := sessionKeys(pc)
+		if err != nil {
+			return false, err
+		}
+		opts = append(opts, srtp.SRTPReplayProtection(srtpReplayWindow))
+		ctx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile, opts...)
+		if err != nil {
+			return false, err
+		}
+		in.mu.Lock()
+		in.ctx = ctx
+		in.taken = map[uint32]bool{}
+		in.mu.Unlock()
+		first = true
+	}
+	pair, err := pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil {
+		return first, errFastPathSock
+	}
+	return first, in.setPair(pair, bn)
+}
+
+// setPair follows the selected candidate pair; one it cannot use hands
+// reading back to Pion.
+func (in *srtpIn) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.ready.Store(false)
+	if in.src.IsValid() {
+		bn.pubSinks.CompareAndDelete(in.src, in)
+		in.src = netip.AddrPort{}
+	}
+	if in.ctx == nil || pair == nil || pair.Local == nil || pair.Remote == nil {
+		return errFastPathSock
+	}
+	if pair.Local.Protocol != webrtc.ICEProtocolUDP || pair.Remote.Protocol != webrtc.ICEProtocolUDP {
+		return errFastPathTCP
+	}
+	raddr, err := netip.ParseAddr(pair.Remote.Address)
+	if err != nil || !raddr.Unmap().Is4() {
+		return errFastPathSock
+	}
+	in.src = netip.AddrPortFrom(raddr.Unmap(), pair.Remote.Port)
+	bn.pubSinks.Store(in.src, in)
+	in.ready.Store(true)
+	return nil
+}
+
+func (in *srtpIn) stop(bn *batchNet) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.ready.Store(false)
+	if in.src.IsValid() && bn != nil {
+		bn.pubSinks.CompareAndDelete(in.src, in)
+	}
+	in.src = netip.AddrPort{}
+}
+
+// addLayer makes l's stream eligible for the direct path.
+func (in *srtpIn) addLayer(l *layer) {
+	in.lmu.Lock()
+	defer in.lmu.Unlock()
+	next := map[uint32]*layer{l.ssrc: l}
+	if old := in.layers.Load(); old != nil {
+		for k, v := range *old {
+			if k != l.ssrc {
+				next[k] = v
+			}
+		}
+	}
+	in.layers.Store(&next)
+}
+
+func (in *srtpIn) removeLayer(l *layer) {
+	in.lmu.Lock()
+	old := in.layers.Load()
+	if old != nil && (*old)[l.ssrc] == l {
+		next := make(map[uint32]*layer, len(*old))
+		for k, v := range *old {
+			if v != l {
+				next[k] = v
+			}
+		}
+		in.layers.Store(&next)
+	}
+	in.lmu.Unlock()
+	in.mu.Lock()
+	delete(in.taken, l.ssrc) // a stream that comes back restarts from Pion
+	in.mu.Unlock()
+}
+
+// readRTP takes one SRTP datagram from the media socket's reader and
+// forwards it. false means "not mine": the reader hands it to Pion.
+// Datagrams that do not decrypt are dropped, as Pion would.
+func (in *srtpIn) readRTP(pkt []byte) bool {
+	if !in.ready.Load() || len(pkt) < 12 {
+		return false
+	}
+	layers := in.layers.Load()
+	if layers == nil {
+		return false
+	}
+	ssrc := binary.BigEndian.Uint32(pkt[8:12])
+	l := (*layers)[ssrc]
+	if l == nil {
+		return false
+	}
+	in.mu.Lock()
+	if !in.taken[ssrc] {
+		roc, ok := l.takeoverROC(binary.BigEndian.Uint16(pkt[2:4]))
+		if !ok {
+			in.mu.Unlock()
+			return false // its layer has not read from Pion yet
+		}
+		in.ctx.SetROC(ssrc, roc)
+		in.taken[ssrc] = true
+	}
+	dec, err := in.ctx.DecryptRTP(pkt, pkt, &in.hdr)
+	in.mu.Unlock()
+	if err != nil {
+		in.bad.Add(1)
+		return true
+	}
+	if rt := l.r.router; rt != nil {
+		rt.e.stats.receivedDirect.Add(1)
+	}
+	l.handleLocked(dec)
+	return true
+}

@@ -1,0 +1,149 @@
+package sfu
+
+import (
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+)
+
+// Publishers' media is read by the media socket's reader on the direct
+// path, and the feedback publishers need still reaches them: receiver
+// reports, and NACKs for what was lost on the way.
+func TestDirectReceivePathCarriesMediaAndFeedback(t *testing.T) {
+	e, r, a, b := twoForwarding(t)
+	if got := e.Stats().DirectReceivePaths; got != 2 {
+		t.Fatalf("direct receive paths: %d, want 2 (one per publish connection)", got)
+	}
+	before := e.Stats()
+	rt := remoteOf(t, b, "alice", "video")
+	good0, _, _, _ := rt.snapshot()
+	// The test streams start at sequence number 65500: waiting for 100
+	// more packets crosses the wrap on the direct path.
+	eventually(t, 10*time.Second, "100 more video packets", func() (bool, string) {
+		g, bad, _, _ := rt.snapshot()
+		if bad > 0 {
+			t.Fatalf("%d corrupted packets", bad)
+		}
+		return g >= good0+100, ""
+	})
+	after := e.Stats()
+	direct := after.PacketsReceivedDirect - before.PacketsReceivedDirect
+	all := after.PacketsReceived - before.PacketsReceived
+	if direct == 0 || direct < all*9/10 {
+		t.Fatalf("%d of %d packets read on the direct path", direct, all)
+	}
+	// Receiver reports come from the server's own feedback chain.
+	eventually(t, 5*time.Second, "receiver reports at alice", func() (bool, string) {
+		return a.rrs.Load() > 0, ""
+	})
+	// A packet lost on its way to the server is NACKed.
+	skip := uint16(a.vSeqNow.Load()) + 10
+	a.skipSeq.Store(int32(skip))
+	eventually(t, 10*time.Second, "a NACK for the lost packet", func() (bool, string) {
+		_, ok := a.nacked.Load(skip)
+		return ok, ""
+	})
+	waitForwarding(t, r, a, b)
+}
+
+// A stream the direct path takes over after Pion's path carried it past
+// a sequence-number wrap decrypts with the right rollover count; packets
+// that do not authenticate are dropped; a stream whose layer has read
+// nothing yet stays with Pion.
+func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
+	key, salt := make([]byte, 16), make([]byte, 12)
+	key[0] = 7
+	newCtx := func() *srtp.Context {
+		c, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	l, ws := newBenchReceiver(1)
+	l.ssrc = 4242
+	in := &srtpIn{ctx: newCtx(), taken: map[uint32]bool{}}
+	in.ready.Store(true)
+	in.addLayer(l)
+
+	pub := newCtx() // the publisher's sending context
+	pkt := func(seq uint16) (plain, enc []byte) {
+		p := rtp.Packet{
+			Header:  rtp.Header{Version: 2, PayloadType: 96, SSRC: 4242, SequenceNumber: seq, Timestamp: uint32(seq) * 3000},
+			Payload: []byte{0x10, 0x00, 1, 2, 3}, // keyframes: every one is forwarded
+		}
+		plain, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err = pub.EncryptRTP(nil, plain, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plain, enc
+	}
+	_, first := pkt(65000)
+	if in.readRTP(append([]byte(nil), first...)) {
+		t.Fatal("took a stream whose layer has not read a packet")
+	}
+	seq := uint16(65001)
+	for ; seq != 5; seq++ { // Pion's path, across the wrap
+		plain, _ := pkt(seq)
+		l.handleLocked(plain)
+	}
+	sent := ws[0].n
+	for ; seq != 50; seq++ {
+		_, enc := pkt(seq)
+		if !in.readRTP(enc) {
+			t.Fatalf("seq %d: not taken", seq)
+		}
+	}
+	if in.bad.Load() != 0 || ws[0].n != sent+45 {
+		t.Fatalf("after takeover: %d failed to decrypt, %d of 45 forwarded", in.bad.Load(), ws[0].n-sent)
+	}
+	// Forged: right SSRC, wrong key.
+	_, enc := pkt(seq)
+	enc[len(enc)-1] ^= 0xff
+	if !in.readRTP(enc) || in.bad.Load() != 1 || ws[0].n != sent+45 {
+		t.Fatalf("forged packet: bad %d, forwarded %d", in.bad.Load(), ws[0].n-sent)
+	}
+	// Another SSRC is not this path's.
+	_, enc = pkt(seq + 1)
+	binary.BigEndian.PutUint32(enc[8:], 999)
+	if in.readRTP(enc) {
+		t.Fatal("took an unknown SSRC")
+	}
+	in.removeLayer(l)
+	_, enc = pkt(seq + 2)
+	if in.readRTP(enc) {
+		t.Fatal("took the stream of a removed layer")
+	}
+}
+
+// Whatever arrives from a publisher's address, the reader neither panics
+// nor forwards anything that does not decrypt.
+func FuzzSRTPIn(f *testing.F) {
+	f.Add([]byte{0x80, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0x10, 0x92})
+	f.Add([]byte{0x90, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0x10, 0x92, 0xbe, 0xde, 0, 9})
+	f.Add(make([]byte, 40))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		key, salt := make([]byte, 16), make([]byte, 12)
+		ctx, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, ws := newBenchReceiver(1)
+		l.ssrc = 0x1092
+		l.roc.started = true
+		in := &srtpIn{ctx: ctx, taken: map[uint32]bool{}}
+		in.ready.Store(true)
+		in.addLayer(l)
+		in.readRTP(b)
+		if ws[0].n != 0 {
+			t.Fatal("forwarded a packet that cannot have decrypted")
+		}
+	})
+}
