@@ -72,6 +72,12 @@ func New(src Sources) *Metrics {
 		stat("confer_sfu_retransmitted_total", "Lost packets resent from the packet caches (NACK).", func(s sfu.Stats) uint64 { return s.Retransmitted })
 		stat("confer_sfu_direct_paths_total", "Subscribe connections whose RTP took the direct SRTP path (fewer than connections: some fell back to Pion's).",
 			func(s sfu.Stats) uint64 { return s.DirectPaths })
+		stat("confer_sfu_direct_receive_paths_total", "Publish connections whose RTP the media socket's reader decrypts itself (fewer than connections: some fell back to Pion's).",
+			func(s sfu.Stats) uint64 { return s.DirectReceivePaths })
+		stat("confer_sfu_packets_received_direct_total", "RTP packets from publishers read on the direct receive path.",
+			func(s sfu.Stats) uint64 { return s.PacketsReceivedDirect })
+		stat("confer_sfu_gso_segments_total", "Datagrams sent within multi-datagram UDP segmentation offload messages.",
+			func(s sfu.Stats) uint64 { return s.GSOSegments })
 		stat("confer_sfu_stale_dropped_total", "Publisher RTP packets dropped after waiting over 500 ms in the server: the server is short of CPU.",
 			func(s sfu.Stats) uint64 { return s.StaleDropped })
 		gauge := func(name, help string, f func(sfu.Stats) int64) {

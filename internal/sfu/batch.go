@@ -39,6 +39,10 @@ type batchNet struct {
 	sinks sync.Map     // netip.AddrPort → *srtpOut: subscribers whose RTCP is read here (rtcpin.go)
 	// pubSinks: netip.AddrPort → *srtpIn, publishers whose RTP is read here (srtpin.go).
 	pubSinks sync.Map
+	// gso: flushes may use UDP segmentation offload (gso.go).
+	gso         atomic.Bool
+	gsoOnce     sync.Once
+	gsoSegments atomic.Uint64 // datagrams that left in multi-datagram messages
 }
 
 // socketBuffer is the media socket's send and receive queue size.
@@ -70,7 +74,7 @@ func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPC
 		}
 		return nil, err
 	}
-	bc := &batchConn{UDPConn: c, rc: rc, out: out, net: n, rd: &readBatch{}}
+	bc := &batchConn{UDPConn: c, rc: rc, out: out, net: n, rd: &readBatch{}, gso: &gsoState{}}
 	bc.rd.init()
 	bc.flushFn, bc.sendFn, bc.fillFn = bc.flushFd, bc.sendOneFd, bc.fillFd
 	for i := range bc.hdrs {
@@ -82,6 +86,9 @@ func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPC
 		bc.iov[i].Base = &bc.bufs[i][0]
 		bc.sa[i].Family = unix.AF_INET
 	}
+	n.gsoOnce.Do(func() {
+		bc.send(func(fd uintptr) { n.gso.Store(gsoSupported(int(fd))) })
+	})
 	n.mu.Lock()
 	n.conns = append(n.conns, bc)
 	n.mu.Unlock()
@@ -117,7 +124,8 @@ type batchConn struct {
 	sa     [maxBatch]unix.RawSockaddrInet4
 	bufs   [maxBatch][mtu + 64]byte
 
-	rd *readBatch // batchread.go
+	rd  *readBatch // batchread.go
+	gso *gsoState  // gso.go
 
 	// Method values made once: a closure passed to RawConn.Control
 	// escapes, one allocation per call otherwise.
@@ -197,6 +205,17 @@ func (c *batchConn) Close() error {
 // flushFd sends the queue; c.mu is held.
 func (c *batchConn) flushFd(fd uintptr) {
 	n := c.n
+	if n > 1 && c.net.gso.Load() {
+		ok, rest := c.flushGSO(fd, c.gso, n, &c.net.gsoSegments)
+		if ok {
+			return
+		}
+		c.net.gso.Store(false) // the kernel cannot segment on this route
+		for _, i := range rest {
+			rawSendTo(fd, c.bufs[i][:c.iov[i].Len], &c.sa[i])
+		}
+		return
+	}
 	for done := 0; done < n; {
 		r, _, errno := syscall.RawSyscall6(unix.SYS_SENDMMSG, fd,
 			uintptr(unsafe.Pointer(&c.hdrs[done])), uintptr(n-done), unix.MSG_DONTWAIT, 0, 0)

@@ -175,16 +175,19 @@ type oneSend struct {
 
 func (c *batchConn) sendOneFd(fd uintptr) {
 	o := &c.one
+	// Any error is what sendto would have reported for a datagram: treat
+	// it as sent and lost, except a full queue.
+	o.sent = rawSendTo(fd, o.b, &o.sa) != syscall.EAGAIN
+}
+
+// rawSendTo is one non-blocking sendto.
+func rawSendTo(fd uintptr, b []byte, sa *unix.RawSockaddrInet4) syscall.Errno {
 	for {
 		_, _, errno := syscall.RawSyscall6(unix.SYS_SENDTO, fd,
-			uintptr(unsafe.Pointer(unsafe.SliceData(o.b))), uintptr(len(o.b)), unix.MSG_DONTWAIT,
-			uintptr(unsafe.Pointer(&o.sa)), unix.SizeofSockaddrInet4)
-		if errno == syscall.EINTR {
-			continue
+			uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)), unix.MSG_DONTWAIT,
+			uintptr(unsafe.Pointer(sa)), unix.SizeofSockaddrInet4)
+		if errno != syscall.EINTR {
+			return errno
 		}
-		// Any other error is what sendto would have reported for a
-		// datagram: treat it as sent and lost, except a full queue.
-		o.sent = errno != syscall.EAGAIN
-		return
 	}
 }

@@ -45,6 +45,7 @@ type layer struct {
 	pi       pktInfo
 	gotFirst bool
 	roc      rocTracker // rollover count of the newest packet (srtpIn takeover)
+	batched  bool       // see handleLocked
 	fb       *fbStream  // NACK, receiver report and TWCC bookkeeping; nil in unit tests
 }
 
@@ -125,13 +126,16 @@ func (l *layer) run(ended func()) {
 			}
 			return
 		}
-		l.handleLocked(buf[:n])
+		l.handleLocked(buf[:n], false)
 	}
 }
 
-// handleLocked is handle under the layer's lock.
-func (l *layer) handleLocked(pkt []byte) {
+// handleLocked is handle under the layer's lock. batched says the caller
+// (the media socket's reader) flushes the sends itself once its whole
+// read batch is forwarded.
+func (l *layer) handleLocked(pkt []byte, batched bool) {
 	l.mu.Lock()
+	l.batched = batched
 	l.handle(pkt)
 	l.mu.Unlock()
 }

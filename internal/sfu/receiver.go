@@ -166,7 +166,8 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo) {
 	dts := *r.downTracks.Load()
 	scratch := scratchPool.Get().(*[mtu]byte)
 	defer scratchPool.Put(scratch)
-	if r.router == nil || len(dts) < 2 {
+	if r.router == nil || len(dts) < 2 || l.batched {
+		// l.batched: the media socket's reader corks its whole batch.
 		for _, d := range dts {
 			d.writeRTP(l, &l.hdr, payload, pi, scratch)
 		}

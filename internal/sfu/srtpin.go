@@ -181,6 +181,6 @@ func (in *srtpIn) readRTP(pkt []byte) bool {
 	if rt := l.r.router; rt != nil {
 		rt.e.stats.receivedDirect.Add(1)
 	}
-	l.handleLocked(dec)
+	l.handleLocked(dec, true)
 	return true
 }

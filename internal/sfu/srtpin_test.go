@@ -92,7 +92,7 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 	seq := uint16(65001)
 	for ; seq != 5; seq++ { // Pion's path, across the wrap
 		plain, _ := pkt(seq)
-		l.handleLocked(plain)
+		l.handleLocked(plain, false)
 	}
 	sent := ws[0].n
 	for ; seq != 50; seq++ {

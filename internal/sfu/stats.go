@@ -16,6 +16,9 @@ type Stats struct {
 	// Publish connections whose RTP the media socket's reader decrypts
 	// itself (srtpin.go).
 	DirectReceivePaths uint64 `json:"directReceivePaths"`
+	// Datagrams sent as part of multi-datagram UDP segmentation
+	// offload messages (gso.go).
+	GSOSegments uint64 `json:"gsoSegments"`
 	// RTP packets from publishers dropped because they waited in the
 	// server longer than 500 ms: the server is short of CPU.
 	StaleDropped uint64 `json:"staleDropped"`
@@ -59,6 +62,13 @@ func (d *downTrack) countDead() {
 	}
 }
 
+func (e *Engine) gsoSegments() uint64 {
+	if e.batch == nil {
+		return 0
+	}
+	return e.batch.gsoSegments.Load()
+}
+
 func (s *engineStats) forwarded(n int) {
 	s.packets.Add(1)
 	s.bytes.Add(uint64(n))
@@ -76,6 +86,7 @@ func (e *Engine) Stats() Stats {
 		DirectPaths:           e.stats.fastPaths.Load(),
 		DirectReceivePaths:    e.stats.directIn.Load(),
 		StaleDropped:          e.stale.Load(),
+		GSOSegments:           e.gsoSegments(),
 		PublishedTracks:       e.stats.published.Load(),
 		SubscribedTracks:      e.stats.subscribed.Load(),
 	}
