@@ -76,6 +76,8 @@ func New(src Sources) *Metrics {
 			func(s sfu.Stats) uint64 { return s.DirectReceivePaths })
 		stat("confer_sfu_packets_received_direct_total", "RTP packets from publishers read on the direct receive path.",
 			func(s sfu.Stats) uint64 { return s.PacketsReceivedDirect })
+		stat("confer_sfu_packets_spread_total", "Direct-path packets forwarded by a worker because the media socket's reader was falling behind.",
+			func(s sfu.Stats) uint64 { return s.PacketsSpread })
 		stat("confer_sfu_gso_segments_total", "Datagrams sent within multi-datagram UDP segmentation offload messages.",
 			func(s sfu.Stats) uint64 { return s.GSOSegments })
 		stat("confer_sfu_stale_dropped_total", "Publisher RTP packets dropped after waiting over 500 ms in the server: the server is short of CPU.",

@@ -43,6 +43,7 @@ type batchNet struct {
 	gso         atomic.Bool
 	gsoOnce     sync.Once
 	gsoSegments atomic.Uint64 // datagrams that left in multi-datagram messages
+	spread      *spreader     // workers for a reader that falls behind (spread.go)
 }
 
 // socketBuffer is the media socket's send and receive queue size.
@@ -53,7 +54,9 @@ func newBatchNet() (*batchNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &batchNet{Net: n}, nil
+	bn := &batchNet{Net: n}
+	bn.spread = newSpreader(bn)
+	return bn, nil
 }
 
 func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {

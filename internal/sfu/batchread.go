@@ -78,7 +78,7 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 						c.net.corkStart()
 						r.corked = true
 					}
-					if in.readRTP(pkt) {
+					if in.readRTP(pkt, c.net.spread) {
 						continue // a publisher's media, forwarded already
 					}
 				}
@@ -141,6 +141,9 @@ func (c *batchConn) fillFd(fd uintptr) bool {
 		switch errno {
 		case 0:
 			r.n, r.next = int(got), 0
+			if r.n == maxRead {
+				c.net.spread.behind() // datagrams are queuing: use more cores
+			}
 			return true
 		case syscall.EINTR:
 			continue

@@ -63,6 +63,7 @@ type remoteTrack struct {
 	seqCount  map[uint16]int
 	payloads  map[uint16][]byte
 	lastSeq   uint16
+	reordered int // packets older than the one before them
 	firstAt   time.Time
 	firstKey  time.Time
 	ended     bool
@@ -450,6 +451,9 @@ func (c *testClient) onTrack(tr *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
 		} else {
 			rt.bad++
 			rt.lastError = fmt.Sprintf("seq %d: got %q", seq, body)
+		}
+		if len(rt.seqCount) > 0 && seqNewer(rt.lastSeq, seq) {
+			rt.reordered++
 		}
 		rt.seqCount[seq]++
 		if prev, ok := rt.payloads[seq]; !ok {

@@ -175,6 +175,7 @@ func (e *Engine) Close() error {
 	for _, r := range routers {
 		r.Close()
 	}
+	e.batch.spread.close()
 	return errors.Join(e.udpMux.Close(), e.tcpMux.Close())
 }
 

@@ -37,6 +37,9 @@ type layer struct {
 	bitrate   atomic.Uint64
 	lastBytes uint64 // tick goroutine only
 
+	// inflight: packets of this layer queued on a worker (spread.go).
+	inflight atomic.Int32
+
 	// mu serialises handle: packets arrive from Pion's track reader
 	// (run) and, once the direct path took the stream over, from the
 	// media socket's reader (srtpin.go). It guards what follows.
@@ -141,16 +144,27 @@ func (l *layer) handleLocked(pkt []byte, batched bool) {
 }
 
 // takeoverROC is the rollover count of sequence number seq, judged from
-// the packets handled so far; false before the first one.
-func (l *layer) takeoverROC(seq uint16) (uint32, bool) {
+// the packets handled so far. ok is false while the direct path must not
+// take the stream over yet: before the layer has read a packet from Pion,
+// and while Pion may still hold packets older than seq (the direct path
+// would forward seq before them), which it surely does not once seq
+// follows the newest one handled or the stream has paused.
+func (l *layer) takeoverROC(seq uint16) (roc uint32, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.roc.started {
 		return 0, false
 	}
+	if seq != l.roc.last+1 && time.Now().UnixNano()-l.lastAt.Load() < int64(takeoverPause) {
+		return 0, false
+	}
 	t := l.roc // a copy: only handle advances the real one
 	return t.packetROC(seq), true
 }
+
+// takeoverPause: a stream that sent nothing for this long has nothing
+// left in Pion's buffers.
+const takeoverPause = 100 * time.Millisecond
 
 // handle is the hot path: parse the header in place, cache the packet,
 // parse the payload descriptor once, hand it to every subscriber. It

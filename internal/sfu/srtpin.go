@@ -147,9 +147,10 @@ func (in *srtpIn) removeLayer(l *layer) {
 }
 
 // readRTP takes one SRTP datagram from the media socket's reader and
-// forwards it. false means "not mine": the reader hands it to Pion.
-// Datagrams that do not decrypt are dropped, as Pion would.
-func (in *srtpIn) readRTP(pkt []byte) bool {
+// forwards it, on the spot or, when the reader is falling behind, on a
+// worker (spread.go). false means "not mine": the reader hands it to
+// Pion. Datagrams that do not decrypt are dropped, as Pion would.
+func (in *srtpIn) readRTP(pkt []byte, sp *spreader) bool {
 	if !in.ready.Load() || len(pkt) < 12 {
 		return false
 	}
@@ -172,15 +173,25 @@ func (in *srtpIn) readRTP(pkt []byte) bool {
 		in.ctx.SetROC(ssrc, roc)
 		in.taken[ssrc] = true
 	}
+	in.mu.Unlock()
+	if sp.take(in, l, pkt) {
+		return true
+	}
+	in.forward(l, pkt)
+	return true
+}
+
+// forward decrypts pkt in place and hands it to its layer.
+func (in *srtpIn) forward(l *layer, pkt []byte) {
+	in.mu.Lock()
 	dec, err := in.ctx.DecryptRTP(pkt, pkt, &in.hdr)
 	in.mu.Unlock()
 	if err != nil {
 		in.bad.Add(1)
-		return true
+		return
 	}
 	if rt := l.r.router; rt != nil {
 		rt.e.stats.receivedDirect.Add(1)
 	}
 	l.handleLocked(dec, true)
-	return true
 }

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,6 +50,47 @@ func TestDirectReceivePathCarriesMediaAndFeedback(t *testing.T) {
 	waitForwarding(t, r, a, b)
 }
 
+// When the media socket's reader falls behind, workers forward the
+// direct path's packets (spread.go): the media still arrives whole and in
+// order. Here the workers are forced on from the start.
+func TestSpreadWorkersForwardInOrder(t *testing.T) {
+	e := newTestEngine(t)
+	sp := e.batch.spread
+	sp.forced = true
+	if sp.n == 0 {
+		sp.n = 2 // a one-core machine would never spread
+	}
+	r := e.NewRouter("room", &recordingRouterHandler{})
+	t.Cleanup(r.Close)
+	a := newTestClient(t, r, "alice")
+	b := newTestClient(t, r, "bob")
+	waitForwarding(t, r, a, b)
+	for _, c := range []*testClient{a, b} {
+		for _, kind := range []string{"audio", "video"} {
+			other := "alice"
+			if c == a {
+				other = "bob"
+			}
+			rt := remoteOf(t, c, other, kind)
+			g0, _, _, _ := rt.snapshot()
+			eventually(t, 10*time.Second, c.id+" gets 60 more "+kind+" packets", func() (bool, string) {
+				g, bad, _, _ := rt.snapshot()
+				return g >= g0+60, fmt.Sprintf("bad %d", bad)
+			})
+			rt.mu.Lock()
+			bad, reordered, last := rt.bad, rt.reordered, rt.lastError
+			rt.mu.Unlock()
+			if bad > 0 || reordered > 0 {
+				t.Fatalf("%s %s: %d bad (%s), %d out of order", c.id, kind, bad, last, reordered)
+			}
+		}
+	}
+	st := e.Stats()
+	if st.PacketsSpread == 0 || st.PacketsSpread < st.PacketsReceivedDirect*9/10 {
+		t.Fatalf("%d of %d direct packets went through the workers", st.PacketsSpread, st.PacketsReceivedDirect)
+	}
+}
+
 // A stream the direct path takes over after Pion's path carried it past
 // a sequence-number wrap decrypts with the right rollover count; packets
 // that do not authenticate are dropped; a stream whose layer has read
@@ -86,7 +128,7 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 		return plain, enc
 	}
 	_, first := pkt(65000)
-	if in.readRTP(append([]byte(nil), first...)) {
+	if in.readRTP(append([]byte(nil), first...), nil) {
 		t.Fatal("took a stream whose layer has not read a packet")
 	}
 	seq := uint16(65001)
@@ -97,7 +139,7 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 	sent := ws[0].n
 	for ; seq != 50; seq++ {
 		_, enc := pkt(seq)
-		if !in.readRTP(enc) {
+		if !in.readRTP(enc, nil) {
 			t.Fatalf("seq %d: not taken", seq)
 		}
 	}
@@ -107,18 +149,18 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 	// Forged: right SSRC, wrong key.
 	_, enc := pkt(seq)
 	enc[len(enc)-1] ^= 0xff
-	if !in.readRTP(enc) || in.bad.Load() != 1 || ws[0].n != sent+45 {
+	if !in.readRTP(enc, nil) || in.bad.Load() != 1 || ws[0].n != sent+45 {
 		t.Fatalf("forged packet: bad %d, forwarded %d", in.bad.Load(), ws[0].n-sent)
 	}
 	// Another SSRC is not this path's.
 	_, enc = pkt(seq + 1)
 	binary.BigEndian.PutUint32(enc[8:], 999)
-	if in.readRTP(enc) {
+	if in.readRTP(enc, nil) {
 		t.Fatal("took an unknown SSRC")
 	}
 	in.removeLayer(l)
 	_, enc = pkt(seq + 2)
-	if in.readRTP(enc) {
+	if in.readRTP(enc, nil) {
 		t.Fatal("took the stream of a removed layer")
 	}
 }
@@ -141,7 +183,7 @@ func FuzzSRTPIn(f *testing.F) {
 		in := &srtpIn{ctx: ctx, taken: map[uint32]bool{}}
 		in.ready.Store(true)
 		in.addLayer(l)
-		in.readRTP(b)
+		in.readRTP(b, nil)
 		if ws[0].n != 0 {
 			t.Fatal("forwarded a packet that cannot have decrypted")
 		}

@@ -16,6 +16,9 @@ type Stats struct {
 	// Publish connections whose RTP the media socket's reader decrypts
 	// itself (srtpin.go).
 	DirectReceivePaths uint64 `json:"directReceivePaths"`
+	// Of PacketsReceivedDirect, forwarded by a worker because the media
+	// socket's reader was falling behind (spread.go).
+	PacketsSpread uint64 `json:"packetsSpread"`
 	// Datagrams sent as part of multi-datagram UDP segmentation
 	// offload messages (gso.go).
 	GSOSegments uint64 `json:"gsoSegments"`
@@ -62,6 +65,13 @@ func (d *downTrack) countDead() {
 	}
 }
 
+func (e *Engine) spreads() uint64 {
+	if e.batch == nil {
+		return 0
+	}
+	return e.batch.spread.spreads.Load()
+}
+
 func (e *Engine) gsoSegments() uint64 {
 	if e.batch == nil {
 		return 0
@@ -87,6 +97,7 @@ func (e *Engine) Stats() Stats {
 		DirectReceivePaths:    e.stats.directIn.Load(),
 		StaleDropped:          e.stale.Load(),
 		GSOSegments:           e.gsoSegments(),
+		PacketsSpread:         e.spreads(),
 		PublishedTracks:       e.stats.published.Load(),
 		SubscribedTracks:      e.stats.subscribed.Load(),
 	}
