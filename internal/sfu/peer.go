@@ -87,10 +87,7 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool) (*Peer, erro
 	if p.pub, err = r.e.pubAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("sfu: publish pc: %w", err)
 	}
-	if p.fb, err = newPubFeedback(id, p.pub.WriteRTCP, p.log); err != nil {
-		_ = p.pub.Close()
-		return nil, fmt.Errorf("sfu: publisher feedback: %w", err)
-	}
+	p.fb = newPubFeedback(id, p.pub.WriteRTCP, p.log)
 	p.pubGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Publish, c) })
 	p.pub.OnICECandidate(p.pubGate.candidate)
 	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {

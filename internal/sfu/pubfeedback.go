@@ -29,10 +29,17 @@ import (
 // channel, a thread wake-up per packet; a twcc.Recorder under a lock
 // does the same work on the reading goroutine.
 type pubFeedback struct {
+	id    string
+	write func([]rtcp.Packet) error
+	log   *slog.Logger
+
+	// The chain and the TWCC loop start with the first stream: a
+	// participant who only watches needs no feedback timers (each tick
+	// of each would wake a thread).
+	mu     sync.Mutex
 	chain  interceptor.Interceptor
 	rtcpIn interceptor.RTCPReader // the publisher's sender reports (RR's LSR/DLSR)
-	write  func([]rtcp.Packet) error
-	log    *slog.Logger
+	looped bool
 
 	twccMu sync.Mutex
 	twcc   *twcc.Recorder
@@ -45,7 +52,24 @@ type pubFeedback struct {
 
 const twccInterval = 100 * time.Millisecond
 
-func newPubFeedback(id string, write func([]rtcp.Packet) error, log *slog.Logger) (*pubFeedback, error) {
+func newPubFeedback(id string, write func([]rtcp.Packet) error, log *slog.Logger) *pubFeedback {
+	var ssrc [4]byte
+	_, _ = rand.Read(ssrc[:])
+	return &pubFeedback{
+		id:    id,
+		write: write,
+		log:   log,
+		twcc:  twcc.NewRecorder(binary.BigEndian.Uint32(ssrc[:])),
+		start: time.Now(),
+		stop:  make(chan struct{}),
+	}
+}
+
+// chainLocked builds the interceptor chain on first use; f.mu is held.
+func (f *pubFeedback) chainLocked() (interceptor.Interceptor, error) {
+	if f.chain != nil {
+		return f.chain, nil
+	}
 	reg := &interceptor.Registry{}
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
@@ -57,19 +81,9 @@ func newPubFeedback(id string, write func([]rtcp.Packet) error, log *slog.Logger
 		return nil, err
 	}
 	reg.Add(rr)
-	chain, err := reg.Build(id)
+	chain, err := reg.Build(f.id)
 	if err != nil {
 		return nil, err
-	}
-	var ssrc [4]byte
-	_, _ = rand.Read(ssrc[:])
-	f := &pubFeedback{
-		chain: chain,
-		write: write,
-		log:   log,
-		twcc:  twcc.NewRecorder(binary.BigEndian.Uint32(ssrc[:])),
-		start: time.Now(),
-		stop:  make(chan struct{}),
 	}
 	chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
 		return 0, f.write(pkts)
@@ -77,9 +91,8 @@ func newPubFeedback(id string, write func([]rtcp.Packet) error, log *slog.Logger
 	f.rtcpIn = chain.BindRTCPReader(interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		return len(b), a, nil // the caller passes the packet itself
 	}))
-	f.wg.Add(1)
-	go f.twccLoop()
-	return f, nil
+	f.chain = chain
+	return chain, nil
 }
 
 // twccLoop sends transport-cc feedback for the packets recorded since
@@ -110,18 +123,28 @@ func (f *pubFeedback) twccLoop() {
 // interceptor, which answers sender reports with LSR/DLSR so the browser
 // can measure the round trip.
 func (f *pubFeedback) senderReports(pkts []rtcp.Packet) {
+	f.mu.Lock()
+	rd := f.rtcpIn
+	f.mu.Unlock()
+	if rd == nil {
+		return
+	}
 	raw, err := rtcp.Marshal(pkts)
 	if err != nil {
 		return
 	}
-	_, _, _ = f.rtcpIn.Read(raw, nil)
+	_, _, _ = rd.Read(raw, nil)
 }
 
 func (f *pubFeedback) close() {
 	f.once.Do(func() {
 		close(f.stop)
 		f.wg.Wait()
-		_ = f.chain.Close()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.chain != nil {
+			_ = f.chain.Close()
+		}
 	})
 }
 
@@ -151,7 +174,8 @@ var rtpHeaderKey = func() any {
 	return nil
 }()
 
-// bind registers one incoming stream (a layer) with the chain.
+// bind registers one incoming stream (a layer) with the chain; nil if
+// the chain cannot be built or the feedback has closed.
 func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []webrtc.RTPHeaderExtensionParameter) *fbStream {
 	s := &fbStream{f: f, attrs: interceptor.Attributes{}}
 	s.info = interceptor.StreamInfo{
@@ -171,7 +195,24 @@ func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []
 			s.twccID = uint8(e.ID)
 		}
 	}
-	s.rd = f.chain.BindRemoteStream(&s.info, interceptor.RTPReaderFunc(
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	select {
+	case <-f.stop:
+		return nil
+	default:
+	}
+	chain, err := f.chainLocked()
+	if err != nil {
+		f.log.Warn("publisher feedback", "err", err)
+		return nil
+	}
+	if s.twccID != 0 && !f.looped {
+		f.looped = true
+		f.wg.Add(1)
+		go f.twccLoop()
+	}
+	s.rd = chain.BindRemoteStream(&s.info, interceptor.RTPReaderFunc(
 		func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 			return len(b), a, nil // the caller passes the packet itself
 		}))
@@ -199,5 +240,7 @@ func (s *fbStream) observe(pkt []byte, h *rtp.Header, now time.Time) {
 }
 
 func (s *fbStream) unbind() {
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
 	s.f.chain.UnbindRemoteStream(&s.info)
 }
