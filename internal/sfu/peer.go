@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -47,7 +48,8 @@ type Peer struct {
 	fb     *pubFeedback
 	// allocScratch: allocate's reusable slices (router tick goroutine only).
 	allocScratch  allocScratch
-	reportScratch reportScratch // sendReports' (reports.go)
+	reportScratch reportScratch             // sendReports' (reports.go)
+	writeReports  func([]rtcp.Packet) error // tests: where sendReports writes instead of p.sub
 	// rtcpMode: how the subscribe PC's RTCP is read (rtcpin.go).
 	rtcpMode atomic.Int32
 

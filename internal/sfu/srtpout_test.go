@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 )
@@ -92,6 +93,39 @@ func TestSenderReports(t *testing.T) {
 				return true, ""
 			})
 		}
+	}
+}
+
+// A subscriber of a 50-person meeting has 98 streams: their sender
+// reports go out in compound packets that each fit one datagram.
+func TestSenderReportsSplitToFitMTU(t *testing.T) {
+	l, _ := newBenchReceiver(0)
+	p := &Peer{downTracks: map[string]*downTrack{}}
+	var sizes []int
+	p.writeReports = func(pkts []rtcp.Packet) error {
+		raw, err := rtcp.Marshal(pkts)
+		if err != nil {
+			return err
+		}
+		sizes = append(sizes, len(raw))
+		return nil
+	}
+	for i := 0; i < 98; i++ {
+		d := newDownTrack(l.r, p)
+		d.ssrc = uint32(1000 + i)
+		d.sr.count(uint32(i), 100, time.Now().UnixNano())
+		p.downTracks[fmt.Sprint(i)] = d
+	}
+	p.sendReports(time.Now())
+	total := 0
+	for _, n := range sizes {
+		if n > 1200-16-4 { // SRTCP adds a 16-byte tag and a 4-byte index
+			t.Fatalf("a compound packet of %d bytes", n)
+		}
+		total += n
+	}
+	if total != 98*28 {
+		t.Fatalf("%d bytes of sender reports in %d packets, want 98 reports of 28 bytes", total, len(sizes))
 	}
 }
 
