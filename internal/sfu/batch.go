@@ -42,8 +42,9 @@ type batchNet struct {
 	// gso: flushes may use UDP segmentation offload (gso.go).
 	gso         atomic.Bool
 	gsoOnce     sync.Once
-	gsoSegments atomic.Uint64 // datagrams that left in multi-datagram messages
-	spread      *spreader     // workers for a reader that falls behind (spread.go)
+	gsoSegments atomic.Uint64  // datagrams that left in multi-datagram messages
+	spread      *spreader      // workers for a reader that falls behind (spread.go)
+	stale       *atomic.Uint64 // RTP dropped for waiting too long (the engine's counter)
 }
 
 // socketBuffer is the media socket's send and receive queue size.
@@ -54,7 +55,7 @@ func newBatchNet() (*batchNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	bn := &batchNet{Net: n}
+	bn := &batchNet{Net: n, stale: new(atomic.Uint64)}
 	bn.spread = newSpreader(bn)
 	return bn, nil
 }
@@ -77,6 +78,11 @@ func (n *batchNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPC
 		}
 		return nil, err
 	}
+	// Kernel receive times, so the reader can drop what waited too long
+	// (batchread.go). Without them nothing is dropped.
+	_ = rc.Control(func(fd uintptr) {
+		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	})
 	bc := &batchConn{UDPConn: c, rc: rc, out: out, net: n, rd: &readBatch{}, gso: &gsoState{}}
 	bc.rd.init()
 	bc.flushFn, bc.sendFn, bc.fillFn = bc.flushFd, bc.sendOneFd, bc.fillFd

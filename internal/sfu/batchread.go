@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -32,6 +33,7 @@ type readBatch struct {
 	hdrs [maxRead]mmsghdr
 	iov  [maxRead]unix.Iovec
 	sa   [maxRead]unix.RawSockaddrInet4
+	ctl  [maxRead][stampSpace]byte // SO_TIMESTAMPNS: when the kernel received it
 	bufs [maxRead][readSize]byte
 	n    int // datagrams in the batch
 	next int // next one to hand out
@@ -39,6 +41,7 @@ type readBatch struct {
 	// corked: packets of this batch were forwarded on the direct path;
 	// their sends leave in one flush when the batch is done (batch.go).
 	corked bool
+	now    int64 // unix ns when the batch's forwarding began
 }
 
 func (r *readBatch) init() {
@@ -49,7 +52,25 @@ func (r *readBatch) init() {
 		h.SetIovlen(1)
 		r.iov[i].Base = &r.bufs[i][0]
 		r.iov[i].SetLen(readSize)
+		h.Control = &r.ctl[i][0]
 	}
+}
+
+// stampSpace holds one SCM_TIMESTAMPNS control message.
+const stampSpace = 32
+
+// age is how long datagram i waited in the socket; 0 if unknown.
+func (r *readBatch) age(i int, now int64) int64 {
+	h := &r.hdrs[i].hdr
+	if int(h.Controllen) < unix.CmsgSpace(16) {
+		return 0
+	}
+	cm := (*unix.Cmsghdr)(unsafe.Pointer(&r.ctl[i][0]))
+	if cm.Level != unix.SOL_SOCKET || cm.Type != unix.SCM_TIMESTAMPNS {
+		return 0
+	}
+	ts := (*unix.Timespec)(unsafe.Pointer(&r.ctl[i][unix.CmsgLen(0)]))
+	return now - ts.Nano()
 }
 
 // ReadFromAddrPort implements ice.AddrPortReaderWriter. Only the mux's
@@ -77,6 +98,13 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 					if !r.corked {
 						c.net.corkStart()
 						r.corked = true
+						r.now = time.Now().UnixNano()
+					}
+					if r.age(i, r.now) > int64(staleAfter) && in.ready.Load() {
+						// The server fell behind: forwarding this late
+						// only adds freezes (buffers.go, staleAfter).
+						c.net.stale.Add(1)
+						continue
 					}
 					if in.readRTP(pkt, c.net.spread) {
 						continue // a publisher's media, forwarded already
@@ -134,6 +162,7 @@ func (c *batchConn) fillFd(fd uintptr) bool {
 	for i := range r.hdrs {
 		r.hdrs[i].hdr.Namelen = unix.SizeofSockaddrInet4
 		r.hdrs[i].hdr.Flags = 0
+		r.hdrs[i].hdr.SetControllen(stampSpace)
 	}
 	for {
 		got, _, errno := syscall.RawSyscall6(unix.SYS_RECVMMSG, fd,

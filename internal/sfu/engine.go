@@ -66,7 +66,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICEUDPMux(udpMux)
 	se.SetICETCPMux(tcpMux)
-	stale := new(atomic.Uint64)
+	stale := bn.stale       // one counter for both paths (buffers.go, batchread.go)
 	tuneBuffers(&se, stale) // SRTP read buffers: shrink after a burst, drop stale packets (buffers.go)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	// mDNS names are useless to clients and cost a multicast socket.

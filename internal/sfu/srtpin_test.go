@@ -1,8 +1,11 @@
 package sfu
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -188,4 +191,49 @@ func FuzzSRTPIn(f *testing.F) {
 			t.Fatal("forwarded a packet that cannot have decrypted")
 		}
 	})
+}
+
+// A publisher's packet that waited in the media socket longer than
+// staleAfter (the server was starved of CPU) is dropped on reading, not
+// forwarded late; other traffic from the same address still reaches Pion.
+func TestDirectReceiveDropsStalePackets(t *testing.T) {
+	bn, c := benchSocket(t)
+	client, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	in := &srtpIn{}
+	in.ready.Store(true)
+	src := client.LocalAddr().(*net.UDPAddr).AddrPort()
+	bn.pubSinks.Store(netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), in)
+
+	rtpPkt := []byte{0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0x10, 0x92, 1, 2, 3}
+	stun := []byte{0x00, 0x01, 0, 0, 0x21, 0x12, 0xa4, 0x42, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9}
+	if _, err := client.Write(rtpPkt); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(staleAfter + 100*time.Millisecond)
+	if _, err := client.Write(stun); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1500)
+	n, _, err := c.ReadFromAddrPort(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf[:n], stun) {
+		t.Fatalf("read %x, want the STUN datagram (the stale RTP dropped)", buf[:n])
+	}
+	if got := bn.stale.Load(); got != 1 {
+		t.Fatalf("stale drops: %d, want 1", got)
+	}
+	// A fresh packet of a stream the path does not know goes to Pion.
+	if _, err := client.Write(rtpPkt); err != nil {
+		t.Fatal(err)
+	}
+	n, _, err = c.ReadFromAddrPort(buf)
+	if err != nil || !bytes.Equal(buf[:n], rtpPkt) || bn.stale.Load() != 1 {
+		t.Fatalf("fresh packet: %x, %v, %d stale", buf[:n], err, bn.stale.Load())
+	}
 }
