@@ -28,7 +28,7 @@ import (
 // from ~100 µs sendmmsg calls: 14 % of the server's CPU).
 
 // maxBatch bounds one sendmmsg; a fuller queue is flushed at once.
-const maxBatch = 64
+const maxBatch = 256
 
 // batchNet is the stdnet the UDP mux listens with: its sockets batch.
 type batchNet struct {

@@ -46,6 +46,27 @@ type gsoState struct {
 	first [maxBatch]int
 	open  [maxBatch]bool
 	start [maxBatch]int
+
+	// The newest message to each destination, by open addressing;
+	// entries of older flushes are told apart by gen, so nothing is
+	// cleared between flushes.
+	slotKey [gsoSlots]uint64
+	slotMsg [gsoSlots]int
+	slotGen [gsoSlots]uint32
+	gen     uint32
+}
+
+// gsoSlots is the destination table's size: a power of two, at least
+// twice maxBatch.
+const gsoSlots = 4 * maxBatch
+
+// slot finds the table slot of key: its own, or the empty one it goes in.
+func (g *gsoState) slot(key uint64) int {
+	i := int((key * 0x9e3779b97f4a7c15) >> 40 & (gsoSlots - 1))
+	for g.slotGen[i] == g.gen && g.slotKey[i] != key {
+		i = (i + 1) & (gsoSlots - 1)
+	}
+	return i
 }
 
 // gsoEnabled says whether flushes may use UDP_SEGMENT. It is turned off
@@ -63,24 +84,28 @@ func gsoSupported(fd int) bool {
 // many; g.hdrs[:m] is then ready for sendmmsg.
 func (c *batchConn) group(g *gsoState, n int) int {
 	m := 0
+	if g.gen++; g.gen == 0 { // wrapped: forget every old entry
+		clear(g.slotGen[:])
+		g.gen = 1
+	}
 	for i := 0; i < n; i++ {
 		l := int(c.iov[i].Len)
-		k := -1
-		for j := m - 1; j >= 0; j-- { // the newest message to this destination
-			if f := g.first[j]; c.sa[f].Port == c.sa[i].Port && c.sa[f].Addr == c.sa[i].Addr {
-				k = j
-				break
+		sa := &c.sa[i]
+		key := uint64(sa.Addr[0])<<40 | uint64(sa.Addr[1])<<32 | uint64(sa.Addr[2])<<24 | uint64(sa.Addr[3])<<16 | uint64(sa.Port)
+		s := g.slot(key)
+		if g.slotGen[s] == g.gen {
+			k := g.slotMsg[s] // the newest message to this destination
+			if g.open[k] && l <= g.seg[k] && g.count[k] < gsoMaxSegments && g.size[k]+l <= gsoMaxBytes {
+				g.grp[i] = k
+				g.count[k]++
+				g.size[k] += l
+				if l < g.seg[k] {
+					g.open[k] = false // a shorter datagram ends the run
+				}
+				continue
 			}
 		}
-		if k >= 0 && g.open[k] && l <= g.seg[k] && g.count[k] < gsoMaxSegments && g.size[k]+l <= gsoMaxBytes {
-			g.grp[i] = k
-			g.count[k]++
-			g.size[k] += l
-			if l < g.seg[k] {
-				g.open[k] = false // a shorter datagram ends the run
-			}
-			continue
-		}
+		g.slotGen[s], g.slotKey[s], g.slotMsg[s] = g.gen, key, m
 		g.grp[i], g.first[m], g.seg[m], g.count[m], g.size[m], g.open[m] = m, i, l, 1, l, true
 		m++
 	}
