@@ -87,17 +87,14 @@ func (in *srtpIn) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 		bn.pubSinks.CompareAndDelete(in.src, in)
 		in.src = netip.AddrPort{}
 	}
-	if in.ctx == nil || pair == nil || pair.Local == nil || pair.Remote == nil {
+	if in.ctx == nil {
 		return errFastPathSock
 	}
-	if pair.Local.Protocol != webrtc.ICEProtocolUDP || pair.Remote.Protocol != webrtc.ICEProtocolUDP {
-		return errFastPathTCP
+	src, err := udpRemote(pair)
+	if err != nil {
+		return err
 	}
-	raddr, err := netip.ParseAddr(pair.Remote.Address)
-	if err != nil || !raddr.Unmap().Is4() {
-		return errFastPathSock
-	}
-	in.src = netip.AddrPortFrom(raddr.Unmap(), pair.Remote.Port)
+	in.src = src
 	bn.pubSinks.Store(in.src, in)
 	in.ready.Store(true)
 	return nil

@@ -101,17 +101,13 @@ func (o *srtpOut) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	defer o.mu.Unlock()
 	o.ready.Store(false)
 	bn.routeRTCP(o.dst, netip.AddrPort{}, o)
-	if o.ctx == nil || pair == nil || pair.Local == nil || pair.Remote == nil {
+	if o.ctx == nil {
 		return errFastPathSock
 	}
-	if pair.Local.Protocol != webrtc.ICEProtocolUDP || pair.Remote.Protocol != webrtc.ICEProtocolUDP {
-		return errFastPathTCP
+	dst, err := udpRemote(pair)
+	if err != nil {
+		return err
 	}
-	raddr, err := netip.ParseAddr(pair.Remote.Address)
-	if err != nil || !raddr.Unmap().Is4() {
-		return errFastPathSock
-	}
-	dst := netip.AddrPortFrom(raddr.Unmap(), pair.Remote.Port)
 	c := bn.connFor(pair.Local.Address, pair.Local.Port, dst)
 	if c == nil {
 		return errFastPathSock
@@ -122,6 +118,22 @@ func (o *srtpOut) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	o.gen++
 	o.ready.Store(true)
 	return nil
+}
+
+// udpRemote is the remote address of a candidate pair the direct paths
+// can use: UDP at both ends, IPv4.
+func udpRemote(pair *webrtc.ICECandidatePair) (netip.AddrPort, error) {
+	if pair == nil || pair.Local == nil || pair.Remote == nil {
+		return netip.AddrPort{}, errFastPathSock
+	}
+	if pair.Local.Protocol != webrtc.ICEProtocolUDP || pair.Remote.Protocol != webrtc.ICEProtocolUDP {
+		return netip.AddrPort{}, errFastPathTCP
+	}
+	raddr, err := netip.ParseAddr(pair.Remote.Address)
+	if err != nil || !raddr.Unmap().Is4() {
+		return netip.AddrPort{}, errFastPathSock
+	}
+	return netip.AddrPortFrom(raddr.Unmap(), pair.Remote.Port), nil
 }
 
 func (o *srtpOut) stop(bn *batchNet) {
