@@ -39,6 +39,13 @@ func TestThreeBrowsersMeet(t *testing.T) {
 	if n := a.Engine.Stats().DirectPaths; n != 3 {
 		t.Fatalf("%d subscribe connections on the direct RTP path, want 3", n)
 	}
+	// And their publish connections on the direct receive path: the
+	// media socket's reader decrypts Chromium's simulcast RTP itself.
+	st := a.Engine.Stats()
+	if st.DirectReceivePaths != 3 || st.PacketsReceivedDirect < st.PacketsReceived/2 {
+		t.Fatalf("direct receive: %d connections (want 3), %d of %d packets",
+			st.DirectReceivePaths, st.PacketsReceivedDirect, st.PacketsReceived)
+	}
 
 	// Frames keep coming: decoding is live, not a single frame.
 	before := decoding(t, pages[1], "Bruno", 2, 1)
