@@ -95,6 +95,10 @@ func (in *srtpIn) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 		return err
 	}
 	in.src = src
+	// Streams are taken over afresh: while the path was off Pion read
+	// them, possibly past a sequence-number wrap that this context did
+	// not see (layer.roc did).
+	clear(in.taken)
 	bn.pubSinks.Store(in.src, in)
 	in.ready.Store(true)
 	return nil

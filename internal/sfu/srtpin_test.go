@@ -11,6 +11,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
+	"github.com/pion/webrtc/v4"
 )
 
 // Publishers' media is read by the media socket's reader on the direct
@@ -165,6 +166,78 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 	_, enc = pkt(seq + 2)
 	if in.readRTP(enc, nil) {
 		t.Fatal("took the stream of a removed layer")
+	}
+}
+
+// When the path comes back (ICE-TCP, then UDP again) after Pion carried
+// a stream across a sequence-number wrap, it takes the stream over with
+// the rollover count Pion's packets showed, not the one it last knew.
+func TestDirectReceiveResyncsAfterPionPath(t *testing.T) {
+	key, salt := make([]byte, 16), make([]byte, 12)
+	key[0] = 9
+	newCtx := func() *srtp.Context {
+		c, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	bn, err := newBatchNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair := func(proto webrtc.ICEProtocol) *webrtc.ICECandidatePair {
+		return &webrtc.ICECandidatePair{
+			Local:  &webrtc.ICECandidate{Protocol: proto, Address: "127.0.0.1", Port: 7000},
+			Remote: &webrtc.ICECandidate{Protocol: proto, Address: "127.0.0.1", Port: 7001},
+		}
+	}
+	l, ws := newBenchReceiver(1)
+	l.ssrc = 4242
+	in := &srtpIn{ctx: newCtx(), taken: map[uint32]bool{}}
+	must(t, in.setPair(pair(webrtc.ICEProtocolUDP), bn))
+	in.addLayer(l)
+	pub := newCtx()
+	pkt := func(seq uint16) (plain, enc []byte) {
+		p := rtp.Packet{
+			Header:  rtp.Header{Version: 2, PayloadType: 96, SSRC: 4242, SequenceNumber: seq, Timestamp: uint32(seq) * 3000},
+			Payload: []byte{0x10, 0x00, 1, 2, 3},
+		}
+		plain, err := p.Marshal()
+		must(t, err)
+		enc, err = pub.EncryptRTP(nil, plain, nil)
+		must(t, err)
+		return plain, enc
+	}
+	plain, _ := pkt(60000)
+	l.handleLocked(plain, false) // Pion's first packet
+	seq := uint16(60001)
+	for ; seq != 60100; seq++ { // the direct path
+		_, enc := pkt(seq)
+		if !in.readRTP(enc, nil) {
+			t.Fatalf("seq %d not taken", seq)
+		}
+	}
+	if err := in.setPair(pair(webrtc.ICEProtocolTCP), bn); err != errFastPathTCP {
+		t.Fatalf("TCP pair: %v", err)
+	}
+	// Pion's path, across the wrap and on for more than half the
+	// sequence space, so that the old context would guess the rollover
+	// count wrong.
+	for ; seq != 30000; seq++ {
+		plain, _ := pkt(seq)
+		l.handleLocked(plain, false)
+	}
+	must(t, in.setPair(pair(webrtc.ICEProtocolUDP), bn))
+	sent := ws[0].n
+	for ; seq != 30040; seq++ {
+		_, enc := pkt(seq)
+		if !in.readRTP(enc, nil) {
+			t.Fatalf("seq %d not taken after the path came back", seq)
+		}
+	}
+	if in.bad.Load() != 0 || ws[0].n != sent+40 {
+		t.Fatalf("after the path came back: %d did not decrypt, %d of 40 forwarded", in.bad.Load(), ws[0].n-sent)
 	}
 }
 
