@@ -30,7 +30,7 @@ import (
 type srtpIn struct {
 	ready atomic.Bool
 
-	mu    sync.Mutex // guards everything below: one datagram at a time
+	mu    sync.Mutex // guards ctx, src, taken and hdr: one datagram at a time
 	ctx   *srtp.Context
 	src   netip.AddrPort // the publisher's address, registered in batchNet.pubSinks
 	taken map[uint32]bool
