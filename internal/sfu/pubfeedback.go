@@ -138,7 +138,9 @@ func (f *pubFeedback) senderReports(pkts []rtcp.Packet) {
 
 func (f *pubFeedback) close() {
 	f.once.Do(func() {
+		f.mu.Lock() // after this, bind starts no loop (it checks stop under mu)
 		close(f.stop)
+		f.mu.Unlock()
 		f.wg.Wait()
 		f.mu.Lock()
 		defer f.mu.Unlock()
