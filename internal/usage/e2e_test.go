@@ -48,6 +48,33 @@ func (m *meetingRig) leave(c *client.Client) {
 	}
 }
 
+// waitMeetingsClosed waits until no meeting record is open: a meeting's
+// end is written after its last session's, so leave alone does not
+// cover it (on a busy machine the records were read in between).
+func (m *meetingRig) waitMeetingsClosed() {
+	m.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ms, _, err := m.a.Usage.Store.UsageRecords(m.ctx, usage.Query{From: time.Unix(0, 0), To: time.Now().AddDate(10, 0, 0)})
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		open := 0
+		for _, x := range ms {
+			if x.Open() {
+				open++
+			}
+		}
+		if open == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("%d meetings still open 10 s after everyone left", open)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // open counts open session records.
 func (m *meetingRig) open() int {
 	_, ss, err := m.a.Usage.Store.UsageRecords(m.ctx, usage.Query{From: time.Unix(0, 0), To: time.Now().AddDate(10, 0, 0)})
@@ -98,6 +125,7 @@ func TestMeetingsAcrossMidnightAndMonth(t *testing.T) {
 	clk.Advance(10 * time.Minute) // 00:30
 	m.leave(ca)
 	m.leave(cc)
+	m.waitMeetingsClosed()
 
 	from, to, _ := usage.MonthRange("2026-01", "2026-02")
 	rep, err := a.Usage.Service.Report(m.ctx, from, to, 0)
