@@ -95,42 +95,45 @@ func TestSpreadWorkersForwardInOrder(t *testing.T) {
 	}
 }
 
+// testStream is a publisher's stream of SSRC 4242 under a test key: ctx
+// makes a receiving context for the key, pkt a packet (every one a VP8
+// keyframe, so each is forwarded) plain and encrypted by the sender's
+// context, which follows the stream's rollover count.
+func testStream(t *testing.T, k byte) (ctx func() *srtp.Context, pkt func(seq uint16) (plain, enc []byte)) {
+	key, salt := make([]byte, 16), make([]byte, 12)
+	key[0] = k
+	ctx = func() *srtp.Context {
+		c, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
+		must(t, err)
+		return c
+	}
+	pub := ctx()
+	pkt = func(seq uint16) (plain, enc []byte) {
+		p := rtp.Packet{
+			Header:  rtp.Header{Version: 2, PayloadType: 96, SSRC: 4242, SequenceNumber: seq, Timestamp: uint32(seq) * 3000},
+			Payload: []byte{0x10, 0x00, 1, 2, 3},
+		}
+		plain, err := p.Marshal()
+		must(t, err)
+		enc, err = pub.EncryptRTP(nil, plain, nil)
+		must(t, err)
+		return plain, enc
+	}
+	return ctx, pkt
+}
+
 // A stream the direct path takes over after Pion's path carried it past
 // a sequence-number wrap decrypts with the right rollover count; packets
 // that do not authenticate are dropped; a stream whose layer has read
 // nothing yet stays with Pion.
 func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
-	key, salt := make([]byte, 16), make([]byte, 12)
-	key[0] = 7
-	newCtx := func() *srtp.Context {
-		c, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	newCtx, pkt := testStream(t, 7)
 	l, ws := newBenchReceiver(1)
 	l.ssrc = 4242
 	in := &srtpIn{ctx: newCtx(), taken: map[uint32]bool{}}
 	in.ready.Store(true)
 	in.addLayer(l)
 
-	pub := newCtx() // the publisher's sending context
-	pkt := func(seq uint16) (plain, enc []byte) {
-		p := rtp.Packet{
-			Header:  rtp.Header{Version: 2, PayloadType: 96, SSRC: 4242, SequenceNumber: seq, Timestamp: uint32(seq) * 3000},
-			Payload: []byte{0x10, 0x00, 1, 2, 3}, // keyframes: every one is forwarded
-		}
-		plain, err := p.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		enc, err = pub.EncryptRTP(nil, plain, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return plain, enc
-	}
 	_, first := pkt(65000)
 	if in.readRTP(append([]byte(nil), first...), nil) {
 		t.Fatal("took a stream whose layer has not read a packet")
@@ -150,7 +153,7 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 	if in.bad.Load() != 0 || ws[0].n != sent+45 {
 		t.Fatalf("after takeover: %d failed to decrypt, %d of 45 forwarded", in.bad.Load(), ws[0].n-sent)
 	}
-	// Forged: right SSRC, wrong key.
+	// Forged: right SSRC, a tag that does not authenticate.
 	_, enc := pkt(seq)
 	enc[len(enc)-1] ^= 0xff
 	if !in.readRTP(enc, nil) || in.bad.Load() != 1 || ws[0].n != sent+45 {
@@ -173,15 +176,7 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 // a stream across a sequence-number wrap, it takes the stream over with
 // the rollover count Pion's packets showed, not the one it last knew.
 func TestDirectReceiveResyncsAfterPionPath(t *testing.T) {
-	key, salt := make([]byte, 16), make([]byte, 12)
-	key[0] = 9
-	newCtx := func() *srtp.Context {
-		c, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	newCtx, pkt := testStream(t, 9)
 	bn, err := newBatchNet()
 	if err != nil {
 		t.Fatal(err)
@@ -197,18 +192,6 @@ func TestDirectReceiveResyncsAfterPionPath(t *testing.T) {
 	in := &srtpIn{ctx: newCtx(), taken: map[uint32]bool{}}
 	must(t, in.setPair(pair(webrtc.ICEProtocolUDP), bn))
 	in.addLayer(l)
-	pub := newCtx()
-	pkt := func(seq uint16) (plain, enc []byte) {
-		p := rtp.Packet{
-			Header:  rtp.Header{Version: 2, PayloadType: 96, SSRC: 4242, SequenceNumber: seq, Timestamp: uint32(seq) * 3000},
-			Payload: []byte{0x10, 0x00, 1, 2, 3},
-		}
-		plain, err := p.Marshal()
-		must(t, err)
-		enc, err = pub.EncryptRTP(nil, plain, nil)
-		must(t, err)
-		return plain, enc
-	}
 	plain, _ := pkt(60000)
 	l.handleLocked(plain, false) // Pion's first packet
 	seq := uint16(60001)
