@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
@@ -25,8 +24,7 @@ type Engine struct {
 	port           int
 	udpMux         ice.UDPMux
 	tcpMux         *ice.TCPMuxDefault
-	batch          *batchNet      // the media sockets (batch.go)
-	stale          *atomic.Uint64 // RTP packets dropped for waiting too long (buffers.go)
+	batch          *batchNet // the media sockets (batch.go)
 
 	mu      sync.Mutex
 	routers map[*Router]struct{}
@@ -66,8 +64,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICEUDPMux(udpMux)
 	se.SetICETCPMux(tcpMux)
-	stale := bn.stale       // one counter for both paths (buffers.go, batchread.go)
-	tuneBuffers(&se, stale) // SRTP read buffers: shrink after a burst, drop stale packets (buffers.go)
+	// SRTP read buffers: shrink after a burst, drop stale packets
+	// (buffers.go); one stale counter for both paths (batchread.go).
+	tuneBuffers(&se, bn.stale)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	// mDNS names are useless to clients and cost a multicast socket.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -104,7 +103,6 @@ func NewEngine(cfg Config) (*Engine, error) {
 		udpMux:  udpMux,
 		tcpMux:  tcpMux,
 		batch:   bn,
-		stale:   stale,
 		routers: map[*Router]struct{}{},
 		pubAPI:  pubAPI,
 		subAPI:  subAPI,

@@ -48,7 +48,6 @@ type layer struct {
 	pi       pktInfo
 	gotFirst bool
 	roc      rocTracker // rollover count of the newest packet (srtpIn takeover)
-	batched  bool       // see handleLocked
 	fb       *fbStream  // NACK, receiver report and TWCC bookkeeping; nil in unit tests
 }
 
@@ -138,8 +137,7 @@ func (l *layer) run(ended func()) {
 // read batch is forwarded.
 func (l *layer) handleLocked(pkt []byte, batched bool) {
 	l.mu.Lock()
-	l.batched = batched
-	l.handle(pkt)
+	l.handle(pkt, batched)
 	l.mu.Unlock()
 }
 
@@ -168,8 +166,8 @@ const takeoverPause = 100 * time.Millisecond
 
 // handle is the hot path: parse the header in place, cache the packet,
 // parse the payload descriptor once, hand it to every subscriber. It
-// allocates nothing. l.mu is held.
-func (l *layer) handle(pkt []byte) {
+// allocates nothing. l.mu is held; batched: see handleLocked.
+func (l *layer) handle(pkt []byte, batched bool) {
 	n, err := l.hdr.Unmarshal(pkt)
 	if err != nil {
 		return
@@ -218,7 +216,7 @@ func (l *layer) handle(pkt []byte) {
 		l.gotFirst = true
 		l.keyframes.request(true)
 	}
-	l.r.forward(l, pkt, n, &l.pi)
+	l.r.forward(l, pkt, n, &l.pi, batched)
 }
 
 // live reports whether the layer has delivered a packet recently: a

@@ -113,7 +113,7 @@ func TestDownTrackSwitchesOnKeyframeOnly(t *testing.T) {
 	pkt := func(l *layer, seq uint16, pic uint16, key bool) {
 		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000}, Payload: vp8Pkt(pic, 0, key)}
 		raw, _ := p.Marshal()
-		l.handle(raw)
+		l.handle(raw, false)
 	}
 	pkt(l1, 500, 50, true) // not the target yet: dropped
 	pkt(l0, 10, 1, false)  // no keyframe yet: dropped

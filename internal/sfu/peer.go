@@ -161,11 +161,7 @@ func (p *Peer) startFastPath() {
 		p.r.e.stats.fastPaths.Add(1)
 	}
 	if err != nil {
-		lvl := slog.LevelDebug // ICE over TCP and the like: expected
-		if errors.Is(err, errFastPathDTLS) {
-			lvl = slog.LevelWarn // Pion changed under us: costs CPU
-		}
-		p.log.Log(context.Background(), lvl, "direct RTP path off", "err", err)
+		p.pathOff("direct RTP path off", err)
 		p.setRTCPMode(rtcpPerTrack)
 		return
 	}
@@ -179,16 +175,23 @@ func (p *Peer) startInPath() {
 	}
 	first, err := p.in.start(p.pub, p.r.e.batch)
 	if err != nil {
-		lvl := slog.LevelDebug
-		if errors.Is(err, errFastPathDTLS) {
-			lvl = slog.LevelWarn
-		}
-		p.log.Log(context.Background(), lvl, "direct receive path off", "err", err)
+		p.pathOff("direct receive path off", err)
 		return
 	}
 	if first {
 		p.r.e.stats.directIn.Add(1)
 	}
+}
+
+// pathOff logs why a direct path stays off: ICE over TCP and the like
+// are expected; a DTLS connection out of reach means Pion changed under
+// us, which costs CPU.
+func (p *Peer) pathOff(msg string, err error) {
+	lvl := slog.LevelDebug
+	if errors.Is(err, errFastPathDTLS) {
+		lvl = slog.LevelWarn
+	}
+	p.log.Log(context.Background(), lvl, msg, "err", err)
 }
 
 var errPublishOnly = errors.New("sfu: publish-only peer has no subscribe connection")

@@ -158,7 +158,9 @@ func (r *receiver) layerEnded(onEnd func()) {
 }
 
 // forward fans one parsed packet of layer l out to every subscriber.
-func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo) {
+// batched: the caller flushes the sends (the media socket's reader
+// corks its whole read batch); otherwise the fan-out is one flush.
+func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo, batched bool) {
 	if r.muted.Load() {
 		return
 	}
@@ -166,8 +168,7 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo) {
 	dts := *r.downTracks.Load()
 	scratch := scratchPool.Get().(*[mtu]byte)
 	defer scratchPool.Put(scratch)
-	if r.router == nil || len(dts) < 2 || l.batched {
-		// l.batched: the media socket's reader corks its whole batch.
+	if r.router == nil || len(dts) < 2 || batched {
 		for _, d := range dts {
 			d.writeRTP(l, &l.hdr, payload, pi, scratch)
 		}

@@ -169,11 +169,7 @@ func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPRe
 		if recv := pub.receiverFor(rr); recv != nil {
 			if l := recv.addLayer(track.RID(), track); l != nil {
 				r.log.Debug("simulcast layer added", "track", recv.info.ID, "rid", track.RID(), "ssrc", track.SSRC())
-				pub.in.addLayer(l)
-				go l.run(func() {
-					pub.in.removeLayer(l)
-					recv.layerEnded(func() { r.removeTrack(recv) })
-				})
+				r.runLayer(pub, recv, l)
 			}
 			return
 		}
@@ -213,6 +209,13 @@ func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPRe
 	for _, p := range subs {
 		p.subscribe(recv)
 	}
+	r.runLayer(pub, recv, l)
+}
+
+// runLayer starts reading layer l of pub's track recv, on the direct
+// receive path as soon as it can take the stream over (srtpin.go); the
+// track ends with its last layer.
+func (r *Router) runLayer(pub *Peer, recv *receiver, l *layer) {
 	pub.in.addLayer(l)
 	go l.run(func() {
 		pub.in.removeLayer(l)

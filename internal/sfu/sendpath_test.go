@@ -121,7 +121,7 @@ func BenchmarkSendForward(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		raw[2], raw[3] = byte(i>>8), byte(i)
 		bn.corkStart()
-		l.handle(raw)
+		l.handle(raw, false)
 		bn.corkEnd()
 	}
 	reportPerPacket(b, start, benchSubs, got)

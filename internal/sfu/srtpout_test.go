@@ -8,7 +8,6 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/srtp/v3"
 )
 
 // The direct RTP path (srtpout.go) carries real media: both subscribers
@@ -152,15 +151,7 @@ func TestDirectPathTakesOverRolloverCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sink.Close()
-	key, salt := make([]byte, 16), make([]byte, 12)
-	key[0] = 1
-	ctx := func() *srtp.Context {
-		c, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
+	ctx, _ := testStream(t, 1)
 	l, _ := newBenchReceiver(0)
 	d := newDownTrack(l.r, nil)
 	d.w, d.ssrc, d.pt = &discardWriter{}, 4242, 96

@@ -65,20 +65,6 @@ func (d *downTrack) countDead() {
 	}
 }
 
-func (e *Engine) spreads() uint64 {
-	if e.batch == nil {
-		return 0
-	}
-	return e.batch.spread.spreads.Load()
-}
-
-func (e *Engine) gsoSegments() uint64 {
-	if e.batch == nil {
-		return 0
-	}
-	return e.batch.gsoSegments.Load()
-}
-
 func (s *engineStats) forwarded(n int) {
 	s.packets.Add(1)
 	s.bytes.Add(uint64(n))
@@ -95,9 +81,9 @@ func (e *Engine) Stats() Stats {
 		Retransmitted:         e.stats.retransmitted.Load(),
 		DirectPaths:           e.stats.fastPaths.Load(),
 		DirectReceivePaths:    e.stats.directIn.Load(),
-		StaleDropped:          e.stale.Load(),
-		GSOSegments:           e.gsoSegments(),
-		PacketsSpread:         e.spreads(),
+		StaleDropped:          e.batch.stale.Load(),
+		GSOSegments:           e.batch.gsoSegments.Load(),
+		PacketsSpread:         e.batch.spread.spreads.Load(),
 		PublishedTracks:       e.stats.published.Load(),
 		SubscribedTracks:      e.stats.subscribed.Load(),
 	}

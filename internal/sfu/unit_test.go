@@ -130,7 +130,7 @@ func TestForwardRewritesHeader(t *testing.T) {
 	must(t, in.Header.SetExtension(3, []byte{0xaa}))
 	raw, err := in.Marshal()
 	must(t, err)
-	l.handle(raw)
+	l.handle(raw, false)
 	if len(got) != 1 {
 		t.Fatalf("wrote %d", len(got))
 	}
@@ -170,7 +170,7 @@ func BenchmarkForward(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				raw[2], raw[3] = byte(i>>8), byte(i) // next sequence number
-				l.handle(raw)
+				l.handle(raw, false)
 			}
 			b.StopTimer()
 			if ws[0].n == 0 {

@@ -55,21 +55,12 @@ func (m *meetingRig) waitMeetingsClosed() {
 	m.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ms, _, err := m.a.Usage.Store.UsageRecords(m.ctx, usage.Query{From: time.Unix(0, 0), To: time.Now().AddDate(10, 0, 0)})
-		if err != nil {
-			m.t.Fatal(err)
-		}
-		open := 0
-		for _, x := range ms {
-			if x.Open() {
-				open++
-			}
-		}
-		if open == 0 {
+		meetings, _ := m.openRecords()
+		if meetings == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			m.t.Fatalf("%d meetings still open 10 s after everyone left", open)
+			m.t.Fatalf("%d meetings still open 10 s after everyone left", meetings)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -77,17 +68,27 @@ func (m *meetingRig) waitMeetingsClosed() {
 
 // open counts open session records.
 func (m *meetingRig) open() int {
-	_, ss, err := m.a.Usage.Store.UsageRecords(m.ctx, usage.Query{From: time.Unix(0, 0), To: time.Now().AddDate(10, 0, 0)})
+	_, sessions := m.openRecords()
+	return sessions
+}
+
+// openRecords counts the meeting and session records still open.
+func (m *meetingRig) openRecords() (meetings, sessions int) {
+	ms, ss, err := m.a.Usage.Store.UsageRecords(m.ctx, usage.Query{From: time.Unix(0, 0), To: time.Now().AddDate(10, 0, 0)})
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	n := 0
-	for _, s := range ss {
-		if s.Open() {
-			n++
+	for _, x := range ms {
+		if x.Open() {
+			meetings++
 		}
 	}
-	return n
+	for _, x := range ss {
+		if x.Open() {
+			sessions++
+		}
+	}
+	return meetings, sessions
 }
 
 func rome(s string) time.Time {
