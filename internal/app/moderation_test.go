@@ -116,6 +116,10 @@ func TestFirstParticipantModeratesAndOthersAreRefused(t *testing.T) {
 	if !errors.As(err, &je) || je.Code != signal.CodeRoomLocked {
 		t.Fatalf("join of a locked room: %v, want room_locked", err)
 	}
+	// The lock reaches the others before its log entry is appended.
+	for deadline := time.Now().Add(5 * time.Second); len(r.ModerationLog()) < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if log := r.ModerationLog(); len(log) != 2 || log[0].Action != "set_role" || log[1].ByName != "Bruno" {
 		t.Fatalf("moderation log %+v", log)
 	}
