@@ -56,8 +56,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	return 0
 }
 
-// printWelcome tells the operator where to go, once.
-func printWelcome(w io.Writer, a *app.App, addr string) {
+// printWelcome tells the operator where to go, once. It is written in one
+// piece so that nobody reading the output (a log collector, a test) sees the
+// link without the lines that belong to it.
+func printWelcome(out io.Writer, a *app.App, addr string) {
+	var w strings.Builder
+	defer func() { _, _ = io.WriteString(out, w.String()) }()
 	scheme := "http"
 	if a.Config.TLSCert != "" || a.Config.SelfSigned {
 		scheme = "https"
@@ -67,15 +71,15 @@ func printWelcome(w io.Writer, a *app.App, addr string) {
 		host = "localhost"
 	}
 	base := fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, port))
-	fmt.Fprintf(w, "confer is running: open %s\n", base)
+	fmt.Fprintf(&w, "confer is running: open %s\n", base)
 	if r := a.Bootstrap.DemoRoom; r != "" {
-		fmt.Fprintf(w, "  demo room: %s/r/%s\n", base, r)
+		fmt.Fprintf(&w, "  demo room: %s/r/%s\n", base, r)
 	}
-	fmt.Fprintf(w, "  data folder: %s, media on UDP and TCP port %d\n", a.Config.Data, a.Engine.Port())
+	fmt.Fprintf(&w, "  data folder: %s, media on UDP and TCP port %d\n", a.Config.Data, a.Engine.Port())
 	if a.Bootstrap.AdminCreated {
-		fmt.Fprintf(w, "  platform administrator created: %s\n  password (shown only now): %s\n", a.Bootstrap.AdminEmail, a.Bootstrap.AdminPassword)
+		fmt.Fprintf(&w, "  platform administrator created: %s\n  password (shown only now): %s\n", a.Bootstrap.AdminEmail, a.Bootstrap.AdminPassword)
 	}
 	if strings.HasPrefix(host, "127.") || host == "localhost" {
-		fmt.Fprintln(w, "  only this machine can reach it; for others use --http 0.0.0.0:8080 and HTTPS (see README)")
+		fmt.Fprintln(&w, "  only this machine can reach it; for others use --http 0.0.0.0:8080 and HTTPS (see README)")
 	}
 }

@@ -252,6 +252,30 @@ func FuzzSRTPIn(f *testing.F) {
 // A publisher's packet that waited in the media socket longer than
 // staleAfter (the server was starved of CPU) is dropped on reading, not
 // forwarded late; other traffic from the same address still reaches Pion.
+// waitStamping returns once the kernel stamps datagrams as they arrive. It
+// turns receive timestamps on lazily (deferred work after the first
+// SO_TIMESTAMPNS socket opens); until then a datagram is stamped when read,
+// so any age reads as zero.
+func waitStamping(t *testing.T, client *net.UDPConn, c *batchConn) {
+	t.Helper()
+	probe := []byte{0x00, 0x01, 0, 0, 0x21, 0x12, 0xa4, 0x42, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if _, err := client.Write(probe); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Millisecond)
+		if err := c.fill(); err != nil {
+			t.Fatal(err)
+		}
+		age := c.rd.age(0, time.Now().UnixNano())
+		c.rd.next = c.rd.n // the probes are not part of the test
+		if age >= int64(20*time.Millisecond) {
+			return
+		}
+	}
+	t.Fatal("the kernel never stamped a datagram on arrival")
+}
+
 func TestDirectReceiveDropsStalePackets(t *testing.T) {
 	bn, c := benchSocket(t)
 	client, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
@@ -259,6 +283,7 @@ func TestDirectReceiveDropsStalePackets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
+	waitStamping(t, client, c)
 	in := &srtpIn{}
 	in.ready.Store(true)
 	src := client.LocalAddr().(*net.UDPAddr).AddrPort()
