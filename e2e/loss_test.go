@@ -156,6 +156,9 @@ func (r *rxTrack) sorted() []rxPacket {
 type frameStats struct {
 	expected, complete, decodable, freezes int
 	lastDecodableTS                        uint32
+	// The longest stretch of media time with no frame at all, and where
+	// it began (ms from the first frame): a failure's first clue.
+	gapMS, gapAtMS int
 }
 
 // frames counts frames at 30 fps: complete (every packet from the start
@@ -194,7 +197,12 @@ func frames(pkts []rxPacket) frameStats {
 	chain := false
 	var lastTS uint32
 	haveLast := false
-	for _, f := range fs {
+	for i, f := range fs {
+		if i > 0 {
+			if g := int(f.ts-fs[i-1].ts) / 90; g > s.gapMS {
+				s.gapMS, s.gapAtMS = g, int(fs[i-1].ts-fs[0].ts)/90
+			}
+		}
 		complete := f.start && f.marker && int(f.last-f.first)+1 == f.n
 		if complete {
 			s.complete++
@@ -280,8 +288,8 @@ func TestLossyNetworkKeepsMediaFlowing(t *testing.T) {
 		s := arx.sorted()
 		aexp = int(s[len(s)-1].seq-s[0].seq) + 1
 	}
-	t.Logf("video: %d frames expected, %d complete, %d decodable, %d freezes; SFU retransmitted %d packets",
-		v.expected, v.complete, v.decodable, v.freezes, st.Retransmitted)
+	t.Logf("video: %d frames expected, %d complete, %d decodable, %d freezes, longest gap %d ms at %d ms; SFU retransmitted %d packets",
+		v.expected, v.complete, v.decodable, v.freezes, v.gapMS, v.gapAtMS, st.Retransmitted)
 	t.Logf("audio: %d of %d packets (%.1f %% lost), longest gap %v", len(ap), aexp,
 		100*float64(aexp-len(ap))/float64(max(aexp, 1)), agap.Round(time.Millisecond))
 
