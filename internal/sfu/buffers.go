@@ -21,7 +21,9 @@ import (
 // The backlog itself is needed: a lower limit turned into packet loss
 // (limits of 256 kB were hit by a fifth of the streams). So the limits stay
 // Pion's, but a buffer that grew past bigBuffer is replaced by a fresh one
-// once it is empty and has not been that full for bufferCalm.
+// once it is empty and has not been that full for bufferCalm. A timer does
+// it when no packet comes to do it: once the direct receive path
+// (srtpin.go) takes a stream over, Pion's buffer for it gets nothing more.
 //
 // Under CPU starvation (the server's cores shared with other work) the
 // readers fall behind and these buffers fill up with packets that are
@@ -72,8 +74,9 @@ type streamBuffer struct {
 	limit    int
 	calm     time.Duration
 	closed   bool
-	big      bool      // b held more than bigBuffer at some point
-	bigAt    time.Time // the last time it did
+	big      bool        // b held more than bigBuffer at some point
+	bigAt    time.Time   // the last time it did
+	trimmer  *time.Timer // while big: swaps b out once drained and calm
 	deadline time.Time
 
 	// Arrival of the packets in b, oldest first (a FIFO beside b's own):
@@ -126,8 +129,33 @@ func (s *streamBuffer) WriteWithAttributes(p []byte, a packetio.Attributes) (int
 	}
 	if err == nil && s.b.Size() > bigBuffer {
 		s.big, s.bigAt = true, time.Now()
+		if s.trimmer == nil && !s.closed {
+			s.trimmer = time.AfterFunc(s.calm, s.trim)
+		}
 	}
 	return n, err
+}
+
+// trim swaps a big buffer that drained and stayed calm for a fresh one
+// when no read did it. Closing the old buffer wakes a reader blocked on it,
+// which then goes on reading from the new one.
+func (s *streamBuffer) trim() {
+	s.mu.Lock()
+	if s.closed || !s.big {
+		s.trimmer = nil
+		s.mu.Unlock()
+		return
+	}
+	if wait := s.calm - time.Since(s.bigAt); s.b.Size() != 0 || wait > 0 {
+		s.trimmer.Reset(max(wait, s.calm/4))
+		s.mu.Unlock()
+		return
+	}
+	old := s.b
+	s.b, s.big, s.trimmer = s.fresh(), false, nil
+	s.arrived, s.first = nil, 0
+	s.mu.Unlock()
+	_ = old.Close()
 }
 
 func (s *streamBuffer) ReadWithAttributes(p []byte, a packetio.Attributes) (int, packetio.Attributes, error) {
@@ -144,9 +172,17 @@ func (s *streamBuffer) ReadWithAttributes(p []byte, a packetio.Attributes) (int,
 			at := s.popArrival()
 			old = at != 0 && monoNow()-at > s.maxAge
 		}
+		if err != nil && !consumed && s.b != b && !s.closed {
+			s.mu.Unlock()
+			continue // trim swapped b out while this read waited on it
+		}
 		if s.big && !s.closed && s.b == b && b.Size() == 0 && time.Since(s.bigAt) >= s.calm {
 			s.b, s.big = s.fresh(), false
 			s.arrived, s.first = nil, 0
+			if s.trimmer != nil {
+				s.trimmer.Stop()
+				s.trimmer = nil
+			}
 			_ = b.Close()
 		}
 		s.mu.Unlock()
@@ -171,5 +207,9 @@ func (s *streamBuffer) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	if s.trimmer != nil {
+		s.trimmer.Stop()
+		s.trimmer = nil
+	}
 	return s.b.Close()
 }

@@ -3,6 +3,7 @@ package sfu
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -78,7 +79,7 @@ func TestStreamBufferShrinks(t *testing.T) {
 			t.Fatalf("read %d: %v %d %v", i, err, n, a.Get("i"))
 		}
 	}
-	if s.b != first {
+	if s.current() != first {
 		t.Fatal("swapped before the buffer was calm")
 	}
 	time.Sleep(40 * time.Millisecond)
@@ -88,7 +89,7 @@ func TestStreamBufferShrinks(t *testing.T) {
 	if n, err := s.Read(dst); err != nil || !bytes.Equal(dst[:n], pk(1)) {
 		t.Fatal(err)
 	}
-	if s.b == first {
+	if s.current() == first {
 		t.Fatal("not swapped after draining")
 	}
 	// The deadline carries over to the new buffer.
@@ -124,6 +125,68 @@ func TestStreamBufferShrinks(t *testing.T) {
 	}
 }
 
+func (s *streamBuffer) current() *packetio.Buffer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b
+}
+
+// A stream the direct receive path took over gets no more packets through
+// Pion: its drained buffer is swapped out by the timer, under the reader
+// blocked on it, which then reads the next packet from the new buffer.
+func TestStreamBufferShrinksWithoutTraffic(t *testing.T) {
+	s := newStreamBuffer(packetio.RTPBufferPacket, 1, nil).(*streamBuffer)
+	s.calm = 30 * time.Millisecond
+	pkt := bytes.Repeat([]byte{9}, 1200)
+	first := s.b
+	for i := 0; i < 100; i++ {
+		if _, err := s.Write(pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := make(chan error, 101)
+	go func() {
+		dst := make([]byte, 1500)
+		for i := 0; i < 101; i++ {
+			n, err := s.Read(dst)
+			if err == nil && n != len(pkt) {
+				err = fmt.Errorf("read %d bytes", n)
+			}
+			got <- err
+		}
+	}()
+	for i := 0; i < 100; i++ {
+		if err := <-got; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if s.current() != first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the drained buffer was never swapped out")
+		}
+	}
+	if first.Size() != 0 {
+		t.Fatal("swapped a buffer that still held packets")
+	}
+	if _, err := s.Write(pkt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("the blocked reader saw %v instead of the next packet", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the blocked reader never got the packet written after the swap")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // One writer and one reader, with swaps going on: nothing lost, nothing
 // reordered.
 func TestStreamBufferConcurrent(t *testing.T) {
@@ -150,7 +213,7 @@ func TestStreamBufferConcurrent(t *testing.T) {
 	}()
 	dst := make([]byte, 1500)
 	swaps := 0
-	last := s.b
+	last := s.current()
 	for i := 0; i < n; i++ {
 		k, err := s.Read(dst)
 		s.mu.Lock()
