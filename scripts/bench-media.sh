@@ -27,7 +27,7 @@ if [ -n "${BURN:-}" ]; then
 fi
 if [ -n "${PPROF:-}" ]; then
     (sleep 14; curl -s -o cpu.prof "http://127.0.0.1:6060/debug/pprof/profile?seconds=8"
-     curl -s -o heap.prof "http://127.0.0.1:6060/debug/pprof/heap") &
+     curl -s -o heap.prof "http://127.0.0.1:6060/debug/pprof/heap?gc=1") &
 fi
 "$GEN" loadtest --url http://127.0.0.1:18081 --room demo --publishers "$P" --subscribers "$S" \
     "${extra[@]}" --duration 20s --simulcast --layout speaker --server-pid "$SP" "$@"

@@ -178,6 +178,13 @@ func TestPublisherAddsAndRemovesTrack(t *testing.T) {
 		return g >= 10 && rt.streamID == "alice", fmt.Sprintf("%d packets", g)
 	})
 
+	// Bob's re-offer was handed out as Pion created it (gathering done,
+	// no restart): it must still list the server's candidates.
+	offers := b.offersSoFar()
+	if last := offers[len(offers)-1]; len(offers) < 2 || !strings.Contains(last, "a=candidate:") || !strings.Contains(last, "a=end-of-candidates") {
+		t.Fatalf("re-offer %d lacks the candidates:\n%s", len(offers), last)
+	}
+
 	// She stops sharing.
 	must(t, a.pub.RemoveTrack(sender))
 	a.republish()

@@ -102,10 +102,12 @@ func (p *Peer) negotiate() {
 func (p *Peer) offer() {
 	p.negMu.Lock()
 	// Pion is queried before taking p.mu: p.mu is never held across calls
-	// into Pion.
+	// into Pion. The outstanding offer is only fetched for an ICE restart,
+	// which resends it: rebuilding it is one of the costliest steps of a
+	// renegotiation in a big meeting.
 	state := p.sub.SignalingState()
 	var pendingSDP string
-	if state == webrtc.SignalingStateHaveLocalOffer {
+	if state == webrtc.SignalingStateHaveLocalOffer && p.restartWanted() {
 		if ld := p.sub.PendingLocalDescription(); ld != nil {
 			pendingSDP = ld.SDP
 		}
@@ -128,7 +130,11 @@ func (p *Peer) offer() {
 			// otherwise p.restart stays set for the offer after the
 			// answer.
 			resend = pendingSDP
-			if p.lastOfferRestart {
+			if resend == "" {
+				// Asked for after the check above: try again once the
+				// answer comes.
+				p.negPending = true
+			} else if p.lastOfferRestart {
 				p.restart = false
 			}
 		} else {
@@ -164,6 +170,12 @@ func (p *Peer) offer() {
 
 var errNothingToOffer = errors.New("nothing to offer")
 
+func (p *Peer) restartWanted() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.restart
+}
+
 // createOffer runs under negMu. On success the subscribe gate is held and
 // the caller releases it once the offer is handed out.
 func (p *Peer) createOffer(restart bool) (string, error) {
@@ -180,7 +192,7 @@ func (p *Peer) createOffer(restart bool) (string, error) {
 		p.subGate.release("")
 		return "", err
 	}
-	sdp, err := setLocalAndGather(p.sub, offer)
+	sdp, err := setLocalAndGather(p.sub, offer, !restart)
 	if err != nil {
 		p.subGate.release("")
 		return "", err
@@ -190,7 +202,18 @@ func (p *Peer) createOffer(restart bool) (string, error) {
 
 // setLocalAndGather applies a local description and waits (briefly) for
 // candidate gathering so that the SDP handed out already lists them.
-func setLocalAndGather(pc *webrtc.PeerConnection, desc webrtc.SessionDescription) (string, error) {
+// When gathering had completed before desc was created and sameICE says
+// ICE is not restarting, desc lists every candidate already: it is handed
+// out as it is, sparing Pion a re-parse and re-marshal of the whole
+// session (big meetings renegotiate often).
+func setLocalAndGather(pc *webrtc.PeerConnection, desc webrtc.SessionDescription, sameICE bool) (string, error) {
+	if sameICE && pc.ICEGatheringState() == webrtc.ICEGatheringStateComplete &&
+		strings.Contains(desc.SDP, "a=end-of-candidates") {
+		if err := pc.SetLocalDescription(desc); err != nil {
+			return "", err
+		}
+		return desc.SDP, nil
+	}
 	done := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(desc); err != nil {
 		return "", err

@@ -220,7 +220,8 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 		go p.pubGate.release("")
 		return "", fmt.Errorf("sfu: create publish answer: %w", err)
 	}
-	out, err := setLocalAndGather(p.pub, answer)
+	// The client's offer may have restarted ICE: take the full path.
+	out, err := setLocalAndGather(p.pub, answer, false)
 	if err != nil {
 		go p.pubGate.release("")
 		return "", fmt.Errorf("sfu: set publish answer: %w", err)
