@@ -151,24 +151,24 @@ var scratchPool = sync.Pool{New: func() any { return new([mtu]byte) }}
 const keyframeRetry = int64(time.Second)
 
 // writeRTP sends one packet of layer l to the subscriber, if l is the
-// layer this subscriber gets. It allocates nothing.
+// layer this subscriber gets, and says whether it was. It allocates nothing.
 // scratch is where a rewritten payload is built; the caller's, as one
 // fan-out loop needs only one.
-func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInfo, scratch *[mtu]byte) {
+func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInfo, scratch *[mtu]byte) (forwarded bool) {
 	li := int32(l.idx)
 	if li != d.curA.Load() && li != d.tgtA.Load() {
-		return
+		return false
 	}
 	d.mu.Lock()
 	if d.w == nil || d.closed {
 		d.mu.Unlock()
-		return
+		return false
 	}
 	now := l.lastAt.Load()
 	if l.idx != d.cur {
 		if l.idx != d.tgt {
 			d.mu.Unlock()
-			return
+			return false
 		}
 		if !pi.key {
 			// Keep forwarding the current layer; nudge the publisher if
@@ -181,7 +181,7 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 			if retry {
 				l.keyframes.request(true)
 			}
-			return
+			return false
 		}
 		d.m.rebase(l.idx, h, pi, now, d.recv.clock)
 		d.cur = l.idx
@@ -213,6 +213,7 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 		// before this subscriber could receive it.
 		l.keyframes.request(true)
 	}
+	return true
 }
 
 // send writes d.hdr and payload through the direct path when it is up,

@@ -164,15 +164,14 @@ func (l *layer) takeoverROC(seq uint16) (roc uint32, ok bool) {
 // left in Pion's buffers.
 const takeoverPause = 100 * time.Millisecond
 
-// handle is the hot path: parse the header in place, cache the packet,
-// parse the payload descriptor once, hand it to every subscriber. It
+// handle is the hot path: parse the header in place, parse the payload
+// descriptor once, hand it to every subscriber, cache it if it went out. It
 // allocates nothing. l.mu is held; batched: see handleLocked.
 func (l *layer) handle(pkt []byte, batched bool) {
 	n, err := l.hdr.Unmarshal(pkt)
 	if err != nil {
 		return
 	}
-	l.cache.insert(l.hdr.SequenceNumber, pkt)
 	l.roc.packetROC(l.hdr.SequenceNumber)
 	t := time.Now()
 	now := t.UnixNano()
@@ -216,7 +215,12 @@ func (l *layer) handle(pkt []byte, batched bool) {
 		l.gotFirst = true
 		l.keyframes.request(true)
 	}
-	l.r.forward(l, pkt, n, &l.pi, batched)
+	// Only what went out can be NACKed: a layer nobody gets (a simulcast
+	// layer before dynacast pauses it, or one no tile needs) costs no
+	// cache. Subscribers never NACK audio (none is negotiated).
+	if l.r.forward(l, pkt, n, &l.pi, batched) && l.r.isVideo() {
+		l.cache.insert(l.hdr.SequenceNumber, pkt)
+	}
 }
 
 // live reports whether the layer has delivered a packet recently: a

@@ -160,27 +160,28 @@ func (r *receiver) layerEnded(onEnd func()) {
 // forward fans one parsed packet of layer l out to every subscriber.
 // batched: the caller flushes the sends (the media socket's reader
 // corks its whole read batch); otherwise the fan-out is one flush.
-func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo, batched bool) {
+func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo, batched bool) (forwarded bool) {
 	if r.muted.Load() {
-		return
+		return false
 	}
 	payload := pkt[n:]
 	dts := *r.downTracks.Load()
 	scratch := scratchPool.Get().(*[mtu]byte)
 	defer scratchPool.Put(scratch)
-	if r.router == nil || len(dts) < 2 || batched {
-		for _, d := range dts {
-			d.writeRTP(l, &l.hdr, payload, pi, scratch)
-		}
-		return
+	cork := r.router != nil && len(dts) >= 2 && !batched
+	if cork {
+		// One sendmmsg for the whole fan-out (batch.go).
+		r.router.e.batch.corkStart()
 	}
-	// One sendmmsg for the whole fan-out (batch.go).
-	b := r.router.e.batch
-	b.corkStart()
 	for _, d := range dts {
-		d.writeRTP(l, &l.hdr, payload, pi, scratch)
+		if d.writeRTP(l, &l.hdr, payload, pi, scratch) {
+			forwarded = true
+		}
 	}
-	b.corkEnd()
+	if cork {
+		r.router.e.batch.corkEnd()
+	}
+	return forwarded
 }
 
 // requestKeyframe asks the publisher for a keyframe on every live layer

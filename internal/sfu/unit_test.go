@@ -148,6 +148,41 @@ func TestForwardRewritesHeader(t *testing.T) {
 	}
 }
 
+// A packet nobody was sent cannot be NACKed: a layer no subscriber gets
+// (or a track with none) keeps no history and allocates no ring.
+func TestForwardCachesOnlyWhatWentOut(t *testing.T) {
+	l, _ := newBenchReceiver(0)
+	pkt := func(seq uint16) []byte {
+		raw, err := (&rtp.Packet{
+			Header:  rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: uint32(seq) * 3000, SSRC: 1, Marker: true},
+			Payload: []byte{0x10, 0x00, 1, 2, 3},
+		}).Marshal()
+		must(t, err)
+		return raw
+	}
+	for seq := uint16(1); seq <= 50; seq++ {
+		l.handle(pkt(seq), false)
+	}
+	buf := make([]byte, mtu)
+	if _, ok := l.cache.get(50, buf); ok || l.cache.storage() != 0 {
+		t.Fatalf("a layer nobody gets cached packets (%d bytes)", l.cache.storage())
+	}
+	// A subscriber paused on this track (target -1) gets nothing either.
+	d := newDownTrack(l.r, nil)
+	d.w, d.ssrc, d.pt = &discardWriter{}, 77, 96
+	d.setTarget(-1)
+	l.r.addDownTrack(d)
+	l.handle(pkt(51), false)
+	if _, ok := l.cache.get(51, buf); ok {
+		t.Fatal("cached a packet no subscriber was sent")
+	}
+	d.setTarget(0)
+	l.handle(pkt(52), false)
+	if n, ok := l.cache.get(52, buf); !ok || !bytes.Equal(buf[:n], pkt(52)) {
+		t.Fatal("a forwarded packet is not cached")
+	}
+}
+
 type writerFunc func(h *rtp.Header, p []byte) (int, error)
 
 func (f writerFunc) WriteRTP(h *rtp.Header, p []byte) (int, error) { return f(h, p) }
