@@ -73,6 +73,20 @@ func (r *readBatch) age(i int, now int64) int64 {
 	return now - ts.Nano()
 }
 
+// lagging tells a reader that is behind from a burst that merely filled
+// one batch: the batch's oldest datagram waited in the socket for longer
+// than s.lag. Without a kernel timestamp a full batch is taken as lagging.
+func (r *readBatch) lagging(s *spreader) bool {
+	if s == nil {
+		return false
+	}
+	h := &r.hdrs[0].hdr
+	if int(h.Controllen) < unix.CmsgSpace(16) {
+		return true
+	}
+	return r.age(0, time.Now().UnixNano()) > int64(s.lag)
+}
+
 // ReadFromAddrPort implements ice.AddrPortReaderWriter. Only the mux's
 // single read loop calls it.
 func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
@@ -170,7 +184,7 @@ func (c *batchConn) fillFd(fd uintptr) bool {
 		switch errno {
 		case 0:
 			r.n, r.next = int(got), 0
-			if r.n == maxRead {
+			if r.n == maxRead && r.lagging(c.net.spread) {
 				c.net.spread.behind() // datagrams are queuing: use more cores
 			}
 			return true

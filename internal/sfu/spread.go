@@ -10,15 +10,20 @@ import (
 // Fan-out across cores. The media socket's reader forwards a publisher's
 // packet on the spot (srtpin.go): with nothing handed between goroutines
 // that is the cheapest way, as long as one core keeps up. When it does
-// not, its read batches come back full (datagrams are queuing in the
-// socket) and for a while it hands packets to workers instead, one per
+// not, its read batches come back full of datagrams that waited in the
+// socket, and for a while it hands packets to workers instead, one per
 // core. A layer's packets always go to the same worker, and back to the
 // reader only once that worker has handled all of them, so each stream
 // stays in order.
 
 const (
-	// spreadFor is how long one full read batch keeps the workers in use.
+	// spreadFor is how long one lagging read batch keeps the workers in use.
 	spreadFor = 200 * time.Millisecond
+	// spreadLag: a full read batch whose oldest datagram waited longer
+	// than this in the socket means the reader is behind. A shorter wait
+	// is a burst (a keyframe, many publishers at once) that the reader
+	// absorbs on its own; handing it to workers would only add wake-ups.
+	spreadLag = 2 * time.Millisecond
 	// spreadQueue bounds each worker's queue; a full queue makes the
 	// reader wait, and the socket's buffer absorbs the burst meanwhile.
 	spreadQueue = 512
@@ -26,9 +31,10 @@ const (
 
 type spreader struct {
 	bn      *batchNet
-	n       int          // workers; 0: one core, never spread
-	until   atomic.Int64 // unix ns until which packets go to workers
-	forced  bool         // tests: always spread
+	n       int           // workers; 0: one core, never spread
+	lag     time.Duration // see spreadLag
+	until   atomic.Int64  // unix ns until which packets go to workers
+	forced  bool          // tests: always spread
 	once    sync.Once
 	workers []chan spreadJob
 	done    chan struct{}
@@ -46,14 +52,14 @@ type spreadJob struct {
 var spreadBufs = sync.Pool{New: func() any { return new([mtu + 64]byte) }}
 
 func newSpreader(bn *batchNet) *spreader {
-	s := &spreader{bn: bn, done: make(chan struct{})}
+	s := &spreader{bn: bn, lag: spreadLag, done: make(chan struct{})}
 	if p := runtime.GOMAXPROCS(0); p > 1 {
 		s.n = p
 	}
 	return s
 }
 
-// behind records that the reader read a full batch.
+// behind records that the reader read a full batch that waited.
 func (s *spreader) behind() {
 	if s != nil && s.n > 0 {
 		s.until.Store(time.Now().Add(spreadFor).UnixNano())

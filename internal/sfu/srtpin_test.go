@@ -318,3 +318,54 @@ func TestDirectReceiveDropsStalePackets(t *testing.T) {
 		t.Fatalf("fresh packet: %x, %v, %d stale", buf[:n], err, bn.stale.Load())
 	}
 }
+
+// A full read batch hands packets to workers only when its datagrams
+// waited in the socket (the reader is behind), not when a burst merely
+// arrived at once.
+func TestSpreadOnlyWhenReaderLags(t *testing.T) {
+	bn, c := benchSocket(t)
+	if bn.spread == nil || bn.spread.n == 0 {
+		t.Skip("one core: never spreads")
+	}
+	client, err := net.DialUDP("udp4", nil, c.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	waitStamping(t, client, c)
+	burst := func() {
+		for i := 0; i < maxRead+8; i++ {
+			if _, err := client.Write([]byte{0x00, 0x01, 0, 0, 0x21, 0x12, 0xa4, 0x42, byte(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	read := func() {
+		if err := c.fill(); err != nil {
+			t.Fatal(err)
+		}
+		if c.rd.n != maxRead {
+			t.Fatalf("read %d datagrams, want a full batch of %d", c.rd.n, maxRead)
+		}
+		c.rd.next = c.rd.n
+		if err := c.fill(); err != nil { // the rest of the burst
+			t.Fatal(err)
+		}
+		c.rd.next = c.rd.n
+	}
+
+	bn.spread.lag = time.Second // a burst read at once is never that old
+	burst()
+	read()
+	if bn.spread.until.Load() != 0 {
+		t.Fatal("a fresh burst switched to the workers")
+	}
+
+	bn.spread.lag = 2 * time.Millisecond
+	burst()
+	time.Sleep(20 * time.Millisecond)
+	read()
+	if until := bn.spread.until.Load(); until < time.Now().UnixNano() {
+		t.Fatal("a batch that waited 20 ms did not switch to the workers")
+	}
+}
