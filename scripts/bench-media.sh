@@ -10,12 +10,14 @@
 # (default: SERVER_BIN; keep one generator build when comparing servers),
 # BURN=N runs N busy loops from second 15 to 25 of the run (overload),
 # PPROF=1 saves a CPU profile (cpu.prof) and a heap profile (heap.prof)
-# of the server taken during the window, in the current folder.
+# of the server taken during the window, in the current folder;
+# SERVER_LOG=file keeps the server's log (with GODEBUG=gctrace=1: every
+# garbage collection and the heap at it).
 set -euo pipefail
 BIN=$1 P=$2 S=$3; shift 3
 GEN=${GEN:-$BIN}
 DATA=$(mktemp -d)
-trap 'kill $SP 2>/dev/null || true; rm -rf "$DATA"' EXIT
+trap 'kill $SP 2>/dev/null || true; [ -z "${SERVER_LOG:-}" ] || cp "$DATA/server.log" "$SERVER_LOG"; rm -rf "$DATA"' EXIT
 CONFER_PPROF=${PPROF:+127.0.0.1:6060} "$BIN" serve --dev --data "$DATA" --http 127.0.0.1:18081 \
     --media-port 17883 --max-capacity 120 --log-level warn >"$DATA/server.log" 2>&1 &
 SP=$!
