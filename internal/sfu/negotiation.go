@@ -131,8 +131,9 @@ func (p *Peer) offer() {
 			// answer.
 			resend = pendingSDP
 			if resend == "" {
-				// Asked for after the check above: try again once the
-				// answer comes.
+				// Asked for after the check above: RestartICE has
+				// scheduled another offer() that resends it; and in
+				// case the answer comes first, offer again after it.
 				p.negPending = true
 			} else if p.lastOfferRestart {
 				p.restart = false
