@@ -61,16 +61,25 @@ const stampSpace = 32
 
 // age is how long datagram i waited in the socket; 0 if unknown.
 func (r *readBatch) age(i int, now int64) int64 {
+	at, ok := r.arrival(i)
+	if !ok {
+		return 0
+	}
+	return now - at
+}
+
+// arrival is when the kernel received datagram i (unix ns), if it said.
+func (r *readBatch) arrival(i int) (int64, bool) {
 	h := &r.hdrs[i].hdr
 	if int(h.Controllen) < unix.CmsgSpace(16) {
-		return 0
+		return 0, false
 	}
 	cm := (*unix.Cmsghdr)(unsafe.Pointer(&r.ctl[i][0]))
 	if cm.Level != unix.SOL_SOCKET || cm.Type != unix.SCM_TIMESTAMPNS {
-		return 0
+		return 0, false
 	}
 	ts := (*unix.Timespec)(unsafe.Pointer(&r.ctl[i][unix.CmsgLen(0)]))
-	return now - ts.Nano()
+	return ts.Nano(), true
 }
 
 // lagging tells a reader that is behind from a burst that merely filled
@@ -80,11 +89,8 @@ func (r *readBatch) lagging(s *spreader) bool {
 	if s == nil {
 		return false
 	}
-	h := &r.hdrs[0].hdr
-	if int(h.Controllen) < unix.CmsgSpace(16) {
-		return true
-	}
-	return r.age(0, time.Now().UnixNano()) > int64(s.lag)
+	at, ok := r.arrival(0)
+	return !ok || time.Now().UnixNano()-at > int64(s.lag)
 }
 
 // ReadFromAddrPort implements ice.AddrPortReaderWriter. Only the mux's

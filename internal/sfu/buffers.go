@@ -151,11 +151,22 @@ func (s *streamBuffer) trim() {
 		s.mu.Unlock()
 		return
 	}
-	old := s.b
-	s.b, s.big, s.trimmer = s.fresh(), false, nil
-	s.arrived, s.first = nil, 0
+	old := s.swapLocked()
 	s.mu.Unlock()
 	_ = old.Close()
+}
+
+// swapLocked puts a fresh buffer in place of b and returns the old one,
+// for the caller to close. s.mu is held.
+func (s *streamBuffer) swapLocked() *packetio.Buffer {
+	old := s.b
+	s.b, s.big = s.fresh(), false
+	s.arrived, s.first = nil, 0
+	if s.trimmer != nil {
+		s.trimmer.Stop()
+		s.trimmer = nil
+	}
+	return old
 }
 
 func (s *streamBuffer) ReadWithAttributes(p []byte, a packetio.Attributes) (int, packetio.Attributes, error) {
@@ -177,13 +188,7 @@ func (s *streamBuffer) ReadWithAttributes(p []byte, a packetio.Attributes) (int,
 			continue // trim swapped b out while this read waited on it
 		}
 		if s.big && !s.closed && s.b == b && b.Size() == 0 && time.Since(s.bigAt) >= s.calm {
-			s.b, s.big = s.fresh(), false
-			s.arrived, s.first = nil, 0
-			if s.trimmer != nil {
-				s.trimmer.Stop()
-				s.trimmer = nil
-			}
-			_ = b.Close()
+			_ = s.swapLocked().Close()
 		}
 		s.mu.Unlock()
 		if old && err == nil {

@@ -99,6 +99,19 @@ func TestSpreadWorkersForwardInOrder(t *testing.T) {
 // makes a receiving context for the key, pkt a packet (every one a VP8
 // keyframe, so each is forwarded) plain and encrypted by the sender's
 // context, which follows the stream's rollover count.
+// takeDirect hands the direct path the encrypted packets from up to (not
+// including) to, each of which it must take; it returns to.
+func takeDirect(t *testing.T, in *srtpIn, pkt func(uint16) (plain, enc []byte), from, to uint16, when string) uint16 {
+	t.Helper()
+	for seq := from; seq != to; seq++ {
+		_, enc := pkt(seq)
+		if !in.readRTP(enc, nil) {
+			t.Fatalf("seq %d not taken %s", seq, when)
+		}
+	}
+	return to
+}
+
 func testStream(t *testing.T, k byte) (ctx func() *srtp.Context, pkt func(seq uint16) (plain, enc []byte)) {
 	key, salt := make([]byte, 16), make([]byte, 12)
 	key[0] = k
@@ -144,12 +157,7 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 		l.handleLocked(plain, false)
 	}
 	sent := ws[0].n
-	for ; seq != 50; seq++ {
-		_, enc := pkt(seq)
-		if !in.readRTP(enc, nil) {
-			t.Fatalf("seq %d: not taken", seq)
-		}
-	}
+	seq = takeDirect(t, in, pkt, seq, 50, "after the wrap")
 	if in.bad.Load() != 0 || ws[0].n != sent+45 {
 		t.Fatalf("after takeover: %d failed to decrypt, %d of 45 forwarded", in.bad.Load(), ws[0].n-sent)
 	}
@@ -194,13 +202,7 @@ func TestDirectReceiveResyncsAfterPionPath(t *testing.T) {
 	in.addLayer(l)
 	plain, _ := pkt(60000)
 	l.handleLocked(plain, false) // Pion's first packet
-	seq := uint16(60001)
-	for ; seq != 60100; seq++ { // the direct path
-		_, enc := pkt(seq)
-		if !in.readRTP(enc, nil) {
-			t.Fatalf("seq %d not taken", seq)
-		}
-	}
+	seq := takeDirect(t, in, pkt, 60001, 60100, "on the direct path")
 	if err := in.setPair(pair(webrtc.ICEProtocolTCP), bn); err != errFastPathTCP {
 		t.Fatalf("TCP pair: %v", err)
 	}
@@ -213,12 +215,7 @@ func TestDirectReceiveResyncsAfterPionPath(t *testing.T) {
 	}
 	must(t, in.setPair(pair(webrtc.ICEProtocolUDP), bn))
 	sent := ws[0].n
-	for ; seq != 30040; seq++ {
-		_, enc := pkt(seq)
-		if !in.readRTP(enc, nil) {
-			t.Fatalf("seq %d not taken after the path came back", seq)
-		}
-	}
+	takeDirect(t, in, pkt, seq, 30040, "after the path came back")
 	if in.bad.Load() != 0 || ws[0].n != sent+40 {
 		t.Fatalf("after the path came back: %d did not decrypt, %d of 40 forwarded", in.bad.Load(), ws[0].n-sent)
 	}

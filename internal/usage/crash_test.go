@@ -113,18 +113,8 @@ func TestCrashKill9(t *testing.T) {
 		// The crashed records are closed by the sweep that follows the
 		// restart once they are two heartbeats old; the meeting's record
 		// may close after its sessions'.
-		open := 0
-		for _, s := range ss {
-			if s.Open() {
-				open++
-			}
-		}
-		for _, m := range ms {
-			if m.Open() {
-				open++
-			}
-		}
-		if len(ss) == 4 && open == 0 || time.Now().After(deadline) {
+		openMeetings, openSessions := stillOpen(ms, ss)
+		if len(ss) == 4 && openMeetings+openSessions == 0 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

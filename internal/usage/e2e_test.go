@@ -78,6 +78,11 @@ func (m *meetingRig) openRecords() (meetings, sessions int) {
 	if err != nil {
 		m.t.Fatal(err)
 	}
+	return stillOpen(ms, ss)
+}
+
+// stillOpen counts the meeting and session records that are open.
+func stillOpen(ms []usage.Meeting, ss []usage.Session) (meetings, sessions int) {
 	for _, x := range ms {
 		if x.Open() {
 			meetings++
