@@ -227,6 +227,9 @@ func (d *downTrack) send(payload []byte, now int64) int {
 		n, ok = d.fast.writeRTP(&d.hdr, payload, &d.roc, roc)
 	}
 	if !ok {
+		if d.fast != nil {
+			d.fast.syncPion(d.hdr.SSRC, &d.roc, roc)
+		}
 		n, _ = d.w.WriteRTP(&d.hdr, payload)
 	}
 	if n > 0 {

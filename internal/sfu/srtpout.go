@@ -39,6 +39,10 @@ type srtpOut struct {
 	dst  netip.AddrPort
 	hdr  rtp.Header
 	buf  [mtu + 64]byte
+	// pion is the SRTP session of Pion's own path, whose rollover counts
+	// syncPion corrects when that path takes a stream back; nil if a
+	// Pion upgrade hid it (pionSRTPOf).
+	pion *srtp.SessionSRTP
 
 	in srtcpIn // the subscriber's RTCP, same keys (rtcpin.go)
 }
@@ -90,6 +94,7 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 	}
 	o.mu.Lock()
 	o.ctx = ctx
+	o.pion, _ = pionSRTPOf(dt)
 	o.mu.Unlock()
 	return true, o.setPair(pair, bn)
 }
@@ -183,6 +188,26 @@ func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte, rt *rocTracker, roc ui
 	return n, true
 }
 
+// syncPion runs before Pion's path sends a packet of a stream: if the
+// direct path has carried the stream since Pion's path last did (the
+// connection moved to ICE over TCP, say), Pion's SRTP context is set to
+// the stream's rollover count. It never saw the direct packets, and after
+// a sequence-number wrap it would encrypt with a count the subscriber
+// cannot decrypt: the picture would stop for good.
+func (o *srtpOut) syncPion(ssrc uint32, rt *rocTracker, roc uint32) {
+	o.mu.Lock()
+	gen, s := o.gen, o.pion
+	o.mu.Unlock()
+	if gen == 0 || rt.pionSynced == gen || s == nil {
+		return
+	}
+	rt.pionSynced = gen
+	_ = s.UpdateLocalOptions(func(c *srtp.Context) error {
+		c.SetROC(ssrc, roc)
+		return nil
+	})
+}
+
 // rocTracker follows the SRTP rollover counter of the packets a
 // downTrack sends, whichever path sent them: the direct path and Pion's
 // have separate SRTP contexts, and one that takes over mid-stream after
@@ -193,6 +218,8 @@ type rocTracker struct {
 	last    uint16 // newest sequence number sent
 	roc     uint32 // its rollover count
 	synced  uint32 // srtpOut.gen the direct context was last set for
+	// pionSynced: srtpOut.gen Pion's context was last set for (syncPion).
+	pionSynced uint32
 }
 
 // packetROC returns the rollover count of sequence number seq and
@@ -258,6 +285,20 @@ func dtlsConnOf(t *webrtc.DTLSTransport) (*dtls.Conn, bool) {
 	}
 	c := *(**dtls.Conn)(unsafe.Pointer(f.UnsafeAddr()))
 	return c, c != nil
+}
+
+// pionSRTPOf reads the unexported SRTP session of Pion's DTLS transport,
+// checked like dtlsConnOf (TestPionPathTakesOverRolloverCount notices).
+func pionSRTPOf(t *webrtc.DTLSTransport) (*srtp.SessionSRTP, bool) {
+	if t == nil {
+		return nil, false
+	}
+	f := reflect.ValueOf(t).Elem().FieldByName("srtpSession")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[atomic.Value]() {
+		return nil, false
+	}
+	s, ok := (*atomic.Value)(unsafe.Pointer(f.UnsafeAddr())).Load().(*srtp.SessionSRTP)
+	return s, ok && s != nil
 }
 
 // dtlsIsClient tells whether this side is the DTLS client, from the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 )
 
 // The direct RTP path (srtpout.go) carries real media: both subscribers
@@ -195,4 +196,68 @@ func TestDirectPathTakesOverRolloverCount(t *testing.T) {
 	if r := d.roc.packetROC(65000); r != 0 {
 		t.Fatalf("rollover count of a pre-wrap retransmission: %d", r)
 	}
+}
+
+// When the connection leaves the direct path after it carried a stream
+// past a sequence-number wrap (ICE moved to TCP, say), Pion's path goes on
+// with the stream's real rollover count, so the subscriber still decrypts.
+// It also fails if a Pion upgrade hides the SRTP session from pionSRTPOf.
+func TestPionPathTakesOverRolloverCount(t *testing.T) {
+	e, _, a, b := twoForwarding(t)
+	b.stopOnce.Do(func() { close(b.stop) }) // only the test writes bob's audio now
+	a.peer.out.mu.Lock()
+	found := a.peer.out.pion != nil
+	a.peer.out.mu.Unlock()
+	if !found {
+		t.Fatal("Pion's SRTP session not found (pionSRTPOf): the fallback cannot set rollover counts")
+	}
+	var d *downTrack
+	a.peer.mu.Lock()
+	for _, x := range a.peer.downTrackList() {
+		if x.kind == webrtc.RTPCodecTypeAudio {
+			d = x
+		}
+	}
+	a.peer.mu.Unlock()
+	if d == nil {
+		t.Fatal("alice has no audio downTrack")
+	}
+	time.Sleep(100 * time.Millisecond) // bob's last packets arrive
+	rt := a.remoteTracks()[d.id]
+	send := func(seq uint16) {
+		d.mu.Lock()
+		d.hdr = rtp.Header{Version: 2, PayloadType: d.pt, SSRC: d.ssrc, SequenceNumber: seq, Timestamp: uint32(seq) * 960}
+		d.send(mediaTail("bob", 'a', seq), 1)
+		d.mu.Unlock()
+	}
+	arrives := func(seq uint16, what string) {
+		eventually(t, 3*time.Second, what, func() (bool, string) {
+			rt.mu.Lock()
+			defer rt.mu.Unlock()
+			return rt.seqCount[seq] > 0, fmt.Sprintf("last seq %d, good %d, bad %d", rt.lastSeq, rt.good, rt.bad)
+		})
+	}
+	d.mu.Lock()
+	seq := d.roc.last
+	d.mu.Unlock()
+	// The direct path carries the stream across a wrap, in steps the
+	// subscriber's rollover estimate follows.
+	for range 5 {
+		seq += 16000
+		send(seq)
+		arrives(seq, "direct packet")
+	}
+	d.mu.Lock()
+	roc := d.roc.roc
+	d.mu.Unlock()
+	if roc == 0 {
+		t.Fatal("no wrap: the test proves nothing")
+	}
+	// The direct path goes off; Pion's path takes the stream back.
+	a.peer.out.stop(e.batch)
+	for range 3 {
+		seq++
+		send(seq)
+	}
+	arrives(seq, "packet sent by Pion's path after the direct path went off")
 }
