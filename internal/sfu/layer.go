@@ -31,6 +31,7 @@ type layer struct {
 	bytes   atomic.Uint64
 	packets atomic.Uint64
 	lastAt  atomic.Int64 // unix nanoseconds of the newest packet
+	sentAt  atomic.Int64 // … of the newest packet forwarded to anyone (NACKs: pubfeedback.go)
 	width   atomic.Uint32
 	height  atomic.Uint32
 	// Computed by the allocator tick.
@@ -76,7 +77,7 @@ func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *laye
 	if track != nil {
 		l.ssrc = uint32(track.SSRC())
 		if p := r.publisher; p != nil && p.fb != nil && r.rtpRecv != nil {
-			l.fb = p.fb.bind(l.ssrc, r.codec, r.rtpRecv.GetParameters().HeaderExtensions)
+			l.fb = p.fb.bind(l.ssrc, r.codec, r.rtpRecv.GetParameters().HeaderExtensions, &l.sentAt)
 		}
 	}
 	l.keyframes = newKeyframeRequester(pliInterval, func() {
@@ -217,9 +218,13 @@ func (l *layer) handle(pkt []byte, batched bool) {
 	}
 	// Only what went out can be NACKed: a layer nobody gets (a simulcast
 	// layer before dynacast pauses it, or one no tile needs) costs no
-	// cache. Subscribers never NACK audio (none is negotiated).
-	if l.r.forward(l, pkt, n, &l.pi, batched) && l.r.isVideo() {
-		l.cache.insert(l.hdr.SequenceNumber, pkt)
+	// cache, and the publisher is not asked to resend it (pubfeedback.go).
+	// Subscribers never NACK audio (none is negotiated).
+	if l.r.forward(l, pkt, n, &l.pi, batched) {
+		l.sentAt.Store(now)
+		if l.r.isVideo() {
+			l.cache.insert(l.hdr.SequenceNumber, pkt)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor"
@@ -45,6 +46,13 @@ type pubFeedback struct {
 	twcc   *twcc.Recorder
 	start  time.Time
 
+	// sentMu guards sentAt: by SSRC, when each bound stream last went out
+	// to a subscriber (layer.sentAt). Its own lock: the NACK generator
+	// writes from its goroutine while holding its own locks, which bind
+	// takes under mu.
+	sentMu sync.Mutex
+	sentAt map[uint32]*atomic.Int64
+
 	stop chan struct{}
 	once sync.Once
 	wg   sync.WaitGroup
@@ -56,13 +64,46 @@ func newPubFeedback(id string, write func([]rtcp.Packet) error, log *slog.Logger
 	var ssrc [4]byte
 	_, _ = rand.Read(ssrc[:])
 	return &pubFeedback{
-		id:    id,
-		write: write,
-		log:   log,
-		twcc:  twcc.NewRecorder(binary.BigEndian.Uint32(ssrc[:])),
-		start: time.Now(),
-		stop:  make(chan struct{}),
+		id:     id,
+		write:  write,
+		log:    log,
+		twcc:   twcc.NewRecorder(binary.BigEndian.Uint32(ssrc[:])),
+		start:  time.Now(),
+		stop:   make(chan struct{}),
+		sentAt: map[uint32]*atomic.Int64{},
 	}
+}
+
+// nackWatch: a stream that went out to nobody for this long is not
+// NACKed. Retransmissions of a simulcast layer no one receives (in the
+// seconds before dynacast pauses it, or one no tile needs) would only
+// cost the publisher's uplink, often the weakest link.
+const nackWatch = 2 * time.Second
+
+// feedback writes what the interceptors made, minus NACKs for streams
+// nobody receives.
+func (f *pubFeedback) feedback(pkts []rtcp.Packet) error {
+	now := time.Now().UnixNano()
+	out := pkts[:0]
+	for _, p := range pkts {
+		if n, ok := p.(*rtcp.TransportLayerNack); ok && !f.watched(n.MediaSSRC, now) {
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return f.write(out)
+}
+
+// watched tells whether a stream went out to a subscriber lately; a
+// stream bound without a sentAt (unknown) counts as watched.
+func (f *pubFeedback) watched(ssrc uint32, now int64) bool {
+	f.sentMu.Lock()
+	at := f.sentAt[ssrc]
+	f.sentMu.Unlock()
+	return at == nil || now-at.Load() < int64(nackWatch)
 }
 
 // chainLocked builds the interceptor chain on first use; f.mu is held.
@@ -86,7 +127,7 @@ func (f *pubFeedback) chainLocked() (interceptor.Interceptor, error) {
 		return nil, err
 	}
 	chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
-		return 0, f.write(pkts)
+		return 0, f.feedback(pkts)
 	}))
 	f.rtcpIn = chain.BindRTCPReader(interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		return len(b), a, nil // the caller passes the packet itself
@@ -177,8 +218,10 @@ var rtpHeaderKey = func() any {
 }()
 
 // bind registers one incoming stream (a layer) with the chain; nil if
-// the chain cannot be built or the feedback has closed.
-func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []webrtc.RTPHeaderExtensionParameter) *fbStream {
+// the chain cannot be built or the feedback has closed. sentAt is when
+// the stream last went out to a subscriber (unix nanoseconds); nil NACKs
+// it whatever happens to it.
+func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []webrtc.RTPHeaderExtensionParameter, sentAt *atomic.Int64) *fbStream {
 	s := &fbStream{f: f, attrs: interceptor.Attributes{}}
 	s.info = interceptor.StreamInfo{
 		SSRC:        ssrc,
@@ -214,6 +257,11 @@ func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []
 		f.wg.Add(1)
 		go f.twccLoop()
 	}
+	if sentAt != nil {
+		f.sentMu.Lock()
+		f.sentAt[ssrc] = sentAt
+		f.sentMu.Unlock()
+	}
 	s.rd = chain.BindRemoteStream(&s.info, interceptor.RTPReaderFunc(
 		func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 			return len(b), a, nil // the caller passes the packet itself
@@ -242,6 +290,9 @@ func (s *fbStream) observe(pkt []byte, h *rtp.Header, now time.Time) {
 }
 
 func (s *fbStream) unbind() {
+	s.f.sentMu.Lock()
+	delete(s.f.sentAt, s.info.SSRC)
+	s.f.sentMu.Unlock()
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
 	s.f.chain.UnbindRemoteStream(&s.info)
