@@ -76,15 +76,16 @@ type Result struct {
 	ServerUSPerPkt          float64 // server CPU µs per forwarded packet
 	ServerRSSMiB            float64
 	ServerRSSPerSubKiB      float64
+	ServerPeakRSSMiB        float64 // the server's largest RSS so far (the joins)
 	ForwardedPPS            float64
 }
 
 // Line renders the one RESULT line.
 func (r Result) Line() string {
-	return fmt.Sprintf("RESULT publishers=%d subscribers=%d joined=%d recv_pps=%.0f recv_mbps=%.2f loss_pct=%.3f freezes=%d join_p50_ms=%d join_p95_ms=%d server_cpu_pct=%.1f server_us_per_pkt=%.2f server_rss_mib=%.1f server_rss_per_sub_kib=%.0f fwd_pps=%.0f",
+	return fmt.Sprintf("RESULT publishers=%d subscribers=%d joined=%d recv_pps=%.0f recv_mbps=%.2f loss_pct=%.3f freezes=%d join_p50_ms=%d join_p95_ms=%d server_cpu_pct=%.1f server_us_per_pkt=%.2f server_rss_mib=%.1f server_rss_per_sub_kib=%.0f server_rss_peak_mib=%.1f fwd_pps=%.0f",
 		r.Publishers, r.Subscribers, r.Joined, r.RecvPPS, r.RecvMbps, r.LossPct, r.Freezes,
 		r.JoinP50.Milliseconds(), r.JoinP95.Milliseconds(), r.ServerCPUPct, r.ServerUSPerPkt,
-		r.ServerRSSMiB, r.ServerRSSPerSubKiB, r.ForwardedPPS)
+		r.ServerRSSMiB, r.ServerRSSPerSubKiB, r.ServerPeakRSSMiB, r.ForwardedPPS)
 }
 
 type participant struct {
@@ -348,6 +349,9 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 				res.ServerRSSPerSubKiB = float64(rss-baseRSS) / 1024 / float64(n)
 			}
 		}
+		if peak, err := procPeakRSS(cfg.ServerPID); err == nil {
+			res.ServerPeakRSSMiB = float64(peak) / (1 << 20)
+		}
 	}
 
 	fmt.Fprintf(out, "window %v\n", window.Round(time.Millisecond))
@@ -376,8 +380,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	}
 	fmt.Fprintf(out, "received: %.0f packets/s, %.2f Mbit/s, loss %.3f %%, freezes %d\n", res.RecvPPS, res.RecvMbps, res.LossPct, res.Freezes)
 	if cfg.ServerPID > 0 {
-		fmt.Fprintf(out, "server: %.1f %% CPU, %.2f µs CPU per forwarded packet, RSS %.1f MiB (%.0f KiB per participant)\n",
-			res.ServerCPUPct, res.ServerUSPerPkt, res.ServerRSSMiB, res.ServerRSSPerSubKiB)
+		fmt.Fprintf(out, "server: %.1f %% CPU, %.2f µs CPU per forwarded packet, RSS %.1f MiB (%.0f KiB per participant), peak RSS %.1f MiB\n",
+			res.ServerCPUPct, res.ServerUSPerPkt, res.ServerRSSMiB, res.ServerRSSPerSubKiB, res.ServerPeakRSSMiB)
 	}
 	fmt.Fprintln(out, res.Line())
 	return res, nil

@@ -42,7 +42,15 @@ func procCPU(pid int) (time.Duration, error) {
 }
 
 // procRSS returns the resident set size of pid in bytes.
-func procRSS(pid int) (uint64, error) {
+func procRSS(pid int) (uint64, error) { return procStatus(pid, "VmRSS:") }
+
+// procPeakRSS returns the largest resident set size pid had, in bytes:
+// the memory a node must have for the joins, which peak above the
+// meeting's steady state.
+func procPeakRSS(pid int) (uint64, error) { return procStatus(pid, "VmHWM:") }
+
+// procStatus reads one kB field of /proc/PID/status, in bytes.
+func procStatus(pid int, key string) (uint64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
@@ -50,12 +58,12 @@ func procRSS(pid int) (uint64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), key); ok {
 			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb * 1024, err
 		}
 	}
-	return 0, errors.New("no VmRSS")
+	return 0, fmt.Errorf("no %s in /proc/%d/status", key, pid)
 }
 
 // udpRcvbufErrors returns the machine's count of UDP datagrams dropped

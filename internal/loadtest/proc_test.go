@@ -1,6 +1,9 @@
 package loadtest
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 func TestParseRcvbufErrors(t *testing.T) {
 	snmp := "Ip: Forwarding DefaultTTL\nIp: 1 64\n" +
@@ -18,5 +21,22 @@ func TestParseRcvbufErrors(t *testing.T) {
 		t.Fatalf("this machine's /proc/net/snmp: %v", err)
 	} else {
 		t.Logf("RcvbufErrors now: %d", n)
+	}
+}
+
+// The server's memory is read from /proc: now and at its peak, which can
+// only be the larger.
+func TestProcMemory(t *testing.T) {
+	pid := os.Getpid()
+	rss, err := procRSS(pid)
+	if err != nil || rss == 0 {
+		t.Fatalf("RSS %d, %v", rss, err)
+	}
+	peak, err := procPeakRSS(pid)
+	if err != nil || peak < rss {
+		t.Fatalf("peak RSS %d below RSS %d, %v", peak, rss, err)
+	}
+	if _, err := procStatus(pid, "NoSuchField:"); err == nil {
+		t.Fatal("a missing field gave no error")
 	}
 }
