@@ -112,7 +112,8 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	a.Engine, err = sfu.NewEngine(sfu.Config{
-		Port: cfg.MediaPort, PublicIPs: cfg.PublicIPs, Loopback: cfg.Loopback, Logger: log.With("part", "sfu"),
+		Port: cfg.MediaPort, PublicIPs: cfg.PublicIPs, ListenIP: cfg.MediaIP,
+		Loopback: cfg.OfferLoopback(func() bool { return len(localIPs()) > 0 }), Logger: log.With("part", "sfu"),
 	})
 	if err != nil {
 		st.Close()

@@ -28,7 +28,8 @@ func StartConfig(t testing.TB, edit func(*config.Config), opts app.Options) (*ap
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
 	cfg.MediaPort = 0
-	cfg.Loopback = true
+	on := true
+	cfg.Loopback = &on
 	cfg.Dev = true
 	if edit != nil {
 		edit(&cfg)

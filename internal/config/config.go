@@ -31,7 +31,10 @@ type Config struct {
 	MaxCapacity int        // ceiling for room capacity
 	DB          string     // "" = SQLite in Data; later a postgres:// URL
 	LogLevel    slog.Level // debug, info, warn or error
-	Loopback    bool       // also offer loopback ICE candidates
+	// Loopback: also offer loopback ICE candidates; nil = auto, decided at
+	// start-up (OfferLoopback).
+	Loopback *bool
+	MediaIP  string // the one local IPv4 address media is received on; "" = every address
 	// PersonalValidUntil is the default end of validity of new personal
 	// accounts (end of the given day, UTC); zero: they do not expire.
 	PersonalValidUntil  time.Time
@@ -58,7 +61,7 @@ const (
 func Default() Config {
 	return Config{
 		Data: DefaultData, HTTP: DefaultHTTP, MediaPort: DefaultMediaPort,
-		MaxCapacity: DefaultMaxCapacity, LogLevel: slog.LevelInfo, Loopback: true,
+		MaxCapacity: DefaultMaxCapacity, LogLevel: slog.LevelInfo,
 		Files: DefaultFiles(),
 	}
 }
@@ -83,7 +86,8 @@ var options = []option{
 	{"max-capacity", "CONFER_MAX_CAPACITY", "largest allowed room capacity"},
 	{"db", "CONFER_DB", `database; "" means SQLite in the data folder`},
 	{"log-level", "CONFER_LOG_LEVEL", "debug, info, warn or error"},
-	{"loopback-candidates", "CONFER_LOOPBACK", "also offer loopback media addresses (same-machine clients)"},
+	{"loopback-candidates", "CONFER_LOOPBACK", "also offer loopback media addresses (same-machine clients): true, false or auto (with --dev, or when the machine has no other address)"},
+	{"media-ip", "CONFER_MEDIA_IP", "receive media on this local IPv4 address only (hosts with docker, VPN or several networks); default: every address"},
 	{"personal-valid-until", "CONFER_PERSONAL_VALID_UNTIL", "default last day (YYYY-MM-DD) of new personal accounts; empty: no end"},
 	{"signup", "CONFER_SIGNUP", "let people sign up for a personal account themselves"},
 	{"operator-contact", "CONFER_OPERATOR_CONTACT", `whom people are told to ask about their account (e.g. "help@example.org")`},
@@ -135,7 +139,7 @@ func newFlagSet(def Config, getenv func(string) string) (*flag.FlagSet, map[stri
 		"data": def.Data, "http": def.HTTP, "media-port": strconv.Itoa(def.MediaPort),
 		"public-ip": "", "tls-cert": "", "tls-key": "", "self-signed": "false", "dev": "false",
 		"max-capacity": strconv.Itoa(def.MaxCapacity), "db": "", "log-level": "info",
-		"loopback-candidates":  strconv.FormatBool(def.Loopback),
+		"loopback-candidates": "auto", "media-ip": "",
 		"personal-valid-until": "", "signup": "false", "operator-contact": "",
 	}
 	fs := flag.NewFlagSet("confer serve", flag.ContinueOnError)
@@ -196,10 +200,25 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 	for _, b := range []struct {
 		name string
 		dst  *bool
-	}{{"self-signed", &c.SelfSigned}, {"dev", &c.Dev}, {"loopback-candidates", &c.Loopback}, {"signup", &c.Signup}} {
+	}{{"self-signed", &c.SelfSigned}, {"dev", &c.Dev}, {"signup", &c.Signup}} {
 		if *b.dst, err = strconv.ParseBool(*raw[b.name]); err != nil {
 			return fmt.Errorf("%s: %q is not true or false", src(b.name), *raw[b.name])
 		}
+	}
+	c.Loopback = nil
+	if v := strings.TrimSpace(*raw["loopback-candidates"]); !strings.EqualFold(v, "auto") {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not true, false or auto", src("loopback-candidates"), v)
+		}
+		c.Loopback = &b
+	}
+	if c.MediaIP = strings.TrimSpace(*raw["media-ip"]); c.MediaIP != "" {
+		ip, err := netip.ParseAddr(c.MediaIP)
+		if err != nil || !ip.Unmap().Is4() {
+			return fmt.Errorf("%s: %q is not an IPv4 address", src("media-ip"), c.MediaIP)
+		}
+		c.MediaIP = ip.Unmap().String()
 	}
 	switch {
 	case c.TLSCert != "" && c.TLSKey == "":
@@ -272,7 +291,7 @@ func Usage() string {
 	def := Default()
 	defaults := map[string]string{
 		"data": def.Data, "http": def.HTTP, "media-port": strconv.Itoa(def.MediaPort),
-		"max-capacity": strconv.Itoa(def.MaxCapacity), "log-level": "info", "loopback-candidates": "true",
+		"max-capacity": strconv.Itoa(def.MaxCapacity), "log-level": "info", "loopback-candidates": "auto",
 	}
 	for _, o := range options {
 		arg := " value"
@@ -286,4 +305,23 @@ func Usage() string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// OfferLoopback resolves Loopback. An explicit choice wins; auto offers
+// loopback candidates in development mode, when media is received on a
+// loopback address, or when the machine has no other IPv4 address (then
+// they are the only way in). Elsewhere they reach nobody: remote browsers
+// cannot use them, and each costs every connection a socket reader,
+// buffers and connectivity checks.
+func (c Config) OfferLoopback(hasOtherIPv4 func() bool) bool {
+	if c.Loopback != nil {
+		return *c.Loopback
+	}
+	if c.Dev {
+		return true
+	}
+	if ip, err := netip.ParseAddr(c.MediaIP); err == nil {
+		return ip.IsLoopback()
+	}
+	return !hasOtherIPv4()
 }

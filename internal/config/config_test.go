@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("Parse(nil) = %+v, want %+v", c, Default())
 	}
 	if c.Data != "./confer-data" || c.HTTP != "127.0.0.1:8080" || c.MediaPort != 7882 ||
-		c.MaxCapacity != 50 || c.LogLevel != slog.LevelInfo || !c.Loopback || c.Dev || c.DB != "" {
+		c.MaxCapacity != 50 || c.LogLevel != slog.LevelInfo || c.Loopback != nil || c.Dev || c.DB != "" {
 		t.Errorf("unexpected defaults %+v", c)
 	}
 	if c.SQLitePath() != "confer-data/confer.db" {
@@ -42,7 +42,7 @@ func TestEnvAndFlags(t *testing.T) {
 	}
 	want := Config{Data: "/var/lib/confer", HTTP: "0.0.0.0:9000", MediaPort: 40000,
 		PublicIPs: []string{"203.0.113.7", "2001:db8::1"}, SelfSigned: true, Dev: true, MaxCapacity: 12,
-		LogLevel: slog.LevelDebug, Loopback: false, Files: DefaultFiles()}
+		LogLevel: slog.LevelDebug, Loopback: ptr(false), Files: DefaultFiles()}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("env only:\n got %+v\nwant %+v", c, want)
 	}
@@ -55,7 +55,7 @@ func TestEnvAndFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = Config{Data: "/tmp/x", HTTP: ":8443", MediaPort: 7000, PublicIPs: []string{"198.51.100.2"},
-		TLSCert: "c.pem", TLSKey: "k.pem", MaxCapacity: 30, LogLevel: slog.LevelWarn, Loopback: true, Files: DefaultFiles()}
+		TLSCert: "c.pem", TLSKey: "k.pem", MaxCapacity: 30, LogLevel: slog.LevelWarn, Loopback: ptr(true), Files: DefaultFiles()}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("flags:\n got %+v\nwant %+v", c, want)
 	}
@@ -160,5 +160,43 @@ func TestFileLimits(t *testing.T) {
 	}
 	if _, err := Parse([]string{"--org-storage-mb", "0"}, nil); err == nil || !strings.Contains(err.Error(), "--org-storage-mb") {
 		t.Fatalf("zero org storage accepted or unclear: %v", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Loopback candidates: auto unless said, and auto offers them only where
+// they can reach someone.
+func TestLoopbackAndMediaIP(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		other bool // the machine has a non-loopback IPv4 address
+		want  bool
+	}{
+		{nil, true, false},
+		{nil, false, true}, // a machine with nothing else: the only way in
+		{[]string{"--dev"}, true, true},
+		{[]string{"--loopback-candidates"}, true, true},
+		{[]string{"--loopback-candidates=auto"}, true, false},
+		{[]string{"--loopback-candidates=false", "--dev"}, false, false},
+		{[]string{"--media-ip", "127.0.0.1"}, true, true},
+		{[]string{"--media-ip", "10.1.2.3"}, false, false},
+	} {
+		c, err := Parse(tc.args, env(nil))
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := c.OfferLoopback(func() bool { return tc.other }); got != tc.want {
+			t.Errorf("%v (other address %v): loopback %v, want %v", tc.args, tc.other, got, tc.want)
+		}
+	}
+	c, err := Parse(nil, env(map[string]string{"CONFER_MEDIA_IP": " ::ffff:10.0.0.5 "}))
+	if err != nil || c.MediaIP != "10.0.0.5" {
+		t.Fatalf("CONFER_MEDIA_IP: %q, %v", c.MediaIP, err)
+	}
+	for _, bad := range [][]string{{"--media-ip", "2001:db8::1"}, {"--media-ip", "eth0"}, {"--loopback-candidates=maybe"}} {
+		if _, err := Parse(bad, env(nil)); err == nil || !strings.Contains(err.Error(), strings.SplitN(bad[0], "=", 2)[0]) {
+			t.Errorf("%v: error %v, want one naming the flag", bad, err)
+		}
 	}
 }
