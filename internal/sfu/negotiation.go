@@ -86,15 +86,38 @@ func (p *Peer) unsubscribe(d *downTrack) {
 func (p *Peer) negotiate() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.negTimer != nil || p.publishOnly {
+	if p.closed || p.publishOnly {
 		return
 	}
-	p.negTimer = time.AfterFunc(negotiationDelay, func() {
+	if p.negTimer != nil {
+		// An ICE restart does not wait out offerGap; a timer that already
+		// fired is about to offer anyway.
+		if p.restart && p.negTimer.Stop() {
+			p.negTimer.Reset(negotiationDelay)
+		}
+		return
+	}
+	p.negTimer = time.AfterFunc(p.offerDelayLocked(time.Now()), func() {
 		p.mu.Lock()
 		p.negTimer = nil
 		p.mu.Unlock()
 		p.offer()
 	})
+}
+
+// offerDelayLocked is how long to wait before the next offer: a short
+// delay after a quiet spell, up to offerGap after the latest offer. An ICE
+// restart does not wait: the subscriber's media is down until it is done.
+// p.mu is held.
+func (p *Peer) offerDelayLocked(now time.Time) time.Duration {
+	d := negotiationDelay
+	if p.restart {
+		return d
+	}
+	if wait := p.lastOfferAt.Add(offerGap).Sub(now); wait > d {
+		d = wait
+	}
+	return d
 }
 
 // offer creates and sends a subscriber offer, or, when one is outstanding,
@@ -156,6 +179,7 @@ func (p *Peer) offer() {
 	if err == nil {
 		p.mu.Lock()
 		p.lastOfferRestart = restart
+		p.lastOfferAt = time.Now()
 		p.mu.Unlock()
 	}
 	p.negMu.Unlock()

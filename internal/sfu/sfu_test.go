@@ -199,3 +199,30 @@ func TestForwardAndRenegotiate(t *testing.T) {
 		}
 	}
 }
+
+// A burst of joins costs each subscriber a few offers, not one per
+// newcomer (offerGap), and every track still arrives.
+func TestJoinBurstCoalescesOffers(t *testing.T) {
+	e := newTestEngine(t)
+	r := e.NewRouter("room", &recordingRouterHandler{})
+	t.Cleanup(r.Close)
+	a := newTestClient(t, r, "alice")
+	b := newTestClient(t, r, "bob")
+	waitForwarding(t, r, a, b)
+	before := len(a.offersSoFar())
+	const n = 6
+	clients := []*testClient{a, b}
+	start := time.Now()
+	for i := range n {
+		// Further apart than negotiationDelay, closer than offerGap.
+		time.Sleep(60 * time.Millisecond)
+		clients = append(clients, newTestClient(t, r, fmt.Sprintf("p%d", i)))
+	}
+	joined := time.Since(start)
+	waitForwarding(t, r, clients...)
+	got := len(a.offersSoFar()) - before
+	t.Logf("%d joins in %v: %d offers to alice", n, joined.Round(time.Millisecond), got)
+	if got > n/2 {
+		t.Fatalf("%d joins made %d offers to alice, want at most %d", n, got, n/2)
+	}
+}

@@ -244,3 +244,26 @@ func TestWithStartBitrate(t *testing.T) {
 		t.Error("not idempotent")
 	}
 }
+
+// Offers are spaced while people join in a burst, but the first change
+// after a quiet spell and an ICE restart go out at once.
+func TestOfferDelay(t *testing.T) {
+	p := &Peer{}
+	now := time.Now()
+	if d := p.offerDelayLocked(now); d != negotiationDelay {
+		t.Fatalf("first offer waits %v, want %v", d, negotiationDelay)
+	}
+	p.lastOfferAt = now.Add(-100 * time.Millisecond)
+	if d := p.offerDelayLocked(now); d != offerGap-100*time.Millisecond {
+		t.Fatalf("100 ms after an offer: waits %v, want %v", d, offerGap-100*time.Millisecond)
+	}
+	p.restart = true
+	if d := p.offerDelayLocked(now); d != negotiationDelay {
+		t.Fatalf("ICE restart waits %v, want %v", d, negotiationDelay)
+	}
+	p.restart = false
+	p.lastOfferAt = now.Add(-time.Second)
+	if d := p.offerDelayLocked(now); d != negotiationDelay {
+		t.Fatalf("a second after an offer: waits %v, want %v", d, negotiationDelay)
+	}
+}
