@@ -89,15 +89,29 @@ func (p *Peer) negotiate() {
 	if p.closed || p.publishOnly {
 		return
 	}
+	now := time.Now()
 	if p.negTimer != nil {
-		// An ICE restart does not wait out offerGap; a timer that already
-		// fired is about to offer anyway.
-		if p.restart && p.negTimer.Stop() {
-			p.negTimer.Reset(negotiationDelay)
+		switch {
+		case p.restart:
+			// An ICE restart does not wait: the subscriber's media is
+			// down until it is done. A timer that already fired is about
+			// to offer anyway.
+			if p.negTimer.Stop() {
+				p.negTimer.Reset(negotiationDelay)
+			}
+		case p.negBurst:
+			// Changes keep coming: wait for a quiet offerGap, but never
+			// longer than maxOfferWait after the first of them.
+			if p.negTimer.Stop() {
+				p.negTimer.Reset(p.burstDelayLocked(now))
+			}
 		}
 		return
 	}
-	p.negTimer = time.AfterFunc(p.offerDelayLocked(time.Now()), func() {
+	d := p.offerDelayLocked(now)
+	p.negBurst = d > negotiationDelay
+	p.negSince = now
+	p.negTimer = time.AfterFunc(d, func() {
 		p.mu.Lock()
 		p.negTimer = nil
 		p.mu.Unlock()
@@ -105,19 +119,23 @@ func (p *Peer) negotiate() {
 	})
 }
 
-// offerDelayLocked is how long to wait before the next offer: a short
-// delay after a quiet spell, up to offerGap after the latest offer. An ICE
-// restart does not wait: the subscriber's media is down until it is done.
+// offerDelayLocked is how long a first change waits for its offer: a
+// moment after a quiet spell; a quiet offerGap when the latest offer was
+// less than offerGap ago, i.e. people are joining or leaving in a burst.
 // p.mu is held.
 func (p *Peer) offerDelayLocked(now time.Time) time.Duration {
-	d := negotiationDelay
-	if p.restart {
-		return d
+	if p.restart || now.Sub(p.lastOfferAt) >= offerGap {
+		return negotiationDelay
 	}
-	if wait := p.lastOfferAt.Add(offerGap).Sub(now); wait > d {
-		d = wait
-	}
-	return d
+	return offerGap
+}
+
+// burstDelayLocked is the wait after a further change in a burst: a quiet
+// offerGap, cut short so that the offer never comes later than
+// maxOfferWait after the burst's first change. p.mu is held.
+func (p *Peer) burstDelayLocked(now time.Time) time.Duration {
+	left := p.negSince.Add(maxOfferWait).Sub(now)
+	return max(min(offerGap, left), 0)
 }
 
 // offer creates and sends a subscriber offer, or, when one is outstanding,

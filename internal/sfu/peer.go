@@ -18,12 +18,14 @@ const (
 	// negotiationDelay coalesces bursts of track changes (a peer leaving
 	// removes two tracks at once) into one subscriber offer.
 	negotiationDelay = 30 * time.Millisecond
-	// offerGap spaces a subscriber's offers while people join or leave
-	// in a burst (a class at 9:00): each offer rebuilds the whole session,
-	// every m-line, and one offer per newcomer meant 49 renegotiations per
-	// join. The first change after a quiet spell still goes out at once.
-	// 50 people joining two at a time: all in 1.8–2.2 s instead of 3.0–3.1.
-	offerGap = 300 * time.Millisecond
+	// offerGap and maxOfferWait batch a subscriber's offers while people
+	// join or leave in a burst (a class at 9:00): each offer rebuilds the
+	// whole session, every m-line, and one offer per newcomer meant 49
+	// renegotiations per join. The first change after a quiet spell still
+	// goes out after negotiationDelay; changes within offerGap of an offer
+	// wait until none came for offerGap, at most maxOfferWait.
+	offerGap     = 300 * time.Millisecond
+	maxOfferWait = 2 * time.Second
 	// gatherTimeout bounds the wait for candidates before an SDP is handed
 	// out. Host candidates on the shared mux are gathered at once.
 	gatherTimeout = 2 * time.Second
@@ -73,6 +75,8 @@ type Peer struct {
 	queued      [2][]webrtc.ICECandidateInit
 	negTimer    *time.Timer
 	lastOfferAt time.Time // when the latest subscriber offer was made (offerGap)
+	negSince    time.Time // first change the pending offer is for
+	negBurst    bool      // the pending offer waits for a quiet offerGap
 	negPending  bool      // a change happened while an offer was outstanding
 	restart     bool      // the next offer must restart ICE
 	// lastOfferRestart: the latest offer restarted ICE.

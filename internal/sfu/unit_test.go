@@ -245,8 +245,9 @@ func TestWithStartBitrate(t *testing.T) {
 	}
 }
 
-// Offers are spaced while people join in a burst, but the first change
-// after a quiet spell and an ICE restart go out at once.
+// Offers wait for a quiet spell while people join in a burst, but never
+// long, and the first change after a quiet spell and an ICE restart go out
+// at once.
 func TestOfferDelay(t *testing.T) {
 	p := &Peer{}
 	now := time.Now()
@@ -254,8 +255,8 @@ func TestOfferDelay(t *testing.T) {
 		t.Fatalf("first offer waits %v, want %v", d, negotiationDelay)
 	}
 	p.lastOfferAt = now.Add(-100 * time.Millisecond)
-	if d := p.offerDelayLocked(now); d != offerGap-100*time.Millisecond {
-		t.Fatalf("100 ms after an offer: waits %v, want %v", d, offerGap-100*time.Millisecond)
+	if d := p.offerDelayLocked(now); d != offerGap {
+		t.Fatalf("100 ms after an offer: waits %v, want %v", d, offerGap)
 	}
 	p.restart = true
 	if d := p.offerDelayLocked(now); d != negotiationDelay {
@@ -265,5 +266,17 @@ func TestOfferDelay(t *testing.T) {
 	p.lastOfferAt = now.Add(-time.Second)
 	if d := p.offerDelayLocked(now); d != negotiationDelay {
 		t.Fatalf("a second after an offer: waits %v, want %v", d, negotiationDelay)
+	}
+	// Further changes in a burst push the offer out, up to maxOfferWait
+	// after the first one.
+	p.negSince = now
+	if d := p.burstDelayLocked(now.Add(time.Second)); d != offerGap {
+		t.Fatalf("1 s into a burst: waits %v, want %v", d, offerGap)
+	}
+	if d := p.burstDelayLocked(now.Add(maxOfferWait - 100*time.Millisecond)); d != 100*time.Millisecond {
+		t.Fatalf("near maxOfferWait: waits %v, want 100ms", d)
+	}
+	if d := p.burstDelayLocked(now.Add(maxOfferWait + time.Second)); d != 0 {
+		t.Fatalf("past maxOfferWait: waits %v, want 0", d)
 	}
 }
