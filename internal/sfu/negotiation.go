@@ -99,6 +99,7 @@ func (p *Peer) negotiate() {
 			if p.negTimer.Stop() {
 				p.negTimer.Reset(negotiationDelay)
 			}
+			p.negBurst = false // later changes must not push it out again
 		case p.negBurst:
 			// Changes keep coming: wait for a quiet offerGap, but never
 			// longer than maxOfferWait after the first of them.
