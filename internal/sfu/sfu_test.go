@@ -203,12 +203,7 @@ func TestForwardAndRenegotiate(t *testing.T) {
 // A burst of joins costs each subscriber a few offers, not one per
 // newcomer (offerGap, maxOfferWait), and every track still arrives.
 func TestJoinBurstCoalescesOffers(t *testing.T) {
-	e := newTestEngine(t)
-	r := e.NewRouter("room", &recordingRouterHandler{})
-	t.Cleanup(r.Close)
-	a := newTestClient(t, r, "alice")
-	b := newTestClient(t, r, "bob")
-	waitForwarding(t, r, a, b)
+	_, r, a, b := twoForwarding(t)
 	clients := []*testClient{a, b}
 	for i := range 4 {
 		clients = append(clients, newTestClient(t, r, fmt.Sprintf("p%d", i)))
