@@ -246,6 +246,7 @@ func (d *downTrack) setTarget(layer int) (changed bool) {
 		d.mu.Unlock()
 		return false
 	}
+	resumed, paused := d.tgt < 0 && layer >= 0, d.tgt >= 0 && layer < 0
 	d.tgt = layer
 	d.tgtA.Store(int32(layer))
 	if layer < 0 {
@@ -254,6 +255,9 @@ func (d *downTrack) setTarget(layer int) (changed bool) {
 	}
 	d.keyReq = time.Now().UnixNano()
 	d.mu.Unlock()
+	if resumed || paused {
+		d.recv.refreshUnpaused() // the fan-out visits unpaused downTracks only
+	}
 	if layer >= 0 && layer != d.current() {
 		if l := d.recv.layers[layer].Load(); l != nil {
 			l.keyframes.request(true)

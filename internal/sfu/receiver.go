@@ -47,9 +47,13 @@ type receiver struct {
 	source atomic.Pointer[string]
 
 	// downTracks is copy-on-write so that the per-packet fan-out reads it
-	// without a lock.
+	// without a lock. unpaused is the part of it the fan-out visits: in a
+	// big meeting most subscribers have most tracks paused (top-N audio,
+	// thumbnails out of view), and visiting them cost a cache miss each
+	// per packet.
 	downTracks atomic.Pointer[[]*downTrack]
-	mu         sync.Mutex // guards writes to downTracks, closed, running, activeRIDs
+	unpaused   atomic.Pointer[[]*downTrack]
+	mu         sync.Mutex // guards writes to downTracks, unpaused, closed, running, activeRIDs
 	closed     bool
 	running    int
 	activeRIDs string // last layer set announced to the publisher (dynacast)
@@ -92,6 +96,7 @@ func newReceiver(info TrackInfo, codec webrtc.RTPCodecParameters, publisher *Pee
 		r.kind = codecH264
 	}
 	r.downTracks.Store(&[]*downTrack{})
+	r.unpaused.Store(&[]*downTrack{})
 	return r
 }
 
@@ -165,7 +170,7 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo, batched boo
 		return false
 	}
 	payload := pkt[n:]
-	dts := *r.downTracks.Load()
+	dts := *r.unpaused.Load()
 	scratch := scratchPool.Get().(*[mtu]byte)
 	defer scratchPool.Put(scratch)
 	cork := r.router != nil && len(dts) >= 2 && !batched
@@ -206,6 +211,7 @@ func (r *receiver) addDownTrack(d *downTrack) bool {
 	next = append(next, old...)
 	next = append(next, d)
 	r.downTracks.Store(&next)
+	r.refreshUnpausedLocked()
 	return true
 }
 
@@ -220,6 +226,26 @@ func (r *receiver) removeDownTrack(d *downTrack) {
 		}
 	}
 	r.downTracks.Store(&next)
+	r.refreshUnpausedLocked()
+}
+
+// refreshUnpaused rebuilds the list the fan-out visits after a downTrack
+// was paused or resumed (setTarget).
+func (r *receiver) refreshUnpaused() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refreshUnpausedLocked()
+}
+
+func (r *receiver) refreshUnpausedLocked() {
+	all := *r.downTracks.Load()
+	next := make([]*downTrack, 0, len(all))
+	for _, d := range all {
+		if d.tgtA.Load() >= 0 {
+			next = append(next, d)
+		}
+	}
+	r.unpaused.Store(&next)
 }
 
 // close detaches every subscriber and returns them, exactly once.
@@ -230,6 +256,7 @@ func (r *receiver) close() (detached []*downTrack, first bool) {
 		r.closed = true
 		detached = *r.downTracks.Load()
 		r.downTracks.Store(&[]*downTrack{})
+		r.unpaused.Store(&[]*downTrack{})
 		r.mu.Unlock()
 		for i := range r.layers {
 			if l := r.layers[i].Load(); l != nil {

@@ -280,3 +280,56 @@ func TestOfferDelay(t *testing.T) {
 		t.Fatalf("past maxOfferWait: waits %v, want 0", d)
 	}
 }
+
+// vp8KeyPacket is a VP8 keyframe start with a 15-bit PictureID, as
+// browsers send, with sequence number seq.
+func vp8KeyPacket(seq uint16) []byte {
+	payload := make([]byte, 1100)
+	copy(payload, []byte{0x90, 0x80, 0x80, 0x01, 0x00})
+	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SSRC: 1, Marker: true, SequenceNumber: seq}, Payload: payload}
+	raw, _ := p.Marshal()
+	return raw
+}
+
+// The fan-out visits only subscribers that have the track unpaused, and
+// one resumed gets packets again from the next keyframe.
+func TestFanOutSkipsPausedTracks(t *testing.T) {
+	l, ws := newBenchReceiver(3)
+	dts := *l.r.downTracks.Load()
+	dts[1].setTarget(-1)
+	if n := len(*l.r.unpaused.Load()); n != 2 {
+		t.Fatalf("%d downTracks visited after a pause, want 2", n)
+	}
+	l.handle(vp8KeyPacket(1), false)
+	if ws[0].n != 1 || ws[1].n != 0 || ws[2].n != 1 {
+		t.Fatalf("writes %d %d %d, want 1 0 1", ws[0].n, ws[1].n, ws[2].n)
+	}
+	dts[1].setTarget(0)
+	l.handle(vp8KeyPacket(2), false)
+	if ws[0].n != 2 || ws[1].n != 1 || ws[2].n != 2 {
+		t.Fatalf("after resuming: writes %d %d %d, want 2 1 2", ws[0].n, ws[1].n, ws[2].n)
+	}
+	l.r.removeDownTrack(dts[0])
+	if n := len(*l.r.unpaused.Load()); n != 2 {
+		t.Fatalf("%d downTracks visited after a removal, want 2", n)
+	}
+}
+
+// A speaker-layout meeting of 50: each track is unpaused for 10 of its
+// 49 subscribers.
+func BenchmarkForwardMostlyPaused(b *testing.B) {
+	l, ws := newBenchReceiver(49)
+	for _, d := range (*l.r.downTracks.Load())[10:] {
+		d.setTarget(-1)
+	}
+	raw := vp8KeyPacket(0)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		raw[2], raw[3] = byte(i>>8), byte(i)
+		l.handle(raw, false)
+	}
+	b.StopTimer()
+	if ws[0].n == 0 || ws[48].n != 0 {
+		b.Fatalf("writes: first %d, last %d", ws[0].n, ws[48].n)
+	}
+}
