@@ -82,6 +82,8 @@ func New(src Sources) *Metrics {
 			func(s sfu.Stats) uint64 { return s.GSOSegments })
 		stat("confer_sfu_stale_dropped_total", "Publisher RTP packets dropped after waiting over 500 ms in the server: the server is short of CPU.",
 			func(s sfu.Stats) uint64 { return s.StaleDropped })
+		stat("confer_sfu_subscriber_offers_total", "Offers made to subscribers, each rebuilding a whole session: the cost of people joining and leaving.",
+			func(s sfu.Stats) uint64 { return s.SubscriberOffers })
 		gauge := func(name, help string, f func(sfu.Stats) int64) {
 			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
 				func() float64 { return float64(f(e.Stats())) }))

@@ -200,6 +200,7 @@ func (p *Peer) offer() {
 		p.lastOfferRestart = restart
 		p.lastOfferAt = time.Now()
 		p.mu.Unlock()
+		p.r.e.stats.offers.Add(1)
 	}
 	p.negMu.Unlock()
 	if err != nil {

@@ -203,7 +203,7 @@ func TestForwardAndRenegotiate(t *testing.T) {
 // A burst of joins costs each subscriber a few offers, not one per
 // newcomer (offerGap, maxOfferWait), and every track still arrives.
 func TestJoinBurstCoalescesOffers(t *testing.T) {
-	_, r, a, b := twoForwarding(t)
+	e, r, a, b := twoForwarding(t)
 	clients := []*testClient{a, b}
 	for i := range 4 {
 		clients = append(clients, newTestClient(t, r, fmt.Sprintf("p%d", i)))
@@ -220,6 +220,9 @@ func TestJoinBurstCoalescesOffers(t *testing.T) {
 	}
 	time.Sleep(offerGap + 200*time.Millisecond)
 	got := len(a.offersSoFar()) - before
+	if n := e.Stats().SubscriberOffers; n < uint64(len(a.offersSoFar())) {
+		t.Errorf("SubscriberOffers %d, but alice alone got %d offers", n, len(a.offersSoFar()))
+	}
 	if got < 1 || got > 3 {
 		t.Fatalf("6 changes 60 ms apart made %d offers, want 1 to 3 (the first at once, the rest batched)", got)
 	}

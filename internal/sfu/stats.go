@@ -25,6 +25,9 @@ type Stats struct {
 	// RTP packets from publishers dropped because they waited in the
 	// server longer than 500 ms: the server is short of CPU.
 	StaleDropped uint64 `json:"staleDropped"`
+	// Offers made to subscribers (each rebuilds a whole session, every
+	// m-line): the cost of people joining and leaving big meetings.
+	SubscriberOffers uint64 `json:"subscriberOffers"`
 	// Current gauges, not counters: tracks being received from publishers
 	// and forwarded to subscribers now.
 	PublishedTracks  int64 `json:"publishedTracks"`
@@ -39,6 +42,7 @@ type engineStats struct {
 	retransmitted  atomic.Uint64
 	fastPaths      atomic.Uint64
 	directIn       atomic.Uint64
+	offers         atomic.Uint64
 	published      atomic.Int64 // receivers in a router (router.go)
 	subscribed     atomic.Int64 // live downTracks (countLive/countDead)
 }
@@ -82,6 +86,7 @@ func (e *Engine) Stats() Stats {
 		DirectPaths:           e.stats.fastPaths.Load(),
 		DirectReceivePaths:    e.stats.directIn.Load(),
 		StaleDropped:          e.batch.stale.Load(),
+		SubscriberOffers:      e.stats.offers.Load(),
 		GSOSegments:           e.batch.gsoSegments.Load(),
 		PacketsSpread:         e.batch.spread.spreads.Load(),
 		PublishedTracks:       e.stats.published.Load(),
