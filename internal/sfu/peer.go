@@ -240,7 +240,7 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 	// Candidates the answer does not list yet are trickled from another
 	// goroutine: the handler must not be called from inside HandleOffer.
 	go p.pubGate.release(out)
-	return withStartBitrate(out), nil
+	return withOpusDTX(withStartBitrate(out)), nil
 }
 
 // HandleAnswer applies the client's answer to the last subscriber offer.

@@ -333,3 +333,26 @@ func BenchmarkForwardMostlyPaused(b *testing.B) {
 		b.Fatalf("writes: first %d, last %d", ws[0].n, ws[48].n)
 	}
 }
+
+func TestWithOpusDTX(t *testing.T) {
+	in := "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n" +
+		"a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n"
+	out := withOpusDTX(in)
+	if !strings.Contains(out, "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\n") {
+		t.Errorf("no usedtx on Opus:\n%s", out)
+	}
+	if strings.Contains(out, "111/111;usedtx") || strings.Count(out, "usedtx") != 1 {
+		t.Errorf("usedtx where it does not belong:\n%s", out)
+	}
+	if withOpusDTX(out) != out {
+		t.Error("not idempotent")
+	}
+	// An Opus format without parameters gets an fmtp line.
+	bare := withOpusDTX("m=audio 9 RTP/SAVPF 109\na=rtpmap:109 OPUS/48000/2\na=sendrecv\n")
+	if !strings.Contains(bare, "a=rtpmap:109 OPUS/48000/2\na=fmtp:109 usedtx=1\na=sendrecv\n") {
+		t.Errorf("no fmtp added:\n%s", bare)
+	}
+	if s := "m=video 9 RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n"; withOpusDTX(s) != s {
+		t.Error("an SDP without Opus changed")
+	}
+}
