@@ -332,6 +332,7 @@ func (d *downTrack) readRTCP() {
 					for _, rr := range p.Reports {
 						if rr.SSRC == d.ssrcA.Load() {
 							d.subscriber.bwe.loss(rr.FractionLost)
+							d.noteLoss(rr.FractionLost)
 						}
 					}
 				}
@@ -339,6 +340,14 @@ func (d *downTrack) readRTCP() {
 				d.feedback(p, scratch)
 			}
 		}
+	}
+}
+
+// noteLoss passes a subscriber's reported loss on an audio track to its
+// publisher's receiver reports (downloss.go).
+func (d *downTrack) noteLoss(frac uint8) {
+	if d.kind == webrtc.RTPCodecTypeAudio {
+		d.recv.downLoss.note(frac, time.Now().UnixNano())
 	}
 }
 

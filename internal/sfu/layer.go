@@ -77,7 +77,11 @@ func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *laye
 	if track != nil {
 		l.ssrc = uint32(track.SSRC())
 		if p := r.publisher; p != nil && p.fb != nil && r.rtpRecv != nil {
-			l.fb = p.fb.bind(l.ssrc, r.codec, r.rtpRecv.GetParameters().HeaderExtensions, &l.sentAt)
+			refs := fbRefs{sentAt: &l.sentAt}
+			if !r.isVideo() {
+				refs.downLoss = &r.downLoss
+			}
+			l.fb = p.fb.bind(l.ssrc, r.codec, r.rtpRecv.GetParameters().HeaderExtensions, refs)
 		}
 	}
 	l.keyframes = newKeyframeRequester(pliInterval, func() {

@@ -46,12 +46,11 @@ type pubFeedback struct {
 	twcc   *twcc.Recorder
 	start  time.Time
 
-	// sentMu guards sentAt: by SSRC, when each bound stream last went out
-	// to a subscriber (layer.sentAt). Its own lock: the NACK generator
-	// writes from its goroutine while holding its own locks, which bind
-	// takes under mu.
-	sentMu sync.Mutex
-	sentAt map[uint32]*atomic.Int64
+	// refsMu guards refs: by SSRC, what the feedback of each bound
+	// stream depends on. Its own lock: the interceptors write from their
+	// goroutines while holding their own locks, which bind takes under mu.
+	refsMu sync.Mutex
+	refs   map[uint32]fbRefs
 
 	stop chan struct{}
 	once sync.Once
@@ -64,13 +63,13 @@ func newPubFeedback(id string, write func([]rtcp.Packet) error, log *slog.Logger
 	var ssrc [4]byte
 	_, _ = rand.Read(ssrc[:])
 	return &pubFeedback{
-		id:     id,
-		write:  write,
-		log:    log,
-		twcc:   twcc.NewRecorder(binary.BigEndian.Uint32(ssrc[:])),
-		start:  time.Now(),
-		stop:   make(chan struct{}),
-		sentAt: map[uint32]*atomic.Int64{},
+		id:    id,
+		write: write,
+		log:   log,
+		twcc:  twcc.NewRecorder(binary.BigEndian.Uint32(ssrc[:])),
+		start: time.Now(),
+		stop:  make(chan struct{}),
+		refs:  map[uint32]fbRefs{},
 	}
 }
 
@@ -80,14 +79,34 @@ func newPubFeedback(id string, write func([]rtcp.Packet) error, log *slog.Logger
 // cost the publisher's uplink, often the weakest link.
 const nackWatch = 2 * time.Second
 
+// fbRefs is what one stream's feedback depends on.
+type fbRefs struct {
+	// sentAt: when the stream last went out to a subscriber (unix ns,
+	// layer.sentAt); nil NACKs it whatever happens to it.
+	sentAt *atomic.Int64
+	// downLoss: for audio, the worst loss its subscribers reported; the
+	// receiver reports carry it when it is worse than the uplink's.
+	downLoss *lossMax
+}
+
 // feedback writes what the interceptors made, minus NACKs for streams
-// nobody receives.
+// nobody receives, with audio loss raised to what listeners see.
 func (f *pubFeedback) feedback(pkts []rtcp.Packet) error {
 	now := time.Now().UnixNano()
 	out := pkts[:0]
 	for _, p := range pkts {
-		if n, ok := p.(*rtcp.TransportLayerNack); ok && !f.watched(n.MediaSSRC, now) {
-			continue
+		switch p := p.(type) {
+		case *rtcp.TransportLayerNack:
+			if !f.watched(p.MediaSSRC, now) {
+				continue
+			}
+		case *rtcp.ReceiverReport:
+			for i := range p.Reports {
+				r := &p.Reports[i]
+				if dl := f.ref(r.SSRC).downLoss; dl != nil {
+					r.FractionLost = max(r.FractionLost, dl.get(now))
+				}
+			}
 		}
 		out = append(out, p)
 	}
@@ -97,12 +116,16 @@ func (f *pubFeedback) feedback(pkts []rtcp.Packet) error {
 	return f.write(out)
 }
 
+func (f *pubFeedback) ref(ssrc uint32) fbRefs {
+	f.refsMu.Lock()
+	defer f.refsMu.Unlock()
+	return f.refs[ssrc]
+}
+
 // watched tells whether a stream went out to a subscriber lately; a
 // stream bound without a sentAt (unknown) counts as watched.
 func (f *pubFeedback) watched(ssrc uint32, now int64) bool {
-	f.sentMu.Lock()
-	at := f.sentAt[ssrc]
-	f.sentMu.Unlock()
+	at := f.ref(ssrc).sentAt
 	return at == nil || now-at.Load() < int64(nackWatch)
 }
 
@@ -218,10 +241,8 @@ var rtpHeaderKey = func() any {
 }()
 
 // bind registers one incoming stream (a layer) with the chain; nil if
-// the chain cannot be built or the feedback has closed. sentAt is when
-// the stream last went out to a subscriber (unix nanoseconds); nil NACKs
-// it whatever happens to it.
-func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []webrtc.RTPHeaderExtensionParameter, sentAt *atomic.Int64) *fbStream {
+// the chain cannot be built or the feedback has closed.
+func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []webrtc.RTPHeaderExtensionParameter, refs fbRefs) *fbStream {
 	s := &fbStream{f: f, attrs: interceptor.Attributes{}}
 	s.info = interceptor.StreamInfo{
 		SSRC:        ssrc,
@@ -257,11 +278,9 @@ func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []
 		f.wg.Add(1)
 		go f.twccLoop()
 	}
-	if sentAt != nil {
-		f.sentMu.Lock()
-		f.sentAt[ssrc] = sentAt
-		f.sentMu.Unlock()
-	}
+	f.refsMu.Lock()
+	f.refs[ssrc] = refs
+	f.refsMu.Unlock()
 	s.rd = chain.BindRemoteStream(&s.info, interceptor.RTPReaderFunc(
 		func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 			return len(b), a, nil // the caller passes the packet itself
@@ -290,9 +309,9 @@ func (s *fbStream) observe(pkt []byte, h *rtp.Header, now time.Time) {
 }
 
 func (s *fbStream) unbind() {
-	s.f.sentMu.Lock()
-	delete(s.f.sentAt, s.info.SSRC)
-	s.f.sentMu.Unlock()
+	s.f.refsMu.Lock()
+	delete(s.f.refs, s.info.SSRC)
+	s.f.refsMu.Unlock()
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
 	s.f.chain.UnbindRemoteStream(&s.info)

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -37,8 +38,8 @@ func TestNACKsOnlyForStreamsThatGoOut(t *testing.T) {
 	const sent, unsent = 1111, 2222
 	var sentAt, unsentAt atomic.Int64
 	streams := map[uint32]*fbStream{
-		sent:   f.bind(sent, codec, nil, &sentAt),
-		unsent: f.bind(unsent, codec, nil, &unsentAt),
+		sent:   f.bind(sent, codec, nil, fbRefs{sentAt: &sentAt}),
+		unsent: f.bind(unsent, codec, nil, fbRefs{sentAt: &unsentAt}),
 	}
 	for seq := uint16(1); seq <= 60; seq++ {
 		now := time.Now()
@@ -67,4 +68,65 @@ func TestNACKsOnlyForStreamsThatGoOut(t *testing.T) {
 	if nacked[unsent] != 0 {
 		t.Fatalf("the stream nobody receives was NACKed %d times", nacked[unsent])
 	}
+}
+
+func TestLossMaxKeepsTheWorstRecentReport(t *testing.T) {
+	var m lossMax
+	now := time.Now().UnixNano()
+	if m.get(now) != 0 {
+		t.Fatal("loss before any report")
+	}
+	m.note(64, now)
+	m.note(10, now+int64(time.Second)) // better, but the worse one is fresh
+	if got := m.get(now + int64(2*time.Second)); got != 64 {
+		t.Fatalf("worst recent loss %d, want 64", got)
+	}
+	if got := m.get(now + int64(lossWindow)); got != 0 {
+		t.Fatalf("loss %d after the window, want 0", got)
+	}
+	m.note(10, now+int64(lossWindow))
+	if got := m.get(now + int64(lossWindow)); got != 10 {
+		t.Fatalf("a new report after the window: %d, want 10", got)
+	}
+}
+
+// A listener's lossy network reaches the speaker: the receiver reports
+// the server sends a publisher for its audio carry the worst loss a
+// subscriber reported, so the browser's Opus encoder adds in-band FEC.
+func TestListenersAudioLossReachesThePublisher(t *testing.T) {
+	_, _, a, b := twoForwarding(t)
+	pubSSRC := uint32(a.audioSender.GetParameters().Encodings[0].SSRC)
+	var worst atomic.Int32
+	go func() {
+		for {
+			pkts, _, err := a.audioSender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if rr, ok := p.(*rtcp.ReceiverReport); ok {
+					for _, r := range rr.Reports {
+						if r.SSRC == pubSSRC && int32(r.FractionLost) > worst.Load() {
+							worst.Store(int32(r.FractionLost))
+						}
+					}
+				}
+			}
+		}
+	}()
+	var subSSRC uint32
+	for _, rt := range b.remoteTracks() {
+		if rt.streamID == "alice" && rt.kind == webrtc.RTPCodecTypeAudio {
+			subSSRC = rt.ssrc
+		}
+	}
+	if subSSRC == 0 {
+		t.Fatal("bob receives no audio from alice")
+	}
+	eventually(t, 5*time.Second, "the publisher hears of bob's 25 % loss", func() (bool, string) {
+		must(t, b.sub.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: 1,
+			Reports: []rtcp.ReceptionReport{{SSRC: subSSRC, FractionLost: 64}}}}))
+		time.Sleep(100 * time.Millisecond)
+		return worst.Load() >= 64, fmt.Sprintf("worst fraction lost so far %d", worst.Load())
+	})
 }

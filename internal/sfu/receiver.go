@@ -42,6 +42,9 @@ type receiver struct {
 	// Audio: smoothed level and rank among the room's audio tracks
 	// (speaker.go); 0 is the loudest.
 	audio audioState
+	// downLoss: audio only, the worst loss subscribers reported lately
+	// (downloss.go).
+	downLoss lossMax
 	// source is set by the room ("camera", "screen", …); it raises the
 	// allocation priority of screen shares.
 	source atomic.Pointer[string]

@@ -89,8 +89,9 @@ func (p *Peer) handleRTCP(pkts []rtcp.Packet, scratch []byte) {
 			p.bwe.remb(uint64(pkt.Bitrate))
 		case *rtcp.ReceiverReport:
 			for _, r := range pkt.Reports {
-				if p.trackBySSRC(r.SSRC) != nil {
+				if d := p.trackBySSRC(r.SSRC); d != nil {
 					p.bwe.loss(r.FractionLost)
+					d.noteLoss(r.FractionLost)
 				}
 			}
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest, *rtcp.TransportLayerNack:
