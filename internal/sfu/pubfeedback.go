@@ -101,6 +101,9 @@ func (f *pubFeedback) feedback(pkts []rtcp.Packet) error {
 				continue
 			}
 		case *rtcp.ReceiverReport:
+			// Only the fraction is raised, not the cumulative count:
+			// WebRTC's congestion control works from the counts, its
+			// Opus encoder's expected loss (and so FEC) from the fraction.
 			for i := range p.Reports {
 				r := &p.Reports[i]
 				if dl := f.ref(r.SSRC).downLoss; dl != nil {
