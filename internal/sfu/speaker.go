@@ -19,9 +19,17 @@ type audioState struct {
 }
 
 // observe runs on the track's reader goroutine, the only writer of fast.
+// The average is per 20 ms frame: frames a DTX sender left out (silence)
+// count as silent, or someone who stopped talking would stay "loud" for
+// seconds on the few packets DTX sends.
 func (a *audioState) observe(level uint8, now int64) {
 	loud := float64(127 - level)
 	f := math.Float64frombits(a.fast.Load())
+	if last := a.lastAt.Load(); last != 0 {
+		if missed := (now-last)/int64(audioFrame) - 1; missed > 0 {
+			f *= math.Pow(0.8, float64(min(missed, 50)))
+		}
+	}
 	a.fast.Store(math.Float64bits(0.8*f + 0.2*loud))
 	a.lastAt.Store(now)
 	a.hasExt.Store(true)
@@ -45,6 +53,8 @@ const (
 	// defaultMaxAudio is the number of loudest audio streams forwarded to
 	// each subscriber.
 	defaultMaxAudio = 3
+	// audioFrame is one Opus frame as browsers send them.
+	audioFrame = 20 * time.Millisecond
 )
 
 // speakerState lives on the router's tick goroutine.

@@ -89,3 +89,25 @@ func TestTopNAudio(t *testing.T) {
 		return a["t3"] > b["t3"] && a["t0"] == b["t0"], fmt.Sprintf("t0 %d t3 %d", a["t0"]-b["t0"], a["t3"]-b["t3"])
 	})
 }
+
+// Someone who stops talking is quiet at once, also when their browser
+// sends silence with DTX (a packet every 200 ms instead of every 20 ms):
+// the frames it leaves out count as silent.
+func TestLoudnessFallsWhenDTXSendsSilence(t *testing.T) {
+	var a audioState
+	now := time.Now().UnixNano()
+	for range 50 { // a second of talking at -20 dBov
+		now += int64(audioFrame)
+		a.observe(20, now)
+	}
+	if l := a.loudness(now); l < speechLoudness {
+		t.Fatalf("talking: loudness %.0f below speech (%d)", l, speechLoudness)
+	}
+	for range 2 { // 400 ms of DTX silence
+		now += int64(10 * audioFrame)
+		a.observe(127, now)
+	}
+	if l := a.loudness(now); l >= speechLoudness/4 {
+		t.Fatalf("400 ms after the talk stopped: loudness %.0f, want near 0", l)
+	}
+}
