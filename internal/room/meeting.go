@@ -1,12 +1,14 @@
 package room
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,6 +46,9 @@ type JoinResult struct {
 	MediaKept bool
 	Others    []Info
 	Tracks    []Track
+	// ActiveSpeaker is who speaks now ("" if nobody has yet): a
+	// newcomer's speaker layout stages them at once.
+	ActiveSpeaker string
 	// Waiting says the joiner is in the lobby: no participant exists
 	// yet; an AdmittedEvent or RefusedEvent follows through the listener.
 	Waiting bool
@@ -175,7 +180,7 @@ func (r *Room) addLocked(req JoinRequest, l Listener) (*Participant, []Listener,
 		listener: l,
 	}
 	others := r.listenersLocked(p.info.ID)
-	res := JoinResult{Others: r.infosLocked(p.info.ID), Tracks: r.trackListLocked()}
+	res := JoinResult{Others: r.infosLocked(p.info.ID), Tracks: r.trackListLocked(), ActiveSpeaker: r.router.ActiveSpeaker()}
 	r.participants[p.info.ID] = p
 	return p, others, res
 }
@@ -226,7 +231,7 @@ func (r *Room) resume(p *Participant, req JoinRequest, l Listener) (*Participant
 	r.mediaUpdate(p)
 
 	r.mu.Lock()
-	res := JoinResult{Resumed: true, Others: r.infosLocked(p.info.ID)}
+	res := JoinResult{Resumed: true, Others: r.infosLocked(p.info.ID), ActiveSpeaker: r.router.ActiveSpeaker()}
 	r.mu.Unlock()
 
 	if req.KeepMedia && peer != nil {
@@ -264,12 +269,20 @@ func (r *Room) byToken(token string) *Participant {
 	return nil
 }
 
+// infosLocked lists everyone but except in join order, the order a
+// newcomer's grid shows them in (map order made it differ from one
+// newcomer to the next).
 func (r *Room) infosLocked(except string) []Info {
-	out := make([]Info, 0, len(r.participants))
+	ps := make([]*Participant, 0, len(r.participants))
 	for id, p := range r.participants {
 		if id != except {
-			out = append(out, p.snapshot())
+			ps = append(ps, p)
 		}
+	}
+	slices.SortFunc(ps, func(a, b *Participant) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]Info, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.snapshot())
 	}
 	return out
 }
