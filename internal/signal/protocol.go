@@ -110,6 +110,9 @@ type Welcome struct {
 	Participants  []Participant `json:"participants"` // others, not self
 	Tracks        []Track       `json:"tracks"`       // others' published tracks
 	ICEServers    []ICEServer   `json:"iceServers,omitempty"`
+	// ActiveSpeaker: who speaks now, as active_speaker would say; absent
+	// if nobody has spoken yet.
+	ActiveSpeaker string `json:"activeSpeaker,omitempty"`
 }
 
 // RoomInfo describes the room joined.

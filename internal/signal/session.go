@@ -194,9 +194,10 @@ func (s *session) welcome(p *room.Participant, cfg RoomConfig, res room.JoinResu
 	w := Welcome{
 		Version: ProtocolVersion, ParticipantID: p.ID(), ResumeToken: p.ResumeToken(),
 		Resumed: res.Resumed, MediaKept: res.MediaKept,
-		Room:         RoomInfo{Slug: cfg.Slug, Title: cfg.Title, Capacity: cfg.Capacity},
-		Participants: make([]Participant, 0, len(res.Others)),
-		Tracks:       make([]Track, 0, len(res.Tracks)),
+		Room:          RoomInfo{Slug: cfg.Slug, Title: cfg.Title, Capacity: cfg.Capacity},
+		Participants:  make([]Participant, 0, len(res.Others)),
+		Tracks:        make([]Track, 0, len(res.Tracks)),
+		ActiveSpeaker: res.ActiveSpeaker,
 	}
 	for _, o := range res.Others {
 		w.Participants = append(w.Participants, participantMsg(o))

@@ -213,6 +213,7 @@ function onWelcome(d) {
   meeting.setLocalVideo(media.cameraOn ? media.videoTrack : null);
   meeting.reset(d.participants || [], d.tracks || []);
   startQuality($('#grid'), send);
+  if (d.activeSpeaker) onActiveSpeaker(d.activeSpeaker);
   const first = state === 'joining' || state === 'waiting';
   state = 'joined';
   welcomed = true;
