@@ -272,33 +272,39 @@ func sessionKeys(pc *webrtc.PeerConnection) (srtp.Config, []srtp.ContextOption, 
 }
 
 // dtlsConnOf reads the unexported DTLS connection of Pion's DTLS
-// transport: the only way to its SRTP keying material. The field's type
-// is checked, so a Pion that renames or retypes it turns the fast path
-// off instead of breaking (TestSRTPOutFastPath notices).
+// transport: the only way to its SRTP keying material. A Pion that
+// renames or retypes the field turns the fast path off instead of
+// breaking (TestDirectPathCarriesMedia notices).
 func dtlsConnOf(t *webrtc.DTLSTransport) (*dtls.Conn, bool) {
-	if t == nil {
+	f, ok := transportField[*dtls.Conn](t, "conn")
+	if !ok || *f == nil {
 		return nil, false
 	}
-	f := reflect.ValueOf(t).Elem().FieldByName("conn")
-	if !f.IsValid() || f.Type() != reflect.TypeFor[*dtls.Conn]() {
-		return nil, false
-	}
-	c := *(**dtls.Conn)(unsafe.Pointer(f.UnsafeAddr()))
-	return c, c != nil
+	return *f, true
 }
 
 // pionSRTPOf reads the unexported SRTP session of Pion's DTLS transport,
-// checked like dtlsConnOf (TestPionPathTakesOverRolloverCount notices).
+// checked the same way (TestPionPathTakesOverRolloverCount notices).
 func pionSRTPOf(t *webrtc.DTLSTransport) (*srtp.SessionSRTP, bool) {
+	f, ok := transportField[atomic.Value](t, "srtpSession")
+	if !ok {
+		return nil, false
+	}
+	s, ok := f.Load().(*srtp.SessionSRTP)
+	return s, ok && s != nil
+}
+
+// transportField points at the unexported field name of t if it has
+// type T; false if t is nil or a Pion upgrade renamed or retyped it.
+func transportField[T any](t *webrtc.DTLSTransport, name string) (*T, bool) {
 	if t == nil {
 		return nil, false
 	}
-	f := reflect.ValueOf(t).Elem().FieldByName("srtpSession")
-	if !f.IsValid() || f.Type() != reflect.TypeFor[atomic.Value]() {
+	f := reflect.ValueOf(t).Elem().FieldByName(name)
+	if !f.IsValid() || f.Type() != reflect.TypeFor[T]() {
 		return nil, false
 	}
-	s, ok := (*atomic.Value)(unsafe.Pointer(f.UnsafeAddr())).Load().(*srtp.SessionSRTP)
-	return s, ok && s != nil
+	return (*T)(unsafe.Pointer(f.UnsafeAddr())), true
 }
 
 // dtlsIsClient tells whether this side is the DTLS client, from the
