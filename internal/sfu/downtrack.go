@@ -328,12 +328,9 @@ func (d *downTrack) readRTCP() {
 					d.subscriber.bwe.remb(uint64(p.Bitrate))
 				}
 			case *rtcp.ReceiverReport:
-				if d.subscriber != nil {
-					for _, rr := range p.Reports {
-						if rr.SSRC == d.ssrcA.Load() {
-							d.subscriber.bwe.loss(rr.FractionLost)
-							d.noteLoss(rr.FractionLost)
-						}
+				for _, rr := range p.Reports {
+					if rr.SSRC == d.ssrcA.Load() {
+						d.reportedLoss(rr.FractionLost)
 					}
 				}
 			default:
@@ -343,9 +340,13 @@ func (d *downTrack) readRTCP() {
 	}
 }
 
-// noteLoss passes a subscriber's reported loss on an audio track to its
-// publisher's receiver reports (downloss.go).
-func (d *downTrack) noteLoss(frac uint8) {
+// reportedLoss applies the loss the subscriber reported for this track:
+// to its bandwidth estimate, and for audio to the publisher's receiver
+// reports (downloss.go).
+func (d *downTrack) reportedLoss(frac uint8) {
+	if d.subscriber != nil {
+		d.subscriber.bwe.loss(frac)
+	}
 	if d.kind == webrtc.RTPCodecTypeAudio {
 		d.recv.downLoss.note(frac, time.Now().UnixNano())
 	}

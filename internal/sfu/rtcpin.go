@@ -90,8 +90,7 @@ func (p *Peer) handleRTCP(pkts []rtcp.Packet, scratch []byte) {
 		case *rtcp.ReceiverReport:
 			for _, r := range pkt.Reports {
 				if d := p.trackBySSRC(r.SSRC); d != nil {
-					p.bwe.loss(r.FractionLost)
-					d.noteLoss(r.FractionLost)
+					d.reportedLoss(r.FractionLost)
 				}
 			}
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest, *rtcp.TransportLayerNack:
