@@ -74,6 +74,10 @@ type Join struct {
 	AudioMuted bool   `json:"audioMuted,omitempty"`
 	VideoMuted bool   `json:"videoMuted,omitempty"`
 	Device     string `json:"device,omitempty"` // "desktop", "phone", "tablet"
+	// Slots asks for receive slots: a few m-lines that the server maps
+	// sources onto (the loudest audio, the videos the client shows),
+	// instead of one m-line per published track. See docs/protocol.md.
+	Slots bool `json:"slots,omitempty"`
 }
 
 // SDP carries an offer or an answer for one PeerConnection.

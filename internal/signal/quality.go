@@ -15,6 +15,7 @@ const (
 	TypeVideoPrefs    = "video_prefs"    // client → server
 	TypeActiveSpeaker = "active_speaker" // server → client
 	TypePublishLayers = "publish_layers" // server → client
+	TypeSlots         = "slots"          // server → client, to clients that joined with slots
 )
 
 // VideoPrefs lists the size at which the client shows each video track it
@@ -42,6 +43,21 @@ type ActiveSpeaker struct {
 type PublishLayers struct {
 	TrackID string   `json:"trackId"`
 	Active  []string `json:"active"`
+}
+
+// Slots is the full map of a client's receive slots (join.slots): which
+// published track each m-line of its subscribe PeerConnection carries now.
+type Slots struct {
+	Slots []Slot `json:"slots"`
+}
+
+// Slot is one receive slot. TrackID and ParticipantID are empty when the
+// slot carries nothing.
+type Slot struct {
+	Mid           string `json:"mid"`
+	Kind          string `json:"kind"`
+	TrackID       string `json:"trackId"`
+	ParticipantID string `json:"participantId"`
 }
 
 const maxVideoPrefs = 128
