@@ -38,6 +38,8 @@ type JoinRequest struct {
 	// Key identifies the person for bans: the account, or the address
 	// and name of a guest.
 	Key string
+	// Slots: the client receives on receive slots (sfu.PeerOptions).
+	Slots bool
 }
 
 // JoinResult tells the joiner about the meeting it entered.
@@ -173,6 +175,7 @@ func (r *Room) addLocked(req JoinRequest, l Listener) (*Participant, []Listener,
 		token: randomToken(),
 		key:   req.Key,
 		seq:   r.joinSeq,
+		slots: req.Slots,
 		info: Info{
 			ID: "p" + randomHex(6), Name: req.Name, Device: req.Device, AccountID: req.AccountID,
 			AudioMuted: req.AudioMuted, VideoMuted: req.VideoMuted, Role: role,
@@ -187,7 +190,10 @@ func (r *Room) addLocked(req JoinRequest, l Listener) (*Participant, []Listener,
 
 // connect gives a new participant its media and tells everyone.
 func (r *Room) connect(p *Participant, others []Listener) error {
-	peer, err := r.router.AddPeer(p.info.ID, peerEvents{p})
+	p.mu.Lock()
+	opts := sfu.PeerOptions{Slots: p.slots}
+	p.mu.Unlock()
+	peer, err := r.router.AddPeerWith(p.info.ID, peerEvents{p}, opts)
 	if err != nil {
 		r.mu.Lock()
 		delete(r.participants, p.info.ID)
@@ -238,13 +244,19 @@ func (r *Room) resume(p *Participant, req JoinRequest, l Listener) (*Participant
 		res.MediaKept = true
 		res.Tracks = r.trackList()
 		r.sendState(p)
+		if sl, ok := l.(SlotListener); ok && peer.SlotMode() {
+			sl.Slots(peer.Slots()) // the new connection has not seen the map
+		}
 		return p, res, nil
 	}
 	if peer != nil {
 		peer.Close()
 	}
 	res.Tracks = r.trackList()
-	np, err := r.router.AddPeer(p.info.ID, peerEvents{p})
+	p.mu.Lock()
+	p.slots = req.Slots // the client may have changed (a reload)
+	p.mu.Unlock()
+	np, err := r.router.AddPeerWith(p.info.ID, peerEvents{p}, sfu.PeerOptions{Slots: req.Slots})
 	if err != nil {
 		p.leave(ReasonLeft)
 		return nil, JoinResult{}, fmt.Errorf("add peer: %w", err)

@@ -10,6 +10,19 @@ type QualityListener interface {
 	PublishLayers(clientTrackID string, rids []string)
 }
 
+// SlotListener is an optional extension of Listener for clients that
+// joined with receive slots: it is told what each slot carries.
+type SlotListener interface {
+	Slots([]sfu.SlotInfo)
+}
+
+// Slots relays the participant's slot map (sfu.SlotHandler).
+func (e peerEvents) Slots(m []sfu.SlotInfo) {
+	if sl, ok := e.p.currentListener().(SlotListener); ok {
+		sl.Slots(m)
+	}
+}
+
 // SetVideoPrefs passes the participant's tile sizes to its subscribe
 // connection: the SFU picks each track's simulcast layer from them.
 func (p *Participant) SetVideoPrefs(prefs []sfu.VideoPref) error {

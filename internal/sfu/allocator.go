@@ -40,23 +40,35 @@ type VideoPref struct {
 // their previous preference (initially: the best layer).
 func (p *Peer) SetVideoPrefs(prefs []VideoPref) {
 	p.mu.Lock()
-	dts := make([]*downTrack, 0, len(prefs))
+	n := 0
 	for _, pr := range prefs {
+		if p.slotMode {
+			// Kept for tracks without a slot yet: they decide which
+			// sources get one (slots.go).
+			pr.Width, pr.Height = max(pr.Width, 0), max(pr.Height, 0)
+			p.prefs[pr.TrackID] = pr
+			n++
+		}
 		d := p.downTracks[pr.TrackID]
 		if d == nil {
 			continue
 		}
-		w, h := max(pr.Width, 0), max(pr.Height, 0)
-		d.prefW.Store(uint32(min(w, 1<<16)))
-		d.prefH.Store(uint32(min(h, 1<<16)))
-		d.prefPaused.Store(w == 0 || h == 0)
-		d.hasPrefs.Store(true)
-		dts = append(dts, d)
+		d.setPref(pr.Width, pr.Height)
+		n++
 	}
 	p.mu.Unlock()
-	if len(dts) > 0 {
+	if n > 0 {
 		p.r.kick() // apply now rather than at the next tick
 	}
+}
+
+// setPref records the tile size for d.
+func (d *downTrack) setPref(w, h int) {
+	w, h = max(w, 0), max(h, 0)
+	d.prefW.Store(uint32(min(w, 1<<16)))
+	d.prefH.Store(uint32(min(h, 1<<16)))
+	d.prefPaused.Store(w == 0 || h == 0)
+	d.hasPrefs.Store(true)
 }
 
 // layerFor returns the lowest layer at least as large as the tile (a

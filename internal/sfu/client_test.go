@@ -49,6 +49,8 @@ type testClient struct {
 	hasRemote  [2]bool
 	queued     [2][]webrtc.ICECandidateInit
 	answerErrs []error
+	slotMaps   [][]SlotInfo                    // slot maps received (SlotHandler)
+	slotRecv   map[string]*slotTrack           // by slot track id
 	states     [2][]webrtc.PeerConnectionState // ConnectionState reports
 }
 
@@ -130,6 +132,8 @@ type clientOpts struct {
 	// whip: join with Router.AddPublisher and send one complete offer, as
 	// a WHIP client does (no trickling either way).
 	whip bool
+	// slots: join with receive slots (slots_test.go).
+	slots bool
 }
 
 func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *testClient {
@@ -153,7 +157,7 @@ func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *tes
 	if opts.whip {
 		c.peer, err = r.AddPublisher(id, c)
 	} else {
-		c.peer, err = r.AddPeer(id, c)
+		c.peer, err = r.AddPeerWith(id, c, PeerOptions{Slots: opts.slots})
 	}
 	must(t, err)
 
@@ -387,6 +391,10 @@ func isVP8Keyframe(p []byte) bool {
 }
 
 func (c *testClient) onTrack(tr *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
+	if tr.StreamID() == slotStreamID {
+		c.onSlotTrack(tr, rr)
+		return
+	}
 	rt := &remoteTrack{
 		streamID: tr.StreamID(),
 		id:       tr.ID(),

@@ -35,6 +35,7 @@ type downTrack struct {
 	subscriber   *Peer
 
 	fast        *srtpOut // the subscriber's direct path, nil in unit tests
+	slot        *slot    // the receive slot it writes to; nil: its own m-line
 	sender      *webrtc.RTPSender
 	transceiver *webrtc.RTPTransceiver
 

@@ -14,16 +14,21 @@ import "github.com/pion/rtp"
 // layer and sequence number it came from.
 type munger struct {
 	started bool
-	last    struct {
-		seq uint16
-		ts  uint32
-		pic uint16
-		tl0 uint8
-		at  int64 // unix nanoseconds of the newest packet sent
-	}
+	last    outPos
 	cur     epoch
 	history [8]epoch // ring of recent epochs, cur included
 	nHist   int
+}
+
+// outPos is where the outgoing stream stands: the numbers of the newest
+// packet sent. A receive slot (slot.go) hands it from one source to the
+// next.
+type outPos struct {
+	seq uint16
+	ts  uint32
+	pic uint16
+	tl0 uint8
+	at  int64 // unix nanoseconds of the newest packet sent
 }
 
 type epoch struct {

@@ -15,6 +15,10 @@ func (p *Peer) subscribe(recv *receiver) {
 	if recv.publisher == p || p.publishOnly {
 		return
 	}
+	if p.slotMode {
+		p.r.kick() // the router's tick assigns it a slot if wanted
+		return
+	}
 	d := newDownTrack(recv, p)
 	p.mu.Lock()
 	if _, dup := p.downTracks[d.id]; dup || p.closed {
@@ -65,6 +69,10 @@ func (p *Peer) subscribe(recv *receiver) {
 // unsubscribe removes a downTrack from the subscribe PC and schedules a new
 // offer in which its m-line is inactive.
 func (p *Peer) unsubscribe(d *downTrack) {
+	if d.slot != nil {
+		p.unsubscribeSlot(d)
+		return
+	}
 	p.mu.Lock()
 	if p.downTracks[d.id] == d {
 		delete(p.downTracks, d.id)
@@ -211,6 +219,9 @@ func (p *Peer) offer() {
 	}
 	p.h.SubscriberOffer(sdp)
 	p.subGate.release(sdp)
+	if p.slotMode {
+		p.notifySlots() // new slots have their mid now
+	}
 }
 
 var errNothingToOffer = errors.New("nothing to offer")

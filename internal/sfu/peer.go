@@ -81,12 +81,21 @@ type Peer struct {
 	restart     bool      // the next offer must restart ICE
 	// lastOfferRestart: the latest offer restarted ICE.
 	lastOfferRestart bool
+
+	// Receive slots (slots.go). slotMode is set at creation.
+	slotMode               bool
+	audioSlots, videoSlots []*slot
+	prefs                  map[string]VideoPref // tile sizes by track id, slot peers
+	slotMsgMu              sync.Mutex           // serialises notifySlots; guards slotsSent
+	slotsSent              string
 }
 
-func newPeer(r *Router, id string, h PeerHandler, publishOnly bool) (*Peer, error) {
+func newPeer(r *Router, id string, h PeerHandler, publishOnly bool, o PeerOptions) (*Peer, error) {
 	p := &Peer{
 		id:          id,
 		publishOnly: publishOnly,
+		slotMode:    o.Slots && !publishOnly,
+		prefs:       map[string]VideoPref{},
 		r:           r,
 		h:           h,
 		log:         r.log.With("peer", id),

@@ -77,7 +77,15 @@ func (r *Router) AddPeer(id string, h PeerHandler) (*Peer, error) {
 	if h == nil {
 		return nil, errors.New("sfu: nil PeerHandler")
 	}
-	return r.addPeer(id, h, false)
+	return r.addPeer(id, h, false, PeerOptions{})
+}
+
+// AddPeerWith is AddPeer with options (receive slots).
+func (r *Router) AddPeerWith(id string, h PeerHandler, o PeerOptions) (*Peer, error) {
+	if h == nil {
+		return nil, errors.New("sfu: nil PeerHandler")
+	}
+	return r.addPeer(id, h, false, o)
 }
 
 // AddPublisher creates a peer that only publishes: it has a publish
@@ -86,14 +94,14 @@ func (r *Router) AddPeer(id string, h PeerHandler) (*Peer, error) {
 // complete offer and returns a complete answer (candidates included), so
 // no trickling is needed.
 func (r *Router) AddPublisher(id string, h PeerHandler) (*Peer, error) {
-	return r.addPeer(id, h, true)
+	return r.addPeer(id, h, true, PeerOptions{})
 }
 
-func (r *Router) addPeer(id string, h PeerHandler, publishOnly bool) (*Peer, error) {
+func (r *Router) addPeer(id string, h PeerHandler, publishOnly bool, o PeerOptions) (*Peer, error) {
 	if h == nil {
 		return nil, errors.New("sfu: nil PeerHandler")
 	}
-	p, err := newPeer(r, id, h, publishOnly)
+	p, err := newPeer(r, id, h, publishOnly, o)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/pion/rtcp"
@@ -118,8 +119,12 @@ func (p *Peer) setRTCPMode(mode int32) {
 	}
 	p.mu.Lock()
 	dts := p.downTrackList()
+	slots := append(slices.Clip(p.audioSlots), p.videoSlots...)
 	p.mu.Unlock()
 	for _, d := range dts {
 		d.startRTCPReader()
+	}
+	for _, s := range slots {
+		s.startRTCPReader()
 	}
 }

@@ -104,7 +104,9 @@ func (r *Router) updateAudio(now time.Time) {
 	}
 	if n > 0 {
 		for _, p := range peers {
-			p.selectAudio(n)
+			if !p.slotMode { // slot peers: assignSlots picks the loudest
+				p.selectAudio(n)
+			}
 		}
 	}
 	r.updateDominant(audio)

@@ -56,9 +56,11 @@ func (r *Router) loop() {
 		case <-r.stop:
 			return
 		case <-r.kickCh:
+			r.assignSlots()
 			r.allocateAll(time.Now(), 0)
 		case now := <-t.C:
 			r.updateAudio(now)
+			r.assignSlots()
 			n++
 			if n%allocEvery == 0 {
 				r.allocateAll(now, now.Sub(last))

@@ -104,3 +104,13 @@ func (s *session) PublishLayers(trackID string, rids []string) {
 	}
 	s.event(TypePublishLayers, PublishLayers{TrackID: trackID, Active: rids})
 }
+
+// room.SlotListener
+
+func (s *session) Slots(m []sfu.SlotInfo) {
+	out := Slots{Slots: make([]Slot, len(m))}
+	for i, x := range m {
+		out.Slots[i] = Slot{Mid: x.Mid, Kind: x.Kind, TrackID: x.TrackID, ParticipantID: x.PeerID}
+	}
+	s.event(TypeSlots, out)
+}

@@ -1,0 +1,387 @@
+package sfu
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Receive slots (docs/receive-slots.md). A peer added with
+// PeerOptions.Slots does not get one m-line per published track: its
+// subscribe connection has a few slots (slot.go), and the router's tick
+// decides which source each carries: the loudest others on the audio
+// slots, the videos the client shows on the video slots. A slot is added
+// when more are needed than ever before (one renegotiation of that peer
+// only) and never removed. Assignments are sticky: a source keeps its
+// slot while it is wanted, so a person who keeps talking never moves.
+
+// maxVideoSlots bounds a subscriber's video slots (a 7 × 7 grid).
+const maxVideoSlots = 49
+
+// PeerOptions configures a peer at creation.
+type PeerOptions struct {
+	// Slots: the peer receives on receive slots, and its handler should
+	// implement SlotHandler to learn what each slot carries.
+	Slots bool
+}
+
+// SlotInfo is what one receive slot carries now. TrackID and PeerID are
+// empty when it carries nothing.
+type SlotInfo struct {
+	Mid     string
+	Kind    string
+	TrackID string
+	PeerID  string
+}
+
+// SlotHandler is an optional extension of PeerHandler: a slot peer's
+// handler hears the full slot map after every change, in order with the
+// other optional calls. Slots without a mid yet (their offer is still to
+// come) are left out; the map is sent again after the offer.
+type SlotHandler interface {
+	Slots([]SlotInfo)
+}
+
+// SlotMode says whether the peer receives on receive slots.
+func (p *Peer) SlotMode() bool { return p.slotMode }
+
+// Slots returns the peer's slot map, for a client that reconnected.
+func (p *Peer) Slots() []SlotInfo {
+	p.mu.Lock()
+	all := append(slices.Clip(p.audioSlots), p.videoSlots...)
+	p.mu.Unlock()
+	out := make([]SlotInfo, 0, len(all))
+	for _, s := range all {
+		mid := ""
+		if s.tr != nil {
+			mid = s.tr.Mid()
+		}
+		if mid == "" {
+			continue
+		}
+		si := SlotInfo{Mid: mid, Kind: s.kind.String()}
+		if recv := s.source(); recv != nil {
+			si.TrackID, si.PeerID = recv.info.ID, recv.info.PeerID
+		}
+		out = append(out, si)
+	}
+	return out
+}
+
+// notifySlots sends the slot map if it changed since the last one sent.
+func (p *Peer) notifySlots() {
+	h, ok := p.h.(SlotHandler)
+	if !ok {
+		return
+	}
+	p.slotMsgMu.Lock()
+	defer p.slotMsgMu.Unlock()
+	m := p.Slots()
+	var b strings.Builder
+	for _, s := range m {
+		b.WriteString(s.Mid + "=" + s.TrackID + ";")
+	}
+	if b.String() == p.slotsSent {
+		return
+	}
+	p.slotsSent = b.String()
+	p.events.post(func() { h.Slots(m) })
+}
+
+// assignSlots runs on the router's tick goroutine: it gives every slot
+// peer its sources and tells it when the map changed.
+func (r *Router) assignSlots() {
+	r.mu.Lock()
+	recvs := r.sortedReceiversLocked() // join order
+	peers := r.peersLocked()
+	r.mu.Unlock()
+	var audio, video []*receiver
+	for _, recv := range recvs {
+		if recv.muted.Load() {
+			continue // a host muted it: nothing to forward
+		}
+		if recv.isVideo() {
+			video = append(video, recv)
+		} else {
+			audio = append(audio, recv)
+		}
+	}
+	slices.SortStableFunc(audio, func(a, b *receiver) int { return cmp.Compare(loudness(b), loudness(a)) })
+	nAudio := r.e.cfg.MaxAudioStreams
+	if nAudio == 0 {
+		nAudio = defaultMaxAudio
+	} else if nAudio < 0 {
+		nAudio = maxVideoSlots
+	}
+	alive := make(map[string]bool, len(recvs))
+	for _, recv := range recvs {
+		alive[recv.info.ID] = true
+	}
+	speaker := r.ActiveSpeaker()
+	changed := false
+	for _, p := range peers {
+		if !p.slotMode || p.isClosed() {
+			continue
+		}
+		p.forgetPrefs(alive)
+		c1 := p.fillSlots(webrtc.RTPCodecTypeAudio, others(p, audio), nAudio, louderBy(speakerMargin))
+		c2 := p.fillSlots(webrtc.RTPCodecTypeVideo, p.wantedVideos(video, speaker), maxVideoSlots, nil)
+		if c1 || c2 {
+			p.notifySlots()
+			changed = true
+		}
+	}
+	if changed {
+		r.kick() // allocate the new downTracks' layers now
+	}
+}
+
+// loudness ranks audio for the slots: tracks without the level extension
+// cannot be ranked and always count as loud.
+func loudness(recv *receiver) float64 {
+	if !recv.audio.hasExt.Load() {
+		return 1000
+	}
+	return recv.audio.slow
+}
+
+// louderBy: a challenger takes a slot from a source that is no longer
+// among the loudest only when clearly louder, so noise does not make
+// slots flap between people who are all quiet.
+func louderBy(margin float64) func(c, held *receiver) bool {
+	return func(c, held *receiver) bool { return loudness(c) > loudness(held)+margin }
+}
+
+func others(p *Peer, recvs []*receiver) []*receiver {
+	out := make([]*receiver, 0, len(recvs))
+	for _, recv := range recvs {
+		if recv.publisher != p {
+			out = append(out, recv)
+		}
+	}
+	return out
+}
+
+// forgetPrefs drops the tile sizes of tracks that are gone.
+func (p *Peer) forgetPrefs(alive map[string]bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for id := range p.prefs {
+		if !alive[id] {
+			delete(p.prefs, id)
+		}
+	}
+}
+
+// wantedVideos is the others' videos the client shows, best first:
+// screen shares, the active speaker, then the biggest tiles; join order
+// breaks ties. Only tiles the client reported with a size count: a
+// newcomer's first layout decides, rather than 49 slots made before it.
+func (p *Peer) wantedVideos(video []*receiver, speaker string) []*receiver {
+	type cand struct {
+		recv  *receiver
+		class int
+		area  int
+	}
+	p.mu.Lock()
+	cands := make([]cand, 0, len(video))
+	for _, recv := range video {
+		if recv.publisher == p {
+			continue
+		}
+		pr, listed := p.prefs[recv.info.ID]
+		if !listed || pr.Width == 0 || pr.Height == 0 {
+			continue
+		}
+		c := cand{recv: recv, class: 2, area: pr.Width * pr.Height}
+		if s := recv.source.Load(); s != nil && *s == "screen" {
+			c.class = 0
+		} else if recv.info.PeerID == speaker {
+			c.class = 1
+		}
+		cands = append(cands, c)
+	}
+	p.mu.Unlock()
+	slices.SortStableFunc(cands, func(a, b cand) int {
+		if c := cmp.Compare(a.class, b.class); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.area, a.area)
+	})
+	out := make([]*receiver, len(cands))
+	for i, c := range cands {
+		out[i] = c.recv
+	}
+	return out
+}
+
+// fillSlots gives the best `limit` of cands (sorted best first) a slot
+// of this kind, keeping the sources that have one. A source that is no
+// longer a candidate leaves its slot. A candidate without a slot takes a
+// free one, a new one while fewer than limit exist, or else the slot of
+// a source outside the best `limit` when better(candidate, that source)
+// (nil: always). It reports whether anything changed.
+func (p *Peer) fillSlots(kind webrtc.RTPCodecType, cands []*receiver, limit int, better func(c, held *receiver) bool) (changed bool) {
+	slots := p.slotList(kind)
+	held := make(map[*receiver]*slot, len(slots))
+	for _, s := range slots {
+		src := s.source()
+		if src == nil {
+			continue
+		}
+		if !slices.Contains(cands, src) {
+			p.clearSlot(s)
+			changed = true
+			continue
+		}
+		held[src] = s
+	}
+	want := cands[:min(limit, len(cands))]
+	for _, c := range want {
+		if held[c] != nil {
+			continue
+		}
+		s := p.freeSlot(kind, limit)
+		if s == nil {
+			// Take the slot of the worst source outside want.
+			var victim *receiver
+			for i := len(cands) - 1; i >= len(want); i-- {
+				if held[cands[i]] != nil {
+					victim = cands[i]
+					break
+				}
+			}
+			if victim == nil || (better != nil && !better(c, victim)) {
+				continue
+			}
+			s = held[victim]
+			delete(held, victim)
+		}
+		if p.setSource(s, c) {
+			held[c] = s
+			changed = true
+		}
+	}
+	return changed
+}
+
+func (p *Peer) slotList(kind webrtc.RTPCodecType) []*slot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if kind == webrtc.RTPCodecTypeAudio {
+		return slices.Clone(p.audioSlots)
+	}
+	return slices.Clone(p.videoSlots)
+}
+
+// freeSlot returns an empty slot of this kind, adding one if fewer than
+// limit exist; nil if all are taken.
+func (p *Peer) freeSlot(kind webrtc.RTPCodecType, limit int) *slot {
+	slots := p.slotList(kind)
+	for _, s := range slots {
+		if s.source() == nil {
+			return s
+		}
+	}
+	if len(slots) >= limit {
+		return nil
+	}
+	return p.addSlot(kind, len(slots))
+}
+
+// addSlot adds a send-only transceiver and schedules the offer for it.
+func (p *Peer) addSlot(kind webrtc.RTPCodecType, idx int) *slot {
+	s := newSlot(p, kind, idx)
+	tr, err := p.sub.AddTransceiverFromTrack(s, webrtc.RTPTransceiverInit{
+		Direction: webrtc.RTPTransceiverDirectionSendonly,
+	})
+	if err != nil {
+		p.log.Warn("add receive slot", "slot", s.id, "err", err)
+		return nil
+	}
+	s.sender, s.tr = tr.Sender(), tr
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	if kind == webrtc.RTPCodecTypeAudio {
+		p.audioSlots = append(p.audioSlots, s)
+	} else {
+		p.videoSlots = append(p.videoSlots, s)
+	}
+	p.mu.Unlock()
+	if p.rtcpMode.Load() == rtcpPerTrack {
+		s.startRTCPReader()
+	}
+	p.negotiate()
+	return s
+}
+
+// setSource makes recv the source of slot s.
+func (p *Peer) setSource(s *slot, recv *receiver) bool {
+	d, old := s.assign(recv)
+	if d == nil {
+		p.log.Debug("slot cannot carry codec", "slot", s.id, "track", recv.info.ID, "codec", recv.codec.MimeType)
+		return false
+	}
+	if old != nil {
+		p.dropSlotTrack(old)
+	}
+	p.mu.Lock()
+	if pr, ok := p.prefs[recv.info.ID]; ok {
+		d.setPref(pr.Width, pr.Height)
+	}
+	closed := p.closed
+	if !closed {
+		p.downTracks[d.id] = d
+		if ssrc := d.ssrcA.Load(); ssrc != 0 {
+			p.bySSRC[ssrc] = d
+		}
+	}
+	p.mu.Unlock()
+	if closed || !recv.addDownTrack(d) {
+		s.vacate(d)
+		p.dropSlotTrack(d)
+		return false
+	}
+	d.countLive()
+	if l := recv.layers[d.target()].Load(); l != nil && d.kind == webrtc.RTPCodecTypeVideo {
+		l.keyframes.request(true) // the new source starts on a keyframe
+	}
+	return true
+}
+
+// clearSlot empties s.
+func (p *Peer) clearSlot(s *slot) {
+	s.mu.Lock()
+	old := s.vacateLocked()
+	s.mu.Unlock()
+	if old != nil {
+		p.dropSlotTrack(old)
+	}
+}
+
+// dropSlotTrack takes a slot's former downTrack out of the fan-out and
+// the peer's maps.
+func (p *Peer) dropSlotTrack(d *downTrack) {
+	d.recv.removeDownTrack(d)
+	p.mu.Lock()
+	if p.downTracks[d.id] == d {
+		delete(p.downTracks, d.id)
+	}
+	p.mu.Unlock()
+	d.close()
+}
+
+// unsubscribeSlot is unsubscribe for a slot peer: the track ended, its
+// slot is free for the next source without renegotiating.
+func (p *Peer) unsubscribeSlot(d *downTrack) {
+	if d.slot.vacate(d) {
+		p.notifySlots()
+	}
+	p.dropSlotTrack(d)
+	p.r.kick()
+}
