@@ -84,6 +84,8 @@ func New(src Sources) *Metrics {
 			func(s sfu.Stats) uint64 { return s.StaleDropped })
 		stat("confer_sfu_subscriber_offers_total", "Offers made to subscribers, each rebuilding a whole session: the cost of people joining and leaving.",
 			func(s sfu.Stats) uint64 { return s.SubscriberOffers })
+		stat("confer_sfu_slot_assignments_total", "Sources put on a subscriber's receive slot (speaker changes, tiles coming into view).",
+			func(s sfu.Stats) uint64 { return s.SlotAssignments })
 		gauge := func(name, help string, f func(sfu.Stats) int64) {
 			m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
 				func() float64 { return float64(f(e.Stats())) }))

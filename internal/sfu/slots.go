@@ -348,6 +348,7 @@ func (p *Peer) setSource(s *slot, recv *receiver) bool {
 		return false
 	}
 	d.countLive()
+	p.r.e.stats.slotAssigned.Add(1)
 	if l := recv.layers[d.target()].Load(); l != nil && d.kind == webrtc.RTPCodecTypeVideo {
 		l.keyframes.request(true) // the new source starts on a keyframe
 	}

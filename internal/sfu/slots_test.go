@@ -249,6 +249,9 @@ func TestSlotsCarryTheLoudest(t *testing.T) {
 	if n := len(listener.offersSoFar()); n != offers {
 		t.Fatalf("%d offers after the change of speaker, want none", n-offers)
 	}
+	if n := e.Stats().SlotAssignments; n < 4 {
+		t.Fatalf("SlotAssignments = %d, want at least 4 (three speakers and one change)", n)
+	}
 }
 
 // A video slot moves from one source to another when the client hides

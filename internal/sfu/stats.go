@@ -28,6 +28,9 @@ type Stats struct {
 	// Offers made to subscribers (each rebuilds a whole session, every
 	// m-line): the cost of people joining and leaving big meetings.
 	SubscriberOffers uint64 `json:"subscriberOffers"`
+	// Sources put on a receive slot (slots.go): speaker changes and
+	// tiles coming into view, each costing the subscriber a keyframe.
+	SlotAssignments uint64 `json:"slotAssignments"`
 	// Current gauges, not counters: tracks being received from publishers
 	// and forwarded to subscribers now.
 	PublishedTracks  int64 `json:"publishedTracks"`
@@ -43,6 +46,7 @@ type engineStats struct {
 	fastPaths      atomic.Uint64
 	directIn       atomic.Uint64
 	offers         atomic.Uint64
+	slotAssigned   atomic.Uint64
 	published      atomic.Int64 // receivers in a router (router.go)
 	subscribed     atomic.Int64 // live downTracks (countLive/countDead)
 }
@@ -87,6 +91,7 @@ func (e *Engine) Stats() Stats {
 		DirectReceivePaths:    e.stats.directIn.Load(),
 		StaleDropped:          e.batch.stale.Load(),
 		SubscriberOffers:      e.stats.offers.Load(),
+		SlotAssignments:       e.stats.slotAssigned.Load(),
 		GSOSegments:           e.batch.gsoSegments.Load(),
 		PacketsSpread:         e.batch.spread.spreads.Load(),
 		PublishedTracks:       e.stats.published.Load(),
