@@ -34,6 +34,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.IntVar(&cfg.Visible, "visible", loadtest.DefaultVisible, "speaker layout: thumbnails each receiver shows besides the stage; the rest report 0×0 and are paused (-1: all; 0: the default)")
 	fs.BoolVar(&cfg.NACK, "nack", false, "receivers send NACKs (Pion's NACK generator per receive stream)")
 	fs.BoolVar(&cfg.Reports, "rtcp-reports", false, "receivers send RTCP receiver reports")
+	fs.BoolVar(&cfg.Slots, "slots", true, "join with receive slots, as the web client does (false: one m-line per published track)")
 	cpuprofile := fs.String("cpuprofile", "", "write the load generator's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2

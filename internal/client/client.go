@@ -49,6 +49,12 @@ type Options struct {
 	// Lobby is told when the room puts the client in its lobby; Join
 	// then waits (within ctx) for a host to admit or refuse it.
 	Lobby func()
+	// Slots asks for receive slots (join.slots): a few subscribe
+	// m-lines that the server maps sources onto; SlotOf tells which.
+	Slots bool
+	// OnSlots, if set, gets every slot map (the full map each time), on
+	// the signalling goroutine after SlotOf already answers with it.
+	OnSlots func([]signal.Slot)
 }
 
 // Client is one participant.
@@ -75,6 +81,8 @@ type Client struct {
 	closed      bool
 	done        chan struct{}
 	publisher   *Publisher
+	slots       map[string]signal.Slot  // receive slot map by mid
+	tracks      map[string]signal.Track // others' tracks by id
 }
 
 // NewAPI returns a Pion API suited to clients on this machine: loopback
@@ -125,8 +133,9 @@ func Join(ctx context.Context, baseURL, room string, opts Options, onTrack func(
 	}
 	ws.SetReadLimit(1 << 20)
 	c := &Client{ws: ws, api: api, opts: opts, room: room, onTrack: onTrack,
-		eventsCh: make(chan struct{}, 1), pubAnswered: make(chan struct{}, 1), done: make(chan struct{})}
-	if err := c.send(ctx, signal.TypeJoin, signal.Join{Version: signal.ProtocolVersion, Room: room, Name: opts.Name, PIN: opts.PIN, ResumeToken: opts.ResumeToken, Device: opts.Device}); err != nil {
+		eventsCh: make(chan struct{}, 1), pubAnswered: make(chan struct{}, 1), done: make(chan struct{}),
+		tracks: map[string]signal.Track{}}
+	if err := c.send(ctx, signal.TypeJoin, signal.Join{Version: signal.ProtocolVersion, Room: room, Name: opts.Name, PIN: opts.PIN, ResumeToken: opts.ResumeToken, Device: opts.Device, Slots: opts.Slots}); err != nil {
 		ws.CloseNow()
 		return nil, err
 	}
@@ -161,6 +170,9 @@ func Join(ctx context.Context, baseURL, room string, opts Options, onTrack func(
 		if err := json.Unmarshal(env.Data, &c.Welcome); err != nil {
 			ws.CloseNow()
 			return nil, err
+		}
+		for _, t := range c.Welcome.Tracks {
+			c.tracks[t.ID] = t
 		}
 	default:
 		ws.CloseNow()

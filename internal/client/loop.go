@@ -111,6 +111,14 @@ func (c *Client) dispatch(ctx context.Context, env signal.Envelope) error {
 			p.setLayers(m.TrackID, m.Active)
 		}
 		c.record(env)
+	case signal.TypeSlots:
+		// Recorded even if malformed, so a test waiting for it sees it.
+		defer c.record(env)
+		return c.applySlots(env.Data)
+	case signal.TypeTrackPublished, signal.TypeTrackRemoved:
+		err := c.trackEvent(env.Type, env.Data)
+		c.record(env) // after, so Tracks already has it for a waiter
+		return err
 	default:
 		c.record(env)
 	}

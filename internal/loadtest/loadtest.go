@@ -7,6 +7,7 @@ package loadtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/confer-dev/confer/internal/client"
+	"github.com/confer-dev/confer/internal/signal"
 )
 
 // Config is one load test run.
@@ -62,6 +64,10 @@ type Config struct {
 	// uses their loss figure together with REMB, which the load tester
 	// does not send, so they are off by default.
 	Reports bool
+	// Slots makes every participant join with receive slots (join.slots)
+	// as the web client does; `confer loadtest` sets it unless
+	// --slots=false. Per-source figures then follow the slot map.
+	Slots bool
 }
 
 // Result is what Run measured.
@@ -78,23 +84,48 @@ type Result struct {
 	ServerRSSPerSubKiB      float64
 	ServerPeakRSSMiB        float64 // the server's largest RSS so far (the joins)
 	ForwardedPPS            float64
+	Slots                   bool
+	// SlotMaps is how many slot maps the participants got in all (0:
+	// the server did not use slots).
+	SlotMaps uint64
+	// SourceSwitches counts received streams changing source (slots).
+	SourceSwitches uint64
+	// StageP50/P95: for subscribers, join to the first packet of the
+	// stage's (pub-000's) video, attributed through the slot map.
+	StageP50, StageP95 time.Duration
+	// Received is what each participant received over the whole run, by
+	// source (not on the RESULT line).
+	Received []Received
+}
+
+// Received is what one participant received, by publisher display name:
+// packets of that publisher's audio and of its video.
+type Received struct {
+	Name         string
+	Audio, Video map[string]uint64
 }
 
 // Line renders the one RESULT line.
 func (r Result) Line() string {
-	return fmt.Sprintf("RESULT publishers=%d subscribers=%d joined=%d recv_pps=%.0f recv_mbps=%.2f loss_pct=%.3f freezes=%d join_p50_ms=%d join_p95_ms=%d server_cpu_pct=%.1f server_us_per_pkt=%.2f server_rss_mib=%.1f server_rss_per_sub_kib=%.0f server_rss_peak_mib=%.1f fwd_pps=%.0f",
+	return fmt.Sprintf("RESULT publishers=%d subscribers=%d joined=%d recv_pps=%.0f recv_mbps=%.2f loss_pct=%.3f freezes=%d join_p50_ms=%d join_p95_ms=%d server_cpu_pct=%.1f server_us_per_pkt=%.2f server_rss_mib=%.1f server_rss_per_sub_kib=%.0f server_rss_peak_mib=%.1f fwd_pps=%.0f slots=%v",
 		r.Publishers, r.Subscribers, r.Joined, r.RecvPPS, r.RecvMbps, r.LossPct, r.Freezes,
 		r.JoinP50.Milliseconds(), r.JoinP95.Milliseconds(), r.ServerCPUPct, r.ServerUSPerPkt,
-		r.ServerRSSMiB, r.ServerRSSPerSubKiB, r.ServerPeakRSSMiB, r.ForwardedPPS)
+		r.ServerRSSMiB, r.ServerRSSPerSubKiB, r.ServerPeakRSSMiB, r.ForwardedPPS, r.Slots)
 }
 
 type participant struct {
 	c    *client.Client
 	pubr *client.Publisher
 	recv *counters
+	name string
 	idx  int
 	pub  bool
 	join time.Duration
+	// start is when it began to join; slots is its slot map (nil without
+	// slots); ready is closed once c is set.
+	start time.Time
+	slots *slotSources
+	ready chan struct{}
 }
 
 // newAPIs builds the participants' Pion APIs: one for publishing (NACK
@@ -204,7 +235,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Publishers: cfg.Publishers, Subscribers: cfg.Subscribers}
+	res := Result{Publishers: cfg.Publishers, Subscribers: cfg.Subscribers, Slots: cfg.Slots}
 	var baseRSS uint64
 	if cfg.ServerPID > 0 {
 		baseRSS, _ = procRSS(cfg.ServerPID)
@@ -219,24 +250,41 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 			p.c.Leave(lctx)
 		}
 	}()
+	// With slots each participant keeps its layout current from its join
+	// on (layoutLoop); this context ends those loops before everyone
+	// leaves.
+	layoutCtx, stopLayouts := context.WithCancel(ctx)
+	defer stopLayouts()
 	join := func(i int, pub bool) error {
-		p := &participant{idx: i, pub: pub, recv: &counters{}}
+		p := &participant{idx: i, pub: pub, recv: &counters{}, start: time.Now(), ready: make(chan struct{})}
 		name := fmt.Sprintf("sub-%03d", i)
 		if pub {
 			name = fmt.Sprintf("pub-%03d", i)
 		}
-		start := time.Now()
+		p.name = name
+		start := p.start
 		jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		c, err := client.Join(jctx, cfg.URL, cfg.Room, client.Options{Name: name, PIN: cfg.PIN, API: api, SubscribeAPI: subAPI},
-			func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go p.recv.readTrack(t) })
+		opts := client.Options{Name: name, PIN: cfg.PIN, API: api, SubscribeAPI: subAPI, Slots: cfg.Slots}
+		if cfg.Slots {
+			p.slots = &slotSources{}
+			opts.OnSlots = p.slots.update
+		}
+		c, err := client.Join(jctx, cfg.URL, cfg.Room, opts,
+			func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+				go func() { p.recv.readTrack(t, p.sourceOf(t, r)) }()
+			})
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		p.c = c
+		close(p.ready)
 		mu.Lock()
 		parts = append(parts, p)
 		mu.Unlock()
+		if cfg.Slots {
+			go layoutLoop(layoutCtx, p, cfg)
+		}
 		if pub {
 			opts := client.MediaOptions{Audio: m.audio, AudioLevel: levelFor(i)}
 			if !cfg.AudioOnly && (cfg.VideoPublishers <= 0 || i < cfg.VideoPublishers) {
@@ -266,8 +314,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 		return nil
 	}
 
-	fmt.Fprintf(out, "joining %d publishers and %d subscribers to %s/r/%s (simulcast=%v audio-only=%v layout=%s visible=%d nack=%v reports=%v)\n",
-		cfg.Publishers, cfg.Subscribers, cfg.URL, cfg.Room, cfg.Simulcast, cfg.AudioOnly, cfg.Layout, cfg.Visible, cfg.NACK, cfg.Reports)
+	fmt.Fprintf(out, "joining %d publishers and %d subscribers to %s/r/%s (simulcast=%v audio-only=%v layout=%s visible=%d nack=%v reports=%v slots=%v)\n",
+		cfg.Publishers, cfg.Subscribers, cfg.URL, cfg.Room, cfg.Simulcast, cfg.AudioOnly, cfg.Layout, cfg.Visible, cfg.NACK, cfg.Reports, cfg.Slots)
 	t0 := time.Now()
 	if err := runLimited(ctx, cfg.Publishers, cfg.JoinConcurrency, func(i int) error { return join(i, true) }); err != nil {
 		return res, err
@@ -278,11 +326,12 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	fmt.Fprintf(out, "everyone joined in %v\n", time.Since(t0).Round(time.Millisecond))
 	res.Joined = len(parts)
 
-	// Tile sizes, now and every 2 s (new tracks, speaker changes).
+	// Tile sizes, now and every 2 s (new tracks, speaker changes); with
+	// slots, layoutLoop does it.
 	prefsCtx, stopPrefs := context.WithCancel(ctx)
 	defer stopPrefs()
 	go func() {
-		for {
+		for !cfg.Slots {
 			for _, p := range parts {
 				sendLayout(prefsCtx, p, cfg.Layout, cfg.Visible, cfg.Publishers)
 			}
@@ -354,6 +403,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 		}
 	}
 
+	bySource(&res, parts)
+
 	fmt.Fprintf(out, "window %v\n", window.Round(time.Millisecond))
 	fmt.Fprintf(out, "join time (to first media for subscribers): p50 %v  p95 %v\n", res.JoinP50.Round(time.Millisecond), res.JoinP95.Round(time.Millisecond))
 	layers := map[string]int{}
@@ -378,6 +429,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 		// server's media socket or a generator socket) that overflowed.
 		fmt.Fprintf(out, "UDP datagrams dropped by full receive queues on this machine during the window: %d\n", drops1-drops0)
 	}
+	printSources(out, res)
 	fmt.Fprintf(out, "received: %.0f packets/s, %.2f Mbit/s, loss %.3f %%, freezes %d\n", res.RecvPPS, res.RecvMbps, res.LossPct, res.Freezes)
 	if cfg.ServerPID > 0 {
 		fmt.Fprintf(out, "server: %.1f %% CPU, %.2f µs CPU per forwarded packet, RSS %.1f MiB (%.0f KiB per participant), peak RSS %.1f MiB\n",
@@ -409,41 +461,44 @@ func levelFor(i int) func() uint8 {
 // or a phone's grid shows 9–25 tiles, not 49.
 const DefaultVisible = 9
 
-// sendLayout reports tile sizes like the web client: in the speaker
-// layout publisher 0 is on the stage (1280×720) and up to visible others
-// are thumbnails (320×180), the rest 0×0 (not on screen, paused); the grid
-// divides 1920×1080 among all videos.
+// sendLayout reports tile sizes like the web client, for the videos the
+// participant has received (without slots; see knownTiles for slots).
 func sendLayout(ctx context.Context, p *participant, layout string, visible, publishers int) {
-	var ids []string
-	for _, t := range p.c.SubscribePC().GetTransceivers() {
-		if r := t.Receiver(); r != nil && r.Track() != nil && r.Track().Kind() == webrtc.RTPCodecTypeVideo {
-			ids = append(ids, r.Track().StreamID()+"\x00"+r.Track().ID())
-		}
-	}
-	if len(ids) == 0 {
+	sendTiles(ctx, p, transceiverTiles(p), layout, visible, publishers)
+}
+
+// sendTiles sends video_prefs for tiles.
+func sendTiles(ctx context.Context, p *participant, tiles []tile, layout string, visible, publishers int) {
+	if len(tiles) == 0 {
 		return
-	}
-	sort.Strings(ids)
-	prefs := map[string][2]int{}
-	cols := int(math.Ceil(math.Sqrt(float64(len(ids)))))
-	for _, s := range ids {
-		stream, id, _ := strings.Cut(s, "\x00")
-		name := nameOf(p, stream)
-		switch {
-		case layout == "grid":
-			w := 1920 / cols
-			prefs[id] = [2]int{w, w * 9 / 16}
-		case strings.HasPrefix(name, "pub-000"):
-			prefs[id] = [2]int{1280, 720}
-		case thumbVisible(p, name, visible, publishers):
-			prefs[id] = [2]int{320, 180}
-		default:
-			prefs[id] = [2]int{0, 0}
-		}
 	}
 	sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	_ = p.c.SendVideoPrefs(sctx, prefs)
+	_ = p.c.SendVideoPrefs(sctx, layoutPrefs(p, tiles, names(p), layout, visible, publishers))
+}
+
+// layoutPrefs sizes tiles: in the speaker layout publisher 0 is on the
+// stage (1280×720) and up to visible others are thumbnails (320×180), the
+// rest 0×0 (not on screen, paused); the grid divides 1920×1080 among all
+// videos. name maps a participant id to its display name.
+func layoutPrefs(p *participant, tiles []tile, name map[string]string, layout string, visible, publishers int) map[string][2]int {
+	prefs := make(map[string][2]int, len(tiles))
+	cols := int(math.Ceil(math.Sqrt(float64(len(tiles)))))
+	for _, t := range tiles {
+		n := name[t.participant]
+		switch {
+		case layout == "grid":
+			w := 1920 / cols
+			prefs[t.id] = [2]int{w, w * 9 / 16}
+		case strings.HasPrefix(n, "pub-000"):
+			prefs[t.id] = [2]int{1280, 720}
+		case thumbVisible(p, n, visible, publishers):
+			prefs[t.id] = [2]int{320, 180}
+		default:
+			prefs[t.id] = [2]int{0, 0}
+		}
+	}
+	return prefs
 }
 
 // thumbVisible says whether receiver p shows publisher name (pub-NNN) as a
@@ -466,9 +521,25 @@ func thumbVisible(p *participant, name string, visible, publishers int) bool {
 	return d < visible
 }
 
-// nameOf finds a participant's display name in what the client was told.
-func nameOf(p *participant, id string) string {
-	return p.c.ParticipantName(id)
+// names maps the participant ids the client was told of (welcome,
+// participant_joined) to display names, in one pass over its events.
+func names(p *participant) map[string]string {
+	m := make(map[string]string, len(p.c.Welcome.Participants))
+	for _, x := range p.c.Welcome.Participants {
+		m[x.ID] = x.Name
+	}
+	for _, e := range p.c.Events() {
+		if e.Type != signal.TypeParticipantJoined {
+			continue
+		}
+		var x signal.Participant
+		if json.Unmarshal(e.Data, &x) == nil {
+			if _, ok := m[x.ID]; !ok {
+				m[x.ID] = x.Name
+			}
+		}
+	}
+	return m
 }
 
 // plis counts the keyframe requests (PLI/FIR) the publishers received.

@@ -21,8 +21,35 @@ type counters struct {
 	firstMedia        atomic.Int64 // unix ns of the first packet
 	videoTracks       atomic.Int32
 	audioTracks       atomic.Int32
-	audioPacketsBySrc sync.Map // participant id → *atomic.Uint64
-	videoLast         sync.Map // track id → *atomic.Int64, unix ns of its last packet
+	audioPacketsBySrc sync.Map      // participant id → *atomic.Uint64
+	videoPacketsBySrc sync.Map      // participant id → *atomic.Uint64
+	videoFirstBySrc   sync.Map      // participant id → int64, unix ns of its first video packet
+	videoLast         sync.Map      // track id → *atomic.Int64, unix ns of its last packet
+	switches          atomic.Uint64 // a received stream changed source (slots)
+}
+
+// bySource is the packet counter of source id.
+func (c *counters) bySource(video bool, id string) *atomic.Uint64 {
+	m := &c.audioPacketsBySrc
+	if video {
+		m = &c.videoPacketsBySrc
+	}
+	v, _ := m.LoadOrStore(id, new(atomic.Uint64))
+	return v.(*atomic.Uint64)
+}
+
+// sources returns the packets received per source.
+func (c *counters) sources(video bool) map[string]uint64 {
+	m := &c.audioPacketsBySrc
+	if video {
+		m = &c.videoPacketsBySrc
+	}
+	out := map[string]uint64{}
+	m.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Uint64).Load()
+		return true
+	})
+	return out
 }
 
 // liveVideo counts the video tracks that delivered a packet since t.
@@ -37,8 +64,11 @@ func (c *counters) liveVideo(t time.Time) int {
 	return n
 }
 
-// readTrack counts one remote track's packets until it ends.
-func (c *counters) readTrack(t *webrtc.TrackRemote) {
+// readTrack counts one remote track's packets until it ends. src says
+// which publisher the track carries now (it changes on a receive slot):
+// per-source figures follow it, the stream's own (loss, by sequence
+// numbers, which a slot continues across switches) do not.
+func (c *counters) readTrack(t *webrtc.TrackRemote, src *source) {
 	video := t.Kind() == webrtc.RTPCodecTypeVideo
 	if video {
 		c.videoTracks.Add(1)
@@ -47,16 +77,14 @@ func (c *counters) readTrack(t *webrtc.TrackRemote) {
 		c.audioTracks.Add(1)
 		defer c.audioTracks.Add(-1)
 	}
-	var src *atomic.Uint64
 	var lastNS *atomic.Int64
 	if video {
 		lastNS = new(atomic.Int64)
 		c.videoLast.Store(t.StreamID()+"/"+t.ID()+"/"+t.RID(), lastNS)
 	}
-	if !video {
-		v, _ := c.audioPacketsBySrc.LoadOrStore(t.StreamID(), new(atomic.Uint64))
-		src = v.(*atomic.Uint64)
-	}
+	var curSrc *string // src as last seen
+	var srcID string   // its id, "" = none
+	var bySrc *atomic.Uint64
 	// One buffer per track, reused; only the sequence number is read
 	// from the header (bytes 2–3), no full RTP parse.
 	buf := make([]byte, 1500)
@@ -76,8 +104,30 @@ func (c *counters) readTrack(t *webrtc.TrackRemote) {
 		c.firstMedia.CompareAndSwap(0, now.UnixNano())
 		c.packets.Add(1)
 		c.bytes.Add(uint64(n))
-		if src != nil {
-			src.Add(1)
+		if p := src.Load(); p != curSrc {
+			curSrc = p
+			id := ""
+			if p != nil {
+				id = *p
+			}
+			if id != srcID {
+				if srcID != "" {
+					c.switches.Add(1)
+				}
+				srcID, bySrc = id, nil
+				if id != "" {
+					bySrc = c.bySource(video, id)
+					if video {
+						c.videoFirstBySrc.LoadOrStore(id, now.UnixNano())
+					}
+				}
+				// Another source is another picture: a gap before its
+				// first packet is not a freeze of a tile.
+				lastAt = time.Time{}
+			}
+		}
+		if bySrc != nil {
+			bySrc.Add(1)
 		}
 		if !started {
 			started = true
