@@ -87,6 +87,9 @@ func (c *Client) trackEvent(typ string, data json.RawMessage) error {
 	if err := json.Unmarshal(data, &t); err != nil {
 		return fmt.Errorf("%s: %w", typ, err)
 	}
+	if t.ParticipantID == c.Welcome.ParticipantID {
+		return nil // not a tile: the client does not receive itself
+	}
 	c.mu.Lock()
 	if typ == signal.TypeTrackPublished {
 		c.tracks[t.ID] = t

@@ -330,18 +330,20 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	// slots, layoutLoop does it.
 	prefsCtx, stopPrefs := context.WithCancel(ctx)
 	defer stopPrefs()
-	go func() {
-		for !cfg.Slots {
-			for _, p := range parts {
-				sendLayout(prefsCtx, p, cfg.Layout, cfg.Visible, cfg.Publishers)
+	if !cfg.Slots {
+		go func() {
+			for {
+				for _, p := range parts {
+					sendLayout(prefsCtx, p, cfg.Layout, cfg.Visible, cfg.Publishers)
+				}
+				select {
+				case <-prefsCtx.Done():
+					return
+				case <-time.After(2 * time.Second):
+				}
 			}
-			select {
-			case <-prefsCtx.Done():
-				return
-			case <-time.After(2 * time.Second):
-			}
-		}
-	}()
+		}()
+	}
 	select { // settle: layer switches, keyframes
 	case <-time.After(3 * time.Second):
 	case <-ctx.Done():
