@@ -1,10 +1,14 @@
 // Meeting state: who is here, their tiles and remote media (the subscribe
-// PeerConnection, where the server offers), and who is speaking.
+// PeerConnection, where the server offers), and who is speaking. Remote
+// media arrives either one transceiver per published track (msid stream =
+// participant id) or, with receive slots, through slots.js.
 
 import { el, icon } from './util.js';
 import { t } from './i18n.js';
 import { Peer } from './peer.js';
 import { Tile, gridGeometry } from './tile.js';
+import { Slots, SLOT_STREAM } from './slots.js';
+import { qualityChanged } from './quality.js';
 
 const SPEAK_LEVEL = 0.04;  // audioLevel (linear, 0..1) that counts as speech
 const SPEAK_HOLD_MS = 700; // stay highlighted this long after the last loud sample
@@ -24,6 +28,7 @@ export class Meeting {
     this.trackInfo = new Map(); // server track id → {id, participantId, kind, source}
     this.pending = new Map(); // server track id → {track, receiver, pid}: arrived before track_published
     this.extraAudio = new Map(); // track id → <audio> of a screen's or a played file's sound
+    this.slots = new Slots(this);
     this.speakTimer = setInterval(() => this.pollSpeaking(), 250);
     new ResizeObserver(() => this.layout()).observe(opts.grid);
   }
@@ -44,7 +49,11 @@ export class Meeting {
     for (const p of list) this.upsert(p, false);
     for (const p of this.people.values()) p.published = {};
     this.trackInfo.clear();
-    for (const tr of tracks || []) this.trackPublished(tr);
+    for (const tr of tracks || []) this.trackPublished(tr, true);
+    // Shares that ended while we were away (a resume that kept the media).
+    for (const id of [...this.o.stage?.items.keys() || []]) if (!this.trackInfo.has(id)) this.o.stage.remove(id);
+    this.slots.apply();
+    qualityChanged();
   }
 
   upsert(d, isLocal) {
@@ -59,6 +68,7 @@ export class Meeting {
       const early = this.early.get(d.id) || [];
       this.early.delete(d.id);
       for (const e of early) queueMicrotask(() => this.place(p, e.id, e.track, e.receiver));
+      queueMicrotask(() => this.slots.apply());
     }
     if (d.name !== undefined && d.name !== p.name) { p.name = d.name; p.tile.setName(d.name); }
     p.audioMuted = !!d.audioMuted;
@@ -85,6 +95,7 @@ export class Meeting {
     this.o.stage?.removeParticipant(id);
     this.people.delete(id);
     for (const [r, pid] of this.receivers) if (pid === id) this.receivers.delete(r);
+    this.slots.apply();
     this.changed();
   }
 
@@ -132,11 +143,15 @@ export class Meeting {
 
   // ---- tracks ----
 
-  trackPublished(tr) {
+  /** batch: part of a welcome's list; the caller applies the slots once. */
+  trackPublished(tr, batch = false) {
     const src = tr.source || (tr.kind === 'audio' ? 'microphone' : 'camera');
     this.trackInfo.set(tr.id, { ...tr, source: src });
     const p = this.people.get(tr.participantId);
     if (p && (src === 'camera' || src === 'microphone')) p.published[tr.kind] = tr.id;
+    // A share takes the stage when announced; its video follows (offer or slot).
+    if (p && !p.local && tr.kind === 'video' && src !== 'camera') this.o.stage?.add(tr.id, p, src);
+    if (!batch) { this.slots.apply(); qualityChanged(); }
     const w = this.pending.get(tr.id);
     if (w) {
       this.pending.delete(tr.id);
@@ -149,6 +164,8 @@ export class Meeting {
     const info = this.trackInfo.get(tr.id);
     this.trackInfo.delete(tr.id);
     this.pending.delete(tr.id);
+    this.slots.apply();
+    qualityChanged();
     const src = info?.source || tr.source;
     if (src && src !== 'camera' && src !== 'microphone') { this.dropExtra(tr.id); return; }
     const p = this.people.get(tr.participantId);
@@ -162,12 +179,20 @@ export class Meeting {
     const info = this.trackInfo.get(id);
     if (!info) { this.pending.set(id, { track, receiver, pid: p.id }); return; }
     if (info.source === 'camera' || info.source === 'microphone') { this.attach(p, track, receiver); return; }
-    if (track.kind === 'video') { this.o.stage?.add(id, p, track, info.source); return; }
+    if (track.kind === 'video') { this.stageTrack(p, id, track, info.source); return; }
     const a = el('audio', { autoplay: true });
     a.srcObject = new MediaStream([track]);
     this.o.audioSink.append(a);
     this.extraAudio.set(id, a);
     a.play().catch((err) => { if (err.name === 'NotAllowedError') this.o.onAutoplayBlocked?.(); });
+  }
+
+  stageTrack(p, id, track, source) {
+    const stage = this.o.stage;
+    if (!stage) return;
+    stage.add(id, p, source);
+    stage.setTrack(id, track);
+    track.addEventListener('ended', () => { if (stage.track(id) === track) stage.remove(id); });
   }
 
   dropExtra(id) {
@@ -192,6 +217,7 @@ export class Meeting {
   resumeAudio() {
     for (const a of this.extraAudio.values()) a.play().catch(() => {});
     for (const p of this.people.values()) p.audio?.play().catch(() => {});
+    this.slots.resume();
   }
 
   /** Local camera track (or null) on the own tile. */
@@ -208,6 +234,7 @@ export class Meeting {
     peer.pc.ontrack = (e) => {
       const pid = e.streams[0]?.id;
       if (!pid) return;
+      if (pid === SLOT_STREAM) { this.slots.added(e); return; }
       // The server's track id is the msid track part; browsers may give
       // the MediaStreamTrack another id, so read it from the SDP by mid.
       const id = msidTrack(peer.pc.remoteDescription?.sdp, e.transceiver?.mid) || e.track.id;
@@ -236,6 +263,7 @@ export class Meeting {
     if (!peer) return;
     peer.run(async () => {
       await peer.setRemote({ type: 'offer', sdp });
+      this.slots.apply(); // a `slots` map may have named this offer's mids already
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
       send('answer', { pc: 'subscribe', sdp: peer.pc.localDescription.sdp });
     });
@@ -247,13 +275,29 @@ export class Meeting {
     this.receivers.clear();
     this.early.clear();
     this.pending.clear();
+    this.slots.clear();
     for (const id of [...this.extraAudio.keys()]) this.dropExtra(id);
-    this.o.stage?.clear();
+    // Shares stay announced: their tabs wait for the next connection's video.
+    for (const id of this.o.stage?.items.keys() || []) this.o.stage.setTrack(id, null);
     for (const p of this.people.values()) {
       if (p.local) continue;
       this.setMedia(p, 'video', null);
       this.setMedia(p, 'audio', null);
     }
+  }
+
+  /**
+   * Every remote video track known from track_published, with the element
+   * showing it (null: not shown now), for video_prefs.
+   */
+  videoTargets() {
+    const out = [];
+    for (const info of this.trackInfo.values()) {
+      const p = this.people.get(info.participantId);
+      if (info.kind !== 'video' || !p || p.local) continue;
+      out.push({ id: info.id, el: info.source === 'camera' ? p.tile.el : this.o.stage?.viewOf(info.id) || null });
+    }
+    return out;
   }
 
   // ---- speaking ----

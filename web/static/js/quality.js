@@ -1,7 +1,8 @@
 // Media quality on the client side: reports the size of every remote video
 // tile to the server (video_prefs), so that it forwards the simulcast layer
-// that fits and pauses hidden tiles; highlights the active speaker and
-// offers a speaker layout (the speaker's tile on a large stage).
+// that fits and pauses hidden tiles (with receive slots: gives the visible
+// ones a slot); highlights the active speaker and offers a speaker layout
+// (the speaker's tile on a large stage).
 
 // Speaker layout: the stage tile as large as fits above one row of
 // thumbnails (not while a screen share owns the stage).
@@ -24,10 +25,15 @@ let timer = 0;
 let speaker = '';
 let speakerLayout = false;
 let styled = false;
+let targets = () => []; // [{id: server track id, el: element showing it or null}]
 
-/** Starts tile-size reporting for the tiles inside gridEl; send(type, data) is the signalling sender. */
-export function startQuality(gridEl, sendFn) {
+/**
+ * Starts tile-size reporting for the tiles inside gridEl; send(type, data)
+ * is the signalling sender, targetsFn lists every remote video track.
+ */
+export function startQuality(gridEl, sendFn, targetsFn) {
   send = sendFn;
+  if (targetsFn) targets = targetsFn;
   if (grid === gridEl) { last = ''; schedule(); return; }
   grid = gridEl;
   if (!styled) {
@@ -39,16 +45,22 @@ export function startQuality(gridEl, sendFn) {
   }
   const ro = new ResizeObserver(schedule);
   ro.observe(grid);
-  const watch = (root) => root.querySelectorAll('video').forEach((v) => ro.observe(v));
-  watch(grid);
+  grid.querySelectorAll('.tile').forEach((n) => ro.observe(n));
   new MutationObserver((muts) => {
     let tiles = false;
     for (const m of muts) {
-      for (const n of m.addedNodes) if (n.nodeType === 1) { if (n.tagName === 'VIDEO') ro.observe(n); watch(n); }
+      for (const n of m.addedNodes) if (n.nodeType === 1 && n.classList.contains('tile')) ro.observe(n);
       if (m.target === grid) tiles = true;
     }
     if (tiles && speakerLayout) applySpeaker(); else schedule();
   }).observe(grid, { childList: true, subtree: true });
+  // Tiles scrolled out of the grid or the filmstrip are not seen.
+  grid.addEventListener('scroll', schedule, { passive: true });
+  const stageView = document.getElementById('stage-view');
+  if (stageView) {
+    ro.observe(stageView);
+    new MutationObserver(schedule).observe(stageView, { childList: true }); // another share's tab
+  }
   document.addEventListener('visibilitychange', schedule);
   // A track attached to an existing <video> changes no size: poll slowly too.
   setInterval(report, 2000);
@@ -64,27 +76,40 @@ function schedule() {
   timer = setTimeout(report, 150);
 }
 
-/** The tile sizes in device pixels; 0×0 for tiles that cannot be seen. */
+/** Someone's tracks changed: report soon. */
+export const qualityChanged = () => { if (grid) schedule(); };
+
+/**
+ * The size in device pixels of what shows each remote video track, also
+ * for tiles with no video yet; 0×0 for what cannot be seen (hidden page,
+ * scrolled out of the grid, covered by a phone's panel, a share in
+ * another tab).
+ */
 export function tileSizes() {
-  const out = [];
-  if (!grid) return out;
+  if (!grid) return [];
   const dpr = window.devicePixelRatio || 1;
   const hidden = document.visibilityState === 'hidden';
-  for (const tile of grid.querySelectorAll('.tile:not([data-local="true"])')) {
-    const v = tile.querySelector('video');
-    const track = v?.srcObject?.getVideoTracks?.()[0];
-    if (!track) continue;
-    const r = v.getBoundingClientRect();
-    const onScreen = r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 &&
-      r.top < window.innerHeight && r.left < window.innerWidth;
-    const visible = !hidden && onScreen;
-    out.push({
-      id: track.id,
-      width: visible ? Math.round(r.width * dpr) : 0,
-      height: visible ? Math.round(r.height * dpr) : 0,
-    });
-  }
-  return out;
+  const view = { top: 0, left: 0, bottom: window.innerHeight, right: window.innerWidth };
+  const gridBox = intersect(grid.getBoundingClientRect(), view);
+  const panels = [...document.querySelectorAll('.panel:not([hidden])')].map((p) => p.getBoundingClientRect());
+  return targets().map(({ id, el }) => {
+    const r = el && !hidden ? el.getBoundingClientRect() : null;
+    const seen = !!r && r.width > 0 && r.height > 0 &&
+      overlaps(r, grid.contains(el) ? gridBox : view) && !panels.some((c) => inside(r, c));
+    return { id, width: seen ? Math.round(r.width * dpr) : 0, height: seen ? Math.round(r.height * dpr) : 0 };
+  });
+}
+
+function intersect(a, b) {
+  return { top: Math.max(a.top, b.top), left: Math.max(a.left, b.left), bottom: Math.min(a.bottom, b.bottom), right: Math.min(a.right, b.right) };
+}
+
+function overlaps(r, box) {
+  return r.bottom > box.top && r.top < box.bottom && r.right > box.left && r.left < box.right;
+}
+
+function inside(r, c) {
+  return r.top >= c.top && r.left >= c.left && r.bottom <= c.bottom && r.right <= c.right;
 }
 
 function report() {

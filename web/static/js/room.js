@@ -12,6 +12,7 @@ import * as controls from './controls.js';
 import * as features from './features.js';
 import * as more from './more.js';
 import { showWaiting } from './lobby.js';
+import { frameStats } from './frames.js';
 import './metrics.js'; // join time for /metrics
 
 const slug = (() => {
@@ -48,6 +49,8 @@ const debug = {
   get participantId() { return participantId; },
   participants() { return meeting ? meeting.list() : []; },
   firstFrameAt: null,
+  slots() { return { ...meeting.slots.debug(), frames: { ...frameStats } }; },
+  tracks() { return meeting ? [...meeting.trackInfo.values()] : []; },
   ...features.debug,
   /** What a modified client does: unmute and say so, ignoring any hard mute. */
   forceUnmute() { media.setMic(true); send('mute', { kind: 'audio', muted: false }); },
@@ -154,7 +157,8 @@ function join() {
 
 function onOpen() {
   const resume = session.get(RESUME);
-  const d = { version: 1, room: slug, name, device: controls.device(), audioMuted: media.audioMuted, videoMuted: media.videoMuted };
+  // slots: receive slots (docs/protocol.md); a server without them ignores it.
+  const d = { version: 1, room: slug, name, device: controls.device(), audioMuted: media.audioMuted, videoMuted: media.videoMuted, slots: true };
   if (pin) d.pin = pin;
   if (resume?.token) {
     d.resumeToken = resume.token;
@@ -197,6 +201,7 @@ function onMessage(type, d) {
     case 'bye': return onBye(d.reason);
     case 'active_speaker': return onActiveSpeaker(d.participantId);
     case 'publish_layers': return pub?.setLayers(d.active || []);
+    case 'slots': return meeting.slots.set(d.slots);
     default: return features.onMessage(type, d) || undefined;
   }
 }
@@ -212,7 +217,7 @@ function onWelcome(d) {
   meeting.setSelf(participantId, name, media.audioMuted, media.videoMuted);
   meeting.setLocalVideo(media.cameraOn ? media.videoTrack : null);
   meeting.reset(d.participants || [], d.tracks || []);
-  startQuality($('#grid'), send);
+  startQuality($('#grid'), send, () => meeting.videoTargets());
   if (d.activeSpeaker) onActiveSpeaker(d.activeSpeaker);
   const first = state === 'joining' || state === 'waiting';
   state = 'joined';

@@ -6,6 +6,7 @@
 
 import { $, el } from './util.js';
 import { t } from './i18n.js';
+import { hideUntilFrame } from './frames.js';
 
 let tabSeq = 0;
 
@@ -32,23 +33,42 @@ export class Stage {
 
   get active() { return this.items.size > 0; }
 
-  add(id, p, track, source) {
-    this.remove(id, true);
+  /** A share announced (track_published): its tab and video, shown at once. */
+  add(id, p, source) {
+    if (this.items.has(id)) return;
     const video = el('video', { autoplay: true, playsInline: true, muted: true });
     video.setAttribute('playsinline', '');
-    video.srcObject = new MediaStream([track]);
-    video.play().catch(() => {});
     // ARIA tabs: one Tab stop for the row, arrows and Home/End move.
     const tab = el('button', { type: 'button', class: 'stage-tab', role: 'tab', id: `stage-tab-${++tabSeq}`, 'aria-controls': 'stage-view', tabindex: '-1', dataset: { trackId: id } });
     tab.addEventListener('click', () => this.show(id));
     tab.addEventListener('keydown', (e) => this.tabKey(e, id));
-    const item = { id, pid: p.id, name: p.name, source, video, tab };
+    const item = { id, pid: p.id, name: p.name, source, video, tab, cancel: null };
     this.items.set(id, item);
-    track.addEventListener('ended', () => this.remove(id));
     this.label(item);
     $('#stage-tabs').append(tab);
     this.show(id); // the newest share takes the stage
   }
+
+  /**
+   * The share's video track, or null. fresh: the track is a receive slot
+   * that just switched to this share, so hide its last frame until a new
+   * one arrives.
+   */
+  setTrack(id, track, fresh = false) {
+    const item = this.items.get(id);
+    if (!item || this.track(id) === track) return;
+    item.cancel?.();
+    item.cancel = null;
+    item.video.srcObject = track ? new MediaStream([track]) : null;
+    if (!track) return;
+    if (fresh) item.cancel = hideUntilFrame(item.video, item.video);
+    item.video.play().catch(() => {});
+  }
+
+  track(id) { return this.items.get(id)?.video.srcObject?.getVideoTracks()[0] || null; }
+
+  /** The element showing share id now, or null when another tab is on stage. */
+  viewOf(id) { return this.current === id ? $('#stage-view') : null; }
 
   label(item) {
     item.tab.textContent = t(item.source === 'media' ? 'stage.media' : 'stage.screen', { name: item.name });
@@ -85,6 +105,7 @@ export class Stage {
   remove(id, quiet) {
     const item = this.items.get(id);
     if (!item) return;
+    item.cancel?.();
     item.video.srcObject = null;
     item.tab.remove();
     item.video.remove();

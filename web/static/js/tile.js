@@ -2,6 +2,7 @@
 
 import { el, icon, initials, colorFor } from './util.js';
 import { t } from './i18n.js';
+import { hideUntilFrame } from './frames.js';
 
 export class Tile {
   constructor(id, name, isLocal, onFirstFrame) {
@@ -9,6 +10,7 @@ export class Tile {
     this.name = name;
     this.isLocal = isLocal;
     this.state = { audioMuted: false, videoMuted: false, speaking: false };
+    this.waiting = null; // cancels hideUntilFrame
     this.video = el('video', { autoplay: true, playsInline: true, muted: true });
     this.video.setAttribute('playsinline', '');
     this.video.setAttribute('muted', '');
@@ -65,17 +67,22 @@ export class Tile {
     this.updateLabel();
   }
 
-  setVideoTrack(track) {
+  /** fresh: a receive slot that just switched here (hide its stale frame). */
+  setVideoTrack(track, fresh = false) {
     const cur = this.video.srcObject?.getVideoTracks()[0] || null;
     if (cur === track) return;
+    this.waiting?.();
+    this.waiting = null;
     this.video.srcObject = track ? new MediaStream([track]) : null;
     this.el.dataset.hasVideo = String(!!track);
+    if (track && fresh) this.waiting = hideUntilFrame(this.el, this.video);
     if (track) this.video.play().catch(() => { /* muted video autoplays; retried on next track */ });
   }
 
   get videoTrack() { return this.video.srcObject?.getVideoTracks()[0] || null; }
 
   remove() {
+    this.waiting?.();
     this.video.srcObject = null;
     this.el.remove();
   }

@@ -1,0 +1,44 @@
+// Receive slots reuse one MediaStreamTrack for different people: right
+// after a switch the video can still show the previous person's last
+// frame, until the new source's keyframe is decoded. hideUntilFrame keeps
+// such a video hidden (data-video-waiting, see the CSS) until a frame that
+// arrived after the switch is rendered.
+
+const FALLBACK_MS = 1500; // a keyframe takes a round trip and the encoder's time
+
+/** How waits ended, for conferDebug: frame | event | timeout | cancel. */
+export const frameStats = { frame: 0, event: 0, timeout: 0, cancel: 0 };
+
+/** Marks mark until video renders a new frame; returns a cancel function. */
+export function hideUntilFrame(mark, video) {
+  const since = performance.now();
+  let done = false;
+  let handle = 0;
+  const finish = (how) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    if (handle) video.cancelVideoFrameCallback?.(handle);
+    video.removeEventListener('resize', onEvent);
+    video.removeEventListener('timeupdate', onEvent);
+    delete mark.dataset.videoWaiting;
+    frameStats[how]++;
+  };
+  const onEvent = () => finish('event');
+  const timer = setTimeout(() => finish('timeout'), FALLBACK_MS);
+  mark.dataset.videoWaiting = 'true';
+  if ('requestVideoFrameCallback' in video) {
+    const frame = (now, meta) => {
+      handle = 0;
+      if (done) return;
+      // receiveTime (WebRTC frames): when the frame's last packet arrived.
+      if ((meta.receiveTime ?? now) > since) finish('frame');
+      else handle = video.requestVideoFrameCallback(frame);
+    };
+    handle = video.requestVideoFrameCallback(frame);
+  } else {
+    video.addEventListener('resize', onEvent);
+    video.addEventListener('timeupdate', onEvent);
+  }
+  return () => finish('cancel');
+}
