@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/confer-dev/confer/internal/apptest"
 )
@@ -480,4 +481,52 @@ func ownerOf(t *testing.T, ctx context.Context, id string, ids []string) int {
 	}
 	t.Fatalf("track %s belongs to %q, nobody known", id, pid)
 	return -1
+}
+
+// TestSlotsTwoSharesOnStage: Anna and Bruno share their screens; Carla
+// (on slots) sees two stage tabs, decodes the one on stage, and only that
+// one takes a video slot; switching the tab moves the slot to the other
+// share, which then decodes.
+func TestSlotsTwoSharesOnStage(t *testing.T) {
+	_, base := apptest.Start(t)
+	browser := newBrowser(t)
+	pages := openPages(t, browser, base, "demo", "Anna", "Bruno", "Carla")
+	carla := pages[2]
+	for _, p := range pages[:2] {
+		gesture(t, p, `document.getElementById('btn-share').click()`)
+		waitJS(t, p, "sharing", `document.getElementById('btn-share').getAttribute('aria-pressed') === 'true'`, 10*time.Second)
+	}
+	screens := func() []string {
+		return eval[[]string](t, carla, `window.conferDebug.tracks().filter(x => x.source === 'screen').map(x => x.id)`)
+	}
+	waitJS(t, carla, "two shares known", `window.conferDebug.tracks().filter(x => x.source === 'screen').length === 2`, 20*time.Second)
+	waitJS(t, carla, "two stage tabs", `document.querySelectorAll('#stage-tabs [role=tab]').length === 2`, 10*time.Second)
+	if !slotsOf(t, carla).On {
+		t.Fatal("Carla is not on receive slots")
+	}
+	// onStage: the share on stage decodes (frames rising), has a slot, and
+	// the other share has none.
+	onStage := func(what string) string {
+		id := eval[string](t, carla, `document.querySelector('#stage-tabs [aria-selected=true]').dataset.trackId`)
+		waitJS(t, carla, what, fmt.Sprintf(`(async () => {
+			const slots = window.conferDebug.slots().map.filter(s => s.kind === 'video' && s.trackId);
+			const screens = window.conferDebug.tracks().filter(x => x.source === 'screen').map(x => x.id);
+			const mine = slots.filter(s => screens.includes(s.trackId)).map(s => s.trackId);
+			const v = document.querySelector('#stage-view video');
+			if (mine.length !== 1 || mine[0] !== %q || !v || !v.videoWidth || v.dataset.videoWaiting) return false;
+			const n = v.getVideoPlaybackQuality().totalVideoFrames;
+			await new Promise(r => setTimeout(r, 500));
+			return v.getVideoPlaybackQuality().totalVideoFrames > n;
+		})()`, id), 20*time.Second)
+		return id
+	}
+	first := onStage("Carla decodes the share on stage")
+	// The other tab, from the keyboard: the tab row's arrow keys.
+	eval[bool](t, carla, `document.querySelector('#stage-tabs [aria-selected=true]').focus(), true`)
+	key(t, carla, kb.ArrowLeft)
+	second := onStage("Carla decodes the other share")
+	if first == second || len(screens()) != 2 {
+		t.Fatalf("the stage shows %s, then %s (shares %v)", first, second, screens())
+	}
+	t.Logf("stage: %s, then %s; hidden until a new frame: %v", first, second, slotsOf(t, carla).Frames)
 }

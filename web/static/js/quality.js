@@ -61,6 +61,9 @@ export function startQuality(gridEl, sendFn, targetsFn) {
     ro.observe(stageView);
     new MutationObserver(schedule).observe(stageView, { childList: true }); // another share's tab
   }
+  // A phone's panel covers the grid without resizing it.
+  const panels = new MutationObserver(schedule);
+  document.querySelectorAll('.panel').forEach((n) => panels.observe(n, { attributes: true, attributeFilter: ['hidden'] }));
   document.addEventListener('visibilitychange', schedule);
   // A track attached to an existing <video> changes no size: poll slowly too.
   setInterval(report, 2000);
