@@ -487,10 +487,29 @@ func ownerOf(t *testing.T, ctx context.Context, id string, ids []string) int {
 // (on slots) sees two stage tabs, decodes the one on stage, and only that
 // one takes a video slot; switching the tab moves the slot to the other
 // share, which then decodes.
-func TestSlotsTwoSharesOnStage(t *testing.T) {
+func TestSlotsTwoSharesOnStage(t *testing.T) { twoShares(t, true) }
+
+// TestSlotsOffTwoSharesOnStage: the same without slots (one m-line per
+// track): both shares arrive, the tab on stage decodes.
+func TestSlotsOffTwoSharesOnStage(t *testing.T) { twoShares(t, false) }
+
+func twoShares(t *testing.T, slots bool) {
 	_, base := apptest.Start(t)
 	browser := newBrowser(t)
-	pages := openPages(t, browser, base, "demo", "Anna", "Bruno", "Carla")
+	names := []string{"Anna", "Bruno", "Carla"}
+	pages := make([]context.Context, len(names))
+	for i, name := range names {
+		if i == 0 {
+			pages[i] = browser
+		} else {
+			pages[i] = newTab(t, browser)
+		}
+		if !slots {
+			onNewDocument(t, pages[i], noSlotsJS)
+		}
+		navigate(t, pages[i], roomURL(base, "demo", name))
+		joinedAll(t, pages[i:i+1], names[i:i+1])
+	}
 	carla := pages[2]
 	for _, p := range pages[:2] {
 		gesture(t, p, `document.getElementById('btn-share').click()`)
@@ -501,23 +520,26 @@ func TestSlotsTwoSharesOnStage(t *testing.T) {
 	}
 	waitJS(t, carla, "two shares known", `window.conferDebug.tracks().filter(x => x.source === 'screen').length === 2`, 20*time.Second)
 	waitJS(t, carla, "two stage tabs", `document.querySelectorAll('#stage-tabs [role=tab]').length === 2`, 10*time.Second)
-	if !slotsOf(t, carla).On {
-		t.Fatal("Carla is not on receive slots")
+	if on := slotsOf(t, carla).On; on != slots {
+		t.Fatalf("Carla on receive slots: %v, want %v", on, slots)
 	}
-	// onStage: the share on stage decodes (frames rising), has a slot, and
-	// the other share has none.
+	// onStage: the share on stage decodes (frames rising); with slots it
+	// has a slot and the other share has none.
 	onStage := func(what string) string {
 		id := eval[string](t, carla, `document.querySelector('#stage-tabs [aria-selected=true]').dataset.trackId`)
 		waitJS(t, carla, what, fmt.Sprintf(`(async () => {
-			const slots = window.conferDebug.slots().map.filter(s => s.kind === 'video' && s.trackId);
-			const screens = window.conferDebug.tracks().filter(x => x.source === 'screen').map(x => x.id);
-			const mine = slots.filter(s => screens.includes(s.trackId)).map(s => s.trackId);
+			if (%t) {
+				const slots = window.conferDebug.slots().map.filter(s => s.kind === 'video' && s.trackId);
+				const screens = window.conferDebug.tracks().filter(x => x.source === 'screen').map(x => x.id);
+				const mine = slots.filter(s => screens.includes(s.trackId)).map(s => s.trackId);
+				if (mine.length !== 1 || mine[0] !== %q) return false;
+			}
 			const v = document.querySelector('#stage-view video');
-			if (mine.length !== 1 || mine[0] !== %q || !v || !v.videoWidth || v.dataset.videoWaiting) return false;
+			if (!v || !v.videoWidth || v.dataset.videoWaiting) return false;
 			const n = v.getVideoPlaybackQuality().totalVideoFrames;
 			await new Promise(r => setTimeout(r, 500));
 			return v.getVideoPlaybackQuality().totalVideoFrames > n;
-		})()`, id), 20*time.Second)
+		})()`, slots, id), 20*time.Second)
 		return id
 	}
 	first := onStage("Carla decodes the share on stage")
@@ -529,4 +551,8 @@ func TestSlotsTwoSharesOnStage(t *testing.T) {
 		t.Fatalf("the stage shows %s, then %s (shares %v)", first, second, screens())
 	}
 	t.Logf("stage: %s, then %s; hidden until a new frame: %v", first, second, slotsOf(t, carla).Frames)
+	// A share ends: its tab goes, the other stays on stage.
+	gesture(t, pages[0], `document.getElementById('btn-share').click()`)
+	waitJS(t, carla, "one stage tab left", `window.conferDebug.stage().count === 1 && !document.getElementById('stage-area').hidden`, 15*time.Second)
+	onStage("Carla decodes the share left")
 }
