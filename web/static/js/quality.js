@@ -34,7 +34,7 @@ let targets = () => []; // [{id: server track id, el: element showing it or null
 export function startQuality(gridEl, sendFn, targetsFn) {
   send = sendFn;
   if (targetsFn) targets = targetsFn;
-  if (grid === gridEl) { last = ''; schedule(); return; }
+  if (grid === gridEl) { last = ''; reportSoon(); return; }
   grid = gridEl;
   if (!styled) {
     // A constructed sheet: the CSP (style-src 'self') blocks <style> elements.
@@ -72,11 +72,19 @@ export function startQuality(gridEl, sendFn, targetsFn) {
   });
   document.getElementById('btn-layout')?.addEventListener('click', () => setSpeakerLayout(!speakerLayout));
   applySpeaker();
+  reportSoon();
 }
 
 function schedule() {
   clearTimeout(timer);
   timer = setTimeout(report, 150);
+}
+
+// Right after a welcome: with receive slots nothing is received before
+// the first report, so do not wait for the debounce.
+function reportSoon() {
+  clearTimeout(timer);
+  timer = setTimeout(report, 0);
 }
 
 /** Someone's tracks changed: report soon. */

@@ -226,6 +226,7 @@ function onWelcome(d) {
   else openPeers();
   if (first) {
     ui.show('screen-meeting');
+    meeting.layout(); // the grid has a size now, for the first video_prefs
     controls.syncMedia();
     ui.announce(t('live.youJoined', { title: room?.title || slug }));
   } else {
