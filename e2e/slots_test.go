@@ -147,6 +147,7 @@ type slotsDebug struct {
 		Playing bool   `json:"playing"`
 	} `json:"audio"`
 	Frames map[string]int `json:"frames"`
+	Waits  []int          `json:"waits"` // ms from a slot's switch to its first new frame
 }
 
 func slotsOf(t *testing.T, ctx context.Context) slotsDebug {
@@ -351,7 +352,8 @@ func gridMeeting(t *testing.T, names []string, slots bool) {
 		t.Errorf("%s saw a tile show another person's picture: %v", who, wrong)
 	}
 	if slots {
-		t.Logf("%s: hidden until a new frame: %v", who, slotsOf(t, phone).Frames)
+		s := slotsOf(t, phone)
+		t.Logf("%s: hidden until a new frame: %v, waits %v ms", who, s.Frames, s.Waits)
 	}
 
 	// (d) A network blip on the second page: it resumes keeping its
@@ -550,7 +552,8 @@ func twoShares(t *testing.T, slots bool) {
 	if first == second || len(screens()) != 2 {
 		t.Fatalf("the stage shows %s, then %s (shares %v)", first, second, screens())
 	}
-	t.Logf("stage: %s, then %s; hidden until a new frame: %v", first, second, slotsOf(t, carla).Frames)
+	s := slotsOf(t, carla)
+	t.Logf("stage: %s, then %s; hidden until a new frame: %v, waits %v ms", first, second, s.Frames, s.Waits)
 	// A share ends: its tab goes, the other stays on stage.
 	gesture(t, pages[0], `document.getElementById('btn-share').click()`)
 	waitJS(t, carla, "one stage tab left", `window.conferDebug.stage().count === 1 && !document.getElementById('stage-area').hidden`, 15*time.Second)

@@ -6,8 +6,8 @@
 
 const FALLBACK_MS = 1500; // a keyframe takes a round trip and the encoder's time
 
-/** How waits ended, for conferDebug: frame | event | timeout | cancel. */
-export const frameStats = { frame: 0, event: 0, timeout: 0, cancel: 0 };
+/** How waits ended (frame | event | timeout | cancel) and the last waits in ms, for conferDebug. */
+export const frameStats = { frame: 0, event: 0, timeout: 0, cancel: 0, ms: [] };
 
 /** Marks mark until video renders a new frame; returns a cancel function. */
 export function hideUntilFrame(mark, video) {
@@ -23,6 +23,7 @@ export function hideUntilFrame(mark, video) {
     video.removeEventListener('timeupdate', onEvent);
     delete mark.dataset.videoWaiting;
     frameStats[how]++;
+    if (how !== 'cancel') frameStats.ms = [...frameStats.ms.slice(-19), Math.round(performance.now() - since)];
   };
   const onEvent = () => finish('event');
   const timer = setTimeout(() => finish('timeout'), FALLBACK_MS);
