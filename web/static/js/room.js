@@ -49,7 +49,10 @@ const debug = {
   get participantId() { return participantId; },
   participants() { return meeting ? meeting.list() : []; },
   firstFrameAt: null,
-  slots() { return { ...meeting.slots.debug(), frames: { ...frameStats, ms: undefined }, waits: frameStats.ms }; },
+  slots() {
+    const { ms, ...ends } = frameStats;
+    return { ...meeting.slots.debug(), frames: ends, waits: ms };
+  },
   tracks() { return meeting ? [...meeting.trackInfo.values()] : []; },
   ...features.debug,
   /** What a modified client does: unmute and say so, ignoring any hard mute. */
