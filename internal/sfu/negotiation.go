@@ -94,8 +94,8 @@ func (p *Peer) unsubscribe(d *downTrack) {
 func (p *Peer) negotiate() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.publishOnly {
-		return
+	if p.closed || p.publishOnly || p.onePC {
+		return // with one connection only the client offers
 	}
 	now := time.Now()
 	if p.negTimer != nil {
@@ -133,7 +133,10 @@ func (p *Peer) negotiate() {
 // less than offerGap ago, i.e. people are joining or leaving in a burst.
 // p.mu is held.
 func (p *Peer) offerDelayLocked(now time.Time) time.Duration {
-	if p.restart || now.Sub(p.lastOfferAt) >= offerGap {
+	// A slot peer is renegotiated only when it needs a slot more, and its
+	// offers are small: batching them would only delay a newcomer's
+	// first videos (its layout asks for them just after the audio).
+	if p.restart || p.slotMode || now.Sub(p.lastOfferAt) >= offerGap {
 		return negotiationDelay
 	}
 	return offerGap

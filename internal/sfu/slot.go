@@ -81,6 +81,7 @@ func (s *slot) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, er
 		s.p.mu.Lock()
 		s.p.bySSRC[s.ssrc] = cur
 		s.p.mu.Unlock()
+		cur.startKeyframe() // the first picture on a new slot
 	}
 	return codecs[0], nil
 }
@@ -95,6 +96,22 @@ func (s *slot) Unbind(webrtc.TrackLocalContext) error {
 		s.cur.mu.Unlock()
 	}
 	return nil
+}
+
+// startKeyframe asks d's source for a keyframe so that a video that has
+// just been put on a slot starts at once. It waits for the slot to be
+// bound: a keyframe that arrives before is dropped, and asking then would
+// only hold back the next request by the throttle's window.
+func (d *downTrack) startKeyframe() {
+	d.mu.Lock()
+	bound := d.w != nil
+	d.mu.Unlock()
+	if !bound || d.kind != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	if l := d.recv.layers[max(d.target(), 0)].Load(); l != nil {
+		l.keyframes.request(true)
+	}
 }
 
 // outputTo points d at the slot's stream: writer, SSRC and the payload

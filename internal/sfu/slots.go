@@ -25,6 +25,10 @@ type PeerOptions struct {
 	// Slots: the peer receives on receive slots, and its handler should
 	// implement SlotHandler to learn what each slot carries.
 	Slots bool
+	// OnePC: one connection carries both directions, and the client makes
+	// every offer (onepc.go). Implies Slots; the handler should implement
+	// SlotsWantedHandler.
+	OnePC bool
 }
 
 // SlotInfo is what one receive slot carries now. TrackID and PeerID are
@@ -239,6 +243,9 @@ func (p *Peer) fillSlots(kind webrtc.RTPCodecType, cands []*receiver, limit int,
 		held[src] = s
 	}
 	want := cands[:min(limit, len(cands))]
+	if p.onePC {
+		p.wantSlots(kind, len(want))
+	}
 	for _, c := range want {
 		if held[c] != nil {
 			continue
@@ -285,8 +292,8 @@ func (p *Peer) freeSlot(kind webrtc.RTPCodecType, limit int) *slot {
 			return s
 		}
 	}
-	if len(slots) >= limit {
-		return nil
+	if len(slots) >= limit || p.onePC {
+		return nil // with one connection, the client adds slots (onepc.go)
 	}
 	return p.addSlot(kind, len(slots))
 }
@@ -349,9 +356,7 @@ func (p *Peer) setSource(s *slot, recv *receiver) bool {
 	}
 	d.countLive()
 	p.r.e.stats.slotAssigned.Add(1)
-	if l := recv.layers[d.target()].Load(); l != nil && d.kind == webrtc.RTPCodecTypeVideo {
-		l.keyframes.request(true) // the new source starts on a keyframe
-	}
+	d.startKeyframe() // the new source starts on a keyframe
 	return true
 }
 
