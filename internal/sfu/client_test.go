@@ -35,6 +35,7 @@ type testClient struct {
 	dropOffer atomic.Bool  // ignore subscriber offers (a client that went away)
 	plis      atomic.Int32 // PLIs received by the publisher
 	rrs       atomic.Int32 // receiver reports received by the publisher
+	lsrs      sync.Map     // LastSenderReport values seen in those
 	nacked    sync.Map     // video sequence numbers the server NACKed
 	skipSeq   atomic.Int32 // a video sequence number not to send (loss); -1 none
 	vSeqNow   atomic.Int32 // the next video sequence number
@@ -51,6 +52,9 @@ type testClient struct {
 	answerErrs []error
 	slotMaps   [][]SlotInfo                    // slot maps received (SlotHandler)
 	slotRecv   map[string]*slotTrack           // by slot track id
+	onePC      bool                            // pub and sub are one connection
+	ready      atomic.Bool                     // the first publish offer is answered
+	renegMu    sync.Mutex                      // serialises republish (onepc_test.go)
 	states     [2][]webrtc.PeerConnectionState // ConnectionState reports
 }
 
@@ -134,6 +138,8 @@ type clientOpts struct {
 	whip bool
 	// slots: join with receive slots (slots_test.go).
 	slots bool
+	// onePC: one connection both ways (onepc_test.go); implies slots.
+	onePC bool
 }
 
 func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *testClient {
@@ -150,14 +156,19 @@ func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *tes
 	var err error
 	c.pub, err = api.NewPeerConnection(webrtc.Configuration{})
 	must(t, err)
-	c.sub, err = api.NewPeerConnection(webrtc.Configuration{})
-	must(t, err)
+	if opts.onePC {
+		c.sub = c.pub
+		c.onePC = true
+	} else {
+		c.sub, err = api.NewPeerConnection(webrtc.Configuration{})
+		must(t, err)
+	}
 	t.Cleanup(c.close)
 
 	if opts.whip {
 		c.peer, err = r.AddPublisher(id, c)
 	} else {
-		c.peer, err = r.AddPeerWith(id, c, PeerOptions{Slots: opts.slots})
+		c.peer, err = r.AddPeerWith(id, c, PeerOptions{Slots: opts.slots, OnePC: opts.onePC})
 	}
 	must(t, err)
 
@@ -166,11 +177,13 @@ func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *tes
 			_ = c.peer.AddICECandidate(Publish, ic.ToJSON())
 		}
 	})
-	c.sub.OnICECandidate(func(ic *webrtc.ICECandidate) {
-		if ic != nil {
-			_ = c.peer.AddICECandidate(Subscribe, ic.ToJSON())
-		}
-	})
+	if !opts.onePC {
+		c.sub.OnICECandidate(func(ic *webrtc.ICECandidate) {
+			if ic != nil {
+				_ = c.peer.AddICECandidate(Subscribe, ic.ToJSON())
+			}
+		})
+	}
 	c.sub.OnTrack(c.onTrack)
 
 	c.audio, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", id+"-stream")
@@ -209,6 +222,7 @@ func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *tes
 	c.wantKey.Store(true)
 	c.wg.Add(1)
 	go c.sendMedia()
+	c.ready.Store(true)
 	return c
 }
 
@@ -314,6 +328,9 @@ func (c *testClient) readPublisherRTCP() {
 				c.wantKey.Store(true)
 			case *rtcp.ReceiverReport:
 				c.rrs.Add(1)
+				for _, r := range p.(*rtcp.ReceiverReport).Reports {
+					c.lsrs.Store(r.LastSenderReport, true)
+				}
 			case *rtcp.TransportLayerNack:
 				for _, n := range p.(*rtcp.TransportLayerNack).Nacks {
 					for _, s := range n.PacketList() {

@@ -20,6 +20,7 @@ type Engine struct {
 	// and interceptors (see api.go), so each side has its own API; both
 	// share the one port.
 	pubAPI, subAPI *webrtc.API
+	oneAPI         *webrtc.API // one connection both ways (PeerOptions.OnePC)
 	stats          engineStats
 	port           int
 	udpMux         ice.UDPMux
@@ -89,7 +90,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		}
 	}
 
-	pubAPI, subAPI, err := newAPIs(se)
+	pubAPI, subAPI, oneAPI, err := newAPIs(se)
 	if err != nil {
 		_ = udpMux.Close()
 		_ = tcpMux.Close()
@@ -106,6 +107,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		routers: map[*Router]struct{}{},
 		pubAPI:  pubAPI,
 		subAPI:  subAPI,
+		oneAPI:  oneAPI,
 	}
 	log.Info("media engine listening", "port", port, "loopback", loopback, "public_ips", cfg.PublicIPs)
 	return e, nil

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
@@ -39,7 +40,7 @@ var publishFeedback = []webrtc.RTCPFeedback{
 // redundancy carried in the next one, without a round trip.
 const opusFmtp = "minptime=10;useinbandfec=1"
 
-// newAPIs builds the publish and the subscribe API.
+// newAPIs builds the publish, the subscribe and the one-connection API.
 //
 // Publish side: MID/RID extensions (simulcast demux), audio level (active
 // speaker, top-N audio) and transport-cc; the feedback publishers need
@@ -49,10 +50,46 @@ const opusFmtp = "minptime=10;useinbandfec=1"
 // no interceptors (sender reports: reports.go). Pion's NACK responder is left out on purpose: it keeps a
 // copy of every packet per outgoing stream; retransmissions come from the
 // one packetCache per incoming layer instead, through the munger.
-func newAPIs(se webrtc.SettingEngine) (pub, sub *webrtc.API, err error) {
-	pme, err := mediaEngine(publishFeedback)
+//
+// One-connection side (PeerOptions.OnePC): the publish side's codecs and
+// extensions, plus goog-remb for the slots it sends on. Forwarded packets
+// carry no transport-wide sequence number, so the browser estimates
+// what it receives on them with REMB, as on a subscribe connection.
+func newAPIs(se webrtc.SettingEngine) (pub, sub, one *webrtc.API, err error) {
+	pme, err := publishEngine(publishFeedback)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	ome, err := publishEngine(append(slices.Clip(publishFeedback), webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBGoogREMB}))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// No interceptors either: the publish side's NACKs, receiver reports
+	// and transport-cc feedback are made by pubFeedback, which also sees
+	// the packets that never pass through Pion (srtpin.go).
+	pir := &interceptor.Registry{}
+
+	sme, err := mediaEngine(videoFeedback)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// No interceptors: forwarded RTP mostly bypasses them (srtpout.go)
+	// and sender reports are made in reports.go.
+	sir := &interceptor.Registry{}
+
+	pub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(pme), webrtc.WithInterceptorRegistry(pir))
+	sub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(sme), webrtc.WithInterceptorRegistry(sir))
+	one = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(ome), webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
+	return pub, sub, one, nil
+}
+
+// publishEngine is the media engine of a connection that receives
+// browsers' media: the codecs with feedback fb, and the header extensions
+// simulcast, speaker detection and transport-cc need.
+func publishEngine(fb []webrtc.RTCPFeedback) (*webrtc.MediaEngine, error) {
+	pme, err := mediaEngine(fb)
+	if err != nil {
+		return nil, err
 	}
 	for _, ext := range []struct {
 		uri   string
@@ -66,26 +103,11 @@ func newAPIs(se webrtc.SettingEngine) (pub, sub *webrtc.API, err error) {
 	} {
 		for _, k := range ext.kinds {
 			if err := pme.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: ext.uri}, k); err != nil {
-				return nil, nil, fmt.Errorf("sfu: header extension %s: %w", ext.uri, err)
+				return nil, fmt.Errorf("sfu: header extension %s: %w", ext.uri, err)
 			}
 		}
 	}
-	// No interceptors either: the publish side's NACKs, receiver reports
-	// and transport-cc feedback are made by pubFeedback, which also sees
-	// the packets that never pass through Pion (srtpin.go).
-	pir := &interceptor.Registry{}
-
-	sme, err := mediaEngine(videoFeedback)
-	if err != nil {
-		return nil, nil, err
-	}
-	// No interceptors: forwarded RTP mostly bypasses them (srtpout.go)
-	// and sender reports are made in reports.go.
-	sir := &interceptor.Registry{}
-
-	pub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(pme), webrtc.WithInterceptorRegistry(pir))
-	sub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(sme), webrtc.WithInterceptorRegistry(sir))
-	return pub, sub, nil
+	return pme, nil
 }
 
 func mediaEngine(fb []webrtc.RTCPFeedback) (*webrtc.MediaEngine, error) {

@@ -82,8 +82,10 @@ type Peer struct {
 	// lastOfferRestart: the latest offer restarted ICE.
 	lastOfferRestart bool
 
-	// Receive slots (slots.go). slotMode is set at creation.
-	slotMode               bool
+	// Receive slots (slots.go) and one connection (onepc.go); both are
+	// set at creation.
+	slotMode, onePC        bool
+	slotsWanted            [2]int // onePC: slots asked of the client, audio and video
 	audioSlots, videoSlots []*slot
 	prefs                  map[string]VideoPref // tile sizes by track id, slot peers
 	slotMsgMu              sync.Mutex           // serialises notifySlots; guards slotsSent
@@ -94,7 +96,8 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool, o PeerOption
 	p := &Peer{
 		id:          id,
 		publishOnly: publishOnly,
-		slotMode:    o.Slots && !publishOnly,
+		slotMode:    (o.Slots || o.OnePC) && !publishOnly,
+		onePC:       o.OnePC && !publishOnly,
 		prefs:       map[string]VideoPref{},
 		r:           r,
 		h:           h,
@@ -105,25 +108,35 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool, o PeerOption
 		bySSRC:      map[uint32]*downTrack{},
 	}
 	p.out.in.handle = p.handleRTCP
+	api := r.e.pubAPI
+	if p.onePC {
+		api = r.e.oneAPI
+	}
 	var err error
-	if p.pub, err = r.e.pubAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
+	if p.pub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("sfu: publish pc: %w", err)
 	}
 	p.fb = newPubFeedback(id, p.pub.WriteRTCP, p.log)
 	p.pubGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Publish, c) })
 	p.pub.OnICECandidate(p.pubGate.candidate)
-	p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		if s == webrtc.PeerConnectionStateConnected {
-			p.startInPath()
+	switch {
+	case p.onePC:
+		// Both directions on one connection (onepc.go).
+		p.sub, p.subGate = p.pub, p.pubGate
+		p.pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+			p.pubState(s)
+			p.subState(s)
+		})
+		p.pub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+			p.pubPair(pair)
+			p.subPair(pair)
+		})
+	default:
+		p.pub.OnConnectionStateChange(p.pubState)
+		p.pub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(p.pubPair)
+		if publishOnly {
+			break
 		}
-		p.reportState(Publish)
-	})
-	p.pub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
-		if err := p.in.setPair(pair, r.e.batch); err != nil {
-			p.log.Debug("direct receive path off", "err", err)
-		}
-	})
-	if !publishOnly {
 		if p.sub, err = r.e.subAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 			_ = p.pub.Close()
 			p.fb.close()
@@ -131,28 +144,48 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool, o PeerOption
 		}
 		p.subGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Subscribe, c) })
 		p.sub.OnICECandidate(p.subGate.candidate)
-		p.sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-			if s == webrtc.PeerConnectionStateConnected {
-				p.startFastPath()
-			}
-			p.reportState(Subscribe)
-		})
-		p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
-			if p.rtcpMode.Load() == rtcpUndecided {
-				return // startFastPath decides
-			}
-			if err := p.out.setPair(pair, r.e.batch); err != nil {
-				p.log.Debug("direct RTP path off", "err", err)
-				p.setRTCPMode(rtcpPerTrack)
-				return
-			}
-			p.rtcpMode.Store(rtcpDirect)
-		})
+		p.sub.OnConnectionStateChange(p.subState)
+		p.sub.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(p.subPair)
 	}
 	p.pub.OnTrack(func(t *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
 		r.addTrack(p, t, rr)
 	})
 	return p, nil
+}
+
+// pubState and subState follow the state of the publish and the
+// subscribe connection (the same one with OnePC).
+func (p *Peer) pubState(s webrtc.PeerConnectionState) {
+	if s == webrtc.PeerConnectionStateConnected {
+		p.startInPath()
+	}
+	p.reportState(Publish)
+}
+
+func (p *Peer) subState(s webrtc.PeerConnectionState) {
+	if s == webrtc.PeerConnectionStateConnected {
+		p.startFastPath()
+	}
+	p.reportState(Subscribe)
+}
+
+// pubPair and subPair move the direct paths to a new candidate pair.
+func (p *Peer) pubPair(pair *webrtc.ICECandidatePair) {
+	if err := p.in.setPair(pair, p.r.e.batch); err != nil {
+		p.log.Debug("direct receive path off", "err", err)
+	}
+}
+
+func (p *Peer) subPair(pair *webrtc.ICECandidatePair) {
+	if p.rtcpMode.Load() == rtcpUndecided {
+		return // startFastPath decides
+	}
+	if err := p.out.setPair(pair, p.r.e.batch); err != nil {
+		p.log.Debug("direct RTP path off", "err", err)
+		p.setRTCPMode(rtcpPerTrack)
+		return
+	}
+	p.rtcpMode.Store(rtcpDirect)
 }
 
 // reportState tells the handler about a connection state change. Pion
@@ -235,6 +268,9 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 		return "", fmt.Errorf("sfu: set publish offer: %w", err)
 	}
 	p.flushCandidates(Publish, sdp)
+	if p.onePC {
+		p.attachSlots() // the offer's recvonly transceivers
+	}
 	answer, err := p.pub.CreateAnswer(nil)
 	if err != nil {
 		go p.pubGate.release("")
@@ -249,6 +285,10 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 	// Candidates the answer does not list yet are trickled from another
 	// goroutine: the handler must not be called from inside HandleOffer.
 	go p.pubGate.release(out)
+	if p.onePC {
+		p.notifySlots() // the new slots' mids
+		p.r.kick()      // and sources for them
+	}
 	return withOpusDTX(withStartBitrate(out)), nil
 }
 
@@ -256,6 +296,9 @@ func (p *Peer) HandleOffer(sdp string) (string, error) {
 func (p *Peer) HandleAnswer(sdp string) error {
 	if p.publishOnly {
 		return errPublishOnly
+	}
+	if p.onePC {
+		return errOnePC
 	}
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
@@ -282,6 +325,9 @@ func (p *Peer) HandleAnswer(sdp string) error {
 func (p *Peer) AddICECandidate(dir Direction, c webrtc.ICECandidateInit) error {
 	if dir == Subscribe && p.publishOnly {
 		return errPublishOnly
+	}
+	if p.onePC {
+		dir = Publish // one connection; its state is kept as the publish one's
 	}
 	p.mu.Lock()
 	if p.closed {
@@ -368,8 +414,8 @@ func (p *Peer) pc(dir Direction) *webrtc.PeerConnection {
 // disconnected), and the restart follows its answer unless that offer
 // restarted ICE already.
 func (p *Peer) RestartICE() {
-	if p.publishOnly {
-		return
+	if p.publishOnly || p.onePC {
+		return // with one connection, the client restarts ICE with its offer
 	}
 	p.mu.Lock()
 	p.restart = true
@@ -434,7 +480,7 @@ func (p *Peer) closePCs() {
 	}
 	p.in.stop(p.r.e.batch)
 	p.fb.close()
-	if p.sub == nil {
+	if p.sub == nil || p.sub == p.pub {
 		return
 	}
 	if err := p.sub.Close(); err != nil {

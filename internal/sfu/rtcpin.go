@@ -94,6 +94,10 @@ func (p *Peer) handleRTCP(pkts []rtcp.Packet, scratch []byte) {
 					d.reportedLoss(r.FractionLost)
 				}
 			}
+		case *rtcp.SenderReport:
+			// With one connection (onepc.go) the client's reports about
+			// what it publishes come this way too.
+			p.fb.senderReports([]rtcp.Packet{pkt})
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest, *rtcp.TransportLayerNack:
 			for _, ssrc := range pkt.DestinationSSRC() {
 				if d := p.trackBySSRC(ssrc); d != nil {
