@@ -130,6 +130,7 @@ func (r *Router) assignSlots() {
 			continue
 		}
 		p.forgetPrefs(alive)
+		p.primeVideoSlots(len(others(p, video)))
 		c1 := p.fillSlots(webrtc.RTPCodecTypeAudio, others(p, audio), nAudio, louderBy(speakerMargin))
 		c2 := p.fillSlots(webrtc.RTPCodecTypeVideo, p.wantedVideos(video, speaker), maxVideoSlots, nil)
 		if c1 || c2 {
@@ -166,6 +167,31 @@ func others(p *Peer, recvs []*receiver) []*receiver {
 		}
 	}
 	return out
+}
+
+// primeSlots is how many video slots a newcomer gets before its layout
+// says what it shows: they go out in its first offer, so the videos its
+// first video_prefs asks for start without another round trip.
+const primeSlots = 4
+
+// primeVideoSlots adds a newcomer's first video slots, empty, when others
+// publish video. Runs once per peer.
+func (p *Peer) primeVideoSlots(videos int) {
+	if videos == 0 || p.onePC {
+		return // with one connection the client adds its own
+	}
+	p.mu.Lock()
+	done := p.primed
+	p.primed = true
+	p.mu.Unlock()
+	if done {
+		return
+	}
+	for i := len(p.slotList(webrtc.RTPCodecTypeVideo)); i < min(videos, primeSlots); i++ {
+		if p.addSlot(webrtc.RTPCodecTypeVideo, i) == nil {
+			return
+		}
+	}
 }
 
 // forgetPrefs drops the tile sizes of tracks that are gone.
