@@ -38,8 +38,9 @@ type JoinRequest struct {
 	// Key identifies the person for bans: the account, or the address
 	// and name of a guest.
 	Key string
-	// Slots: the client receives on receive slots (sfu.PeerOptions).
-	Slots bool
+	// Slots: the client receives on receive slots; OnePC: on one
+	// connection both ways (sfu.PeerOptions).
+	Slots, OnePC bool
 }
 
 // JoinResult tells the joiner about the meeting it entered.
@@ -175,7 +176,7 @@ func (r *Room) addLocked(req JoinRequest, l Listener) (*Participant, []Listener,
 		token: randomToken(),
 		key:   req.Key,
 		seq:   r.joinSeq,
-		slots: req.Slots,
+		media: sfu.PeerOptions{Slots: req.Slots, OnePC: req.OnePC},
 		info: Info{
 			ID: "p" + randomHex(6), Name: req.Name, Device: req.Device, AccountID: req.AccountID,
 			AudioMuted: req.AudioMuted, VideoMuted: req.VideoMuted, Role: role,
@@ -191,7 +192,7 @@ func (r *Room) addLocked(req JoinRequest, l Listener) (*Participant, []Listener,
 // connect gives a new participant its media and tells everyone.
 func (r *Room) connect(p *Participant, others []Listener) error {
 	p.mu.Lock()
-	opts := sfu.PeerOptions{Slots: p.slots}
+	opts := p.media
 	p.mu.Unlock()
 	peer, err := r.router.AddPeerWith(p.info.ID, peerEvents{p}, opts)
 	if err != nil {
@@ -245,7 +246,11 @@ func (r *Room) resume(p *Participant, req JoinRequest, l Listener) (*Participant
 		res.Tracks = r.trackList()
 		r.sendState(p)
 		if sl, ok := l.(SlotListener); ok && peer.SlotMode() {
-			sl.Slots(peer.Slots()) // the new connection has not seen the map
+			// The new connection has not seen the map, nor what to add.
+			sl.Slots(peer.Slots())
+			if a, v := peer.SlotsWanted(); a+v > 0 {
+				sl.SlotsWanted(a, v)
+			}
 		}
 		return p, res, nil
 	}
@@ -253,10 +258,11 @@ func (r *Room) resume(p *Participant, req JoinRequest, l Listener) (*Participant
 		peer.Close()
 	}
 	res.Tracks = r.trackList()
+	opts := sfu.PeerOptions{Slots: req.Slots, OnePC: req.OnePC}
 	p.mu.Lock()
-	p.slots = req.Slots // the client may have changed (a reload)
+	p.media = opts // the client may have changed (a reload)
 	p.mu.Unlock()
-	np, err := r.router.AddPeerWith(p.info.ID, peerEvents{p}, sfu.PeerOptions{Slots: req.Slots})
+	np, err := r.router.AddPeerWith(p.info.ID, peerEvents{p}, opts)
 	if err != nil {
 		p.leave(ReasonLeft)
 		return nil, JoinResult{}, fmt.Errorf("add peer: %w", err)

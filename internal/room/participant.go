@@ -23,9 +23,9 @@ type Participant struct {
 	seq   int64  // join order
 	// publisher: a publish-only encoder (WHIP) let in by a host's token.
 	publisher bool
-	// slots: the client receives on receive slots (guarded by mu after
-	// the join).
-	slots bool
+	// media: how the client's connections work (receive slots, one
+	// connection); guarded by mu after the join.
+	media sfu.PeerOptions
 
 	mu         sync.Mutex
 	info       Info

@@ -12,14 +12,24 @@ type QualityListener interface {
 
 // SlotListener is an optional extension of Listener for clients that
 // joined with receive slots: it is told what each slot carries.
+// It also hears, with one connection, how many slots to add.
 type SlotListener interface {
 	Slots([]sfu.SlotInfo)
+	SlotsWanted(audio, video int)
 }
 
 // Slots relays the participant's slot map (sfu.SlotHandler).
 func (e peerEvents) Slots(m []sfu.SlotInfo) {
 	if sl, ok := e.p.currentListener().(SlotListener); ok {
 		sl.Slots(m)
+	}
+}
+
+// SlotsWanted relays how many slots the SFU asks the client to add
+// (sfu.SlotsWantedHandler).
+func (e peerEvents) SlotsWanted(audio, video int) {
+	if sl, ok := e.p.currentListener().(SlotListener); ok {
+		sl.SlotsWanted(audio, video)
 	}
 }
 

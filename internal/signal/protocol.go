@@ -78,6 +78,9 @@ type Join struct {
 	// sources onto (the loudest audio, the videos the client shows),
 	// instead of one m-line per published track. See docs/protocol.md.
 	Slots bool `json:"slots,omitempty"`
+	// OnePC: one PeerConnection both ways, the client makes every offer
+	// and adds the receive slots as recvonly transceivers (implies Slots).
+	OnePC bool `json:"onePC,omitempty"`
 }
 
 // SDP carries an offer or an answer for one PeerConnection.

@@ -16,6 +16,7 @@ const (
 	TypeActiveSpeaker = "active_speaker" // server → client
 	TypePublishLayers = "publish_layers" // server → client
 	TypeSlots         = "slots"          // server → client, to clients that joined with slots
+	TypeSlotsWanted   = "slots_wanted"   // server → client, to clients that joined with onePC
 )
 
 // VideoPrefs lists the size at which the client shows each video track it
@@ -58,6 +59,14 @@ type Slot struct {
 	Kind          string `json:"kind"`
 	TrackID       string `json:"trackId"`
 	ParticipantID string `json:"participantId"`
+}
+
+// SlotsWanted tells a one-connection client how many receive slots of
+// each kind the server would use now: it adds recvonly transceivers up to
+// these counts and offers again.
+type SlotsWanted struct {
+	Audio int `json:"audio"`
+	Video int `json:"video"`
 }
 
 const maxVideoPrefs = 128
@@ -113,4 +122,8 @@ func (s *session) Slots(m []sfu.SlotInfo) {
 		out.Slots[i] = Slot{Mid: x.Mid, Kind: x.Kind, TrackID: x.TrackID, ParticipantID: x.PeerID}
 	}
 	s.event(TypeSlots, out)
+}
+
+func (s *session) SlotsWanted(audio, video int) {
+	s.event(TypeSlotsWanted, SlotsWanted{Audio: audio, Video: video})
 }
