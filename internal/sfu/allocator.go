@@ -40,35 +40,40 @@ type VideoPref struct {
 // their previous preference (initially: the best layer).
 func (p *Peer) SetVideoPrefs(prefs []VideoPref) {
 	p.mu.Lock()
-	n := 0
+	changed := false
 	for _, pr := range prefs {
+		pr.Width, pr.Height = max(pr.Width, 0), max(pr.Height, 0)
 		if p.slotMode {
 			// Kept for tracks without a slot yet: they decide which
 			// sources get one (slots.go).
-			pr.Width, pr.Height = max(pr.Width, 0), max(pr.Height, 0)
-			p.prefs[pr.TrackID] = pr
-			n++
+			if old, ok := p.prefs[pr.TrackID]; !ok || old != pr {
+				p.prefs[pr.TrackID] = pr
+				changed = true
+			}
 		}
-		d := p.downTracks[pr.TrackID]
-		if d == nil {
-			continue
+		if d := p.downTracks[pr.TrackID]; d != nil && d.setPref(pr.Width, pr.Height) {
+			changed = true
 		}
-		d.setPref(pr.Width, pr.Height)
-		n++
 	}
 	p.mu.Unlock()
-	if n > 0 {
+	// Re-allocating the room is not free: only for a real change.
+	if changed {
 		p.r.kick() // apply now rather than at the next tick
 	}
 }
 
-// setPref records the tile size for d.
-func (d *downTrack) setPref(w, h int) {
+// setPref records the tile size for d and says whether it changed.
+func (d *downTrack) setPref(w, h int) bool {
 	w, h = max(w, 0), max(h, 0)
-	d.prefW.Store(uint32(min(w, 1<<16)))
-	d.prefH.Store(uint32(min(h, 1<<16)))
+	pw, ph := uint32(min(w, 1<<16)), uint32(min(h, 1<<16))
+	if d.hasPrefs.Load() && d.prefW.Load() == pw && d.prefH.Load() == ph {
+		return false
+	}
+	d.prefW.Store(pw)
+	d.prefH.Store(ph)
 	d.prefPaused.Store(w == 0 || h == 0)
 	d.hasPrefs.Store(true)
+	return true
 }
 
 // layerFor returns the lowest layer at least as large as the tile (a
