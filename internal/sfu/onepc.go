@@ -82,16 +82,6 @@ func (p *Peer) attachSlots() {
 			p.log.Warn("attach receive slot", "slot", s.id, "mid", tr.Mid(), "err", err)
 			continue
 		}
-		s.sender, s.tr = sender, tr
-		p.mu.Lock()
-		if kind == webrtc.RTPCodecTypeAudio {
-			p.audioSlots = append(p.audioSlots, s)
-		} else {
-			p.videoSlots = append(p.videoSlots, s)
-		}
-		p.mu.Unlock()
-		if p.rtcpMode.Load() == rtcpPerTrack {
-			s.startRTCPReader()
-		}
+		p.keepSlot(s, sender, tr)
 	}
 }

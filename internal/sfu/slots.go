@@ -334,13 +334,23 @@ func (p *Peer) addSlot(kind webrtc.RTPCodecType, idx int) *slot {
 		p.log.Warn("add receive slot", "slot", s.id, "err", err)
 		return nil
 	}
-	s.sender, s.tr = tr.Sender(), tr
+	if !p.keepSlot(s, tr.Sender(), tr) {
+		return nil
+	}
+	p.negotiate()
+	return s
+}
+
+// keepSlot records a slot whose transceiver exists; false if the peer
+// has closed meanwhile.
+func (p *Peer) keepSlot(s *slot, sender *webrtc.RTPSender, tr *webrtc.RTPTransceiver) bool {
+	s.sender, s.tr = sender, tr
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil
+		return false
 	}
-	if kind == webrtc.RTPCodecTypeAudio {
+	if s.kind == webrtc.RTPCodecTypeAudio {
 		p.audioSlots = append(p.audioSlots, s)
 	} else {
 		p.videoSlots = append(p.videoSlots, s)
@@ -349,8 +359,7 @@ func (p *Peer) addSlot(kind webrtc.RTPCodecType, idx int) *slot {
 	if p.rtcpMode.Load() == rtcpPerTrack {
 		s.startRTCPReader()
 	}
-	p.negotiate()
-	return s
+	return true
 }
 
 // setSource makes recv the source of slot s.
