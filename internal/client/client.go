@@ -55,6 +55,15 @@ type Options struct {
 	// OnSlots, if set, gets every slot map (the full map each time), on
 	// the signalling goroutine after SlotOf already answers with it.
 	OnSlots func([]signal.Slot)
+	// OnePC joins with join.onePC (implies Slots): one PeerConnection,
+	// built from API (SubscribeAPI is not used), publishes and receives
+	// on the client's own recvonly transceivers; the client makes every
+	// offer (onepc.go).
+	OnePC bool
+	// Media, if set, is published while joining (Publisher returns it):
+	// with OnePC in the first offer, as the web client does, else by
+	// PublishMedia after the welcome.
+	Media *MediaOptions
 }
 
 // Client is one participant.
@@ -80,9 +89,16 @@ type Client struct {
 	pendingSub  []webrtc.ICECandidateInit
 	closed      bool
 	done        chan struct{}
-	publisher   *Publisher
-	slots       map[string]signal.Slot  // receive slot map by mid
-	tracks      map[string]signal.Track // others' tracks by id
+	doneOnce    sync.Once
+	// reconnecting: Reconnect is replacing ws; loopEnded is closed when
+	// the read loop of the current ws ends.
+	reconnecting bool
+	loopEnded    chan struct{}
+	resumeToken  string // the latest welcome's
+	publisher    *Publisher
+	neg          negotiation             // OnePC offers
+	slots        map[string]signal.Slot  // receive slot map by mid
+	tracks       map[string]signal.Track // others' tracks by id
 }
 
 // NewAPI returns a Pion API suited to clients on this machine: loopback
@@ -135,55 +151,77 @@ func Join(ctx context.Context, baseURL, room string, opts Options, onTrack func(
 	c := &Client{ws: ws, api: api, opts: opts, room: room, onTrack: onTrack,
 		eventsCh: make(chan struct{}, 1), pubAnswered: make(chan struct{}, 1), done: make(chan struct{}),
 		tracks: map[string]signal.Track{}}
-	if err := c.send(ctx, signal.TypeJoin, signal.Join{Version: signal.ProtocolVersion, Room: room, Name: opts.Name, PIN: opts.PIN, ResumeToken: opts.ResumeToken, Device: opts.Device, Slots: opts.Slots}); err != nil {
+	if err := c.send(ctx, signal.TypeJoin, c.joinMsg(opts.ResumeToken, false)); err != nil {
 		ws.CloseNow()
 		return nil, err
 	}
+	if err := c.readWelcome(ctx); err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	c.resumeToken = c.Welcome.ResumeToken
+	for _, t := range c.Welcome.Tracks {
+		c.tracks[t.ID] = t
+	}
+	if opts.OnePC {
+		if err := c.startOnePC(ctx); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return c, nil
+	}
+	if err := c.newSubscriber(); err != nil {
+		ws.CloseNow()
+		return nil, err
+	}
+	c.startReading(ws)
+	if opts.Media != nil {
+		if _, err := c.PublishMedia(ctx, *opts.Media); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("publish: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func (c *Client) joinMsg(token string, keepMedia bool) signal.Join {
+	o := c.opts
+	return signal.Join{Version: signal.ProtocolVersion, Room: c.room, Name: o.Name, PIN: o.PIN, ResumeToken: token,
+		KeepMedia: keepMedia, Device: o.Device, Slots: o.Slots || o.OnePC, OnePC: o.OnePC}
+}
+
+// readWelcome reads up to the welcome (into c.Welcome) or a refusal.
+func (c *Client) readWelcome(ctx context.Context) error {
 	env, err := c.read(ctx)
 	for err == nil && env.Type != signal.TypeWelcome && env.Type != signal.TypeError {
 		switch env.Type {
 		case signal.TypeLobby:
-			if opts.Lobby != nil {
-				opts.Lobby()
+			if c.opts.Lobby != nil {
+				c.opts.Lobby()
 			}
 		case signal.TypeParticipantJoined, signal.TypeParticipantLeft:
 			// Room events can overtake the welcome when many join at
 			// once; keep them like any later event.
 			c.record(env)
 		default:
-			ws.CloseNow()
-			return nil, fmt.Errorf("expected welcome, got %q", env.Type)
+			return fmt.Errorf("expected welcome, got %q", env.Type)
 		}
 		env, err = c.read(ctx)
 	}
 	if err != nil {
-		ws.CloseNow()
-		return nil, err
+		return err
 	}
-	switch env.Type {
-	case signal.TypeError:
+	if env.Type == signal.TypeError {
 		var e signal.Error
 		_ = json.Unmarshal(env.Data, &e)
-		ws.CloseNow()
-		return nil, &JoinError{Code: e.Code, Message: e.Message}
-	case signal.TypeWelcome:
-		if err := json.Unmarshal(env.Data, &c.Welcome); err != nil {
-			ws.CloseNow()
-			return nil, err
-		}
-		for _, t := range c.Welcome.Tracks {
-			c.tracks[t.ID] = t
-		}
-	default:
-		ws.CloseNow()
-		return nil, fmt.Errorf("expected welcome, got %q", env.Type)
+		return &JoinError{Code: e.Code, Message: e.Message}
 	}
-	if err := c.newSubscriber(); err != nil {
-		ws.CloseNow()
-		return nil, err
+	var w signal.Welcome
+	if err := json.Unmarshal(env.Data, &w); err != nil {
+		return fmt.Errorf("welcome: %w", err)
 	}
-	go c.readLoop()
-	return c, nil
+	c.Welcome = w
+	return nil
 }
 
 // ID is this participant's id.
@@ -203,18 +241,20 @@ func (c *Client) newSubscriber() error {
 			c.sendCandidate(signal.PCSubscribe, cand.ToJSON())
 		}
 	})
-	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
-		c.mu.Lock()
-		f := c.onTrack
-		c.mu.Unlock()
-		if f != nil {
-			f(t, r)
-			return
-		}
-		go drain(t)
-	})
+	pc.OnTrack(c.handleTrack)
 	c.sub = pc
 	return nil
+}
+
+func (c *Client) handleTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+	c.mu.Lock()
+	f := c.onTrack
+	c.mu.Unlock()
+	if f != nil {
+		f(t, r)
+		return
+	}
+	go drain(t)
 }
 
 func drain(t *webrtc.TrackRemote) {
@@ -242,8 +282,12 @@ func (c *Client) Publish(ctx context.Context, tracks ...webrtc.TrackLocal) error
 }
 
 // publishWith creates the publish PeerConnection, lets setup add its
-// transceivers, offers and waits for the answer.
+// transceivers, offers and waits for the answer. With OnePC setup adds
+// them to the one connection.
 func (c *Client) publishWith(ctx context.Context, setup func(*webrtc.PeerConnection) error) error {
+	if c.opts.OnePC {
+		return c.onePCSetup(ctx, setup)
+	}
 	pc, err := c.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return err
@@ -297,8 +341,13 @@ func (c *Client) PublishPC() *webrtc.PeerConnection {
 	return c.pub
 }
 
-// SubscribePC returns the subscribe PeerConnection.
-func (c *Client) SubscribePC() *webrtc.PeerConnection { return c.sub }
+// SubscribePC returns the subscribe PeerConnection (with OnePC the one
+// connection, as PublishPC).
+func (c *Client) SubscribePC() *webrtc.PeerConnection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sub
+}
 
 // Mute tells the room about the microphone or camera state.
 func (c *Client) Mute(ctx context.Context, kind string, muted bool) error {
@@ -319,14 +368,19 @@ func (c *Client) Close() {
 		return
 	}
 	c.closed = true
-	pub := c.pub
+	pub, sub, ws := c.pub, c.sub, c.ws
 	c.mu.Unlock()
-	c.ws.CloseNow()
+	ws.CloseNow()
 	if pub != nil {
 		_ = pub.Close()
 	}
-	_ = c.sub.Close()
+	if sub != nil && sub != pub {
+		_ = sub.Close()
+	}
 }
 
-// Done is closed when the signalling connection ends.
+func (c *Client) finish() { c.doneOnce.Do(func() { close(c.done) }) }
+
+// Done is closed when the signalling connection ends (and no Reconnect
+// replaces it).
 func (c *Client) Done() <-chan struct{} { return c.done }

@@ -29,8 +29,12 @@ func (c *Client) sendCandidate(pc signal.PC, ci webrtc.ICECandidateInit) {
 }
 
 func (c *Client) read(ctx context.Context) (signal.Envelope, error) {
+	return readFrom(ctx, c.ws)
+}
+
+func readFrom(ctx context.Context, ws *websocket.Conn) (signal.Envelope, error) {
 	var env signal.Envelope
-	_, b, err := c.ws.Read(ctx)
+	_, b, err := ws.Read(ctx)
 	if err != nil {
 		return env, err
 	}
@@ -38,11 +42,30 @@ func (c *Client) read(ctx context.Context) (signal.Envelope, error) {
 	return env, err
 }
 
-func (c *Client) readLoop() {
-	defer close(c.done)
+// startReading runs readLoop for ws, the client's current WebSocket.
+func (c *Client) startReading(ws *websocket.Conn) {
+	ended := make(chan struct{})
+	c.mu.Lock()
+	c.loopEnded = ended
+	c.mu.Unlock()
+	go c.readLoop(ws, ended)
+}
+
+// readLoop reads ws until it ends; then the client is done unless a
+// Reconnect is replacing ws.
+func (c *Client) readLoop(ws *websocket.Conn, ended chan struct{}) {
+	defer func() {
+		close(ended)
+		c.mu.Lock()
+		last := c.ws == ws && !c.reconnecting
+		c.mu.Unlock()
+		if last {
+			c.finish()
+		}
+	}()
 	ctx := context.Background()
 	for {
-		env, err := c.read(ctx)
+		env, err := readFrom(ctx, ws)
 		if err != nil {
 			return
 		}
@@ -58,6 +81,9 @@ func (c *Client) dispatch(ctx context.Context, env signal.Envelope) error {
 		var s signal.SDP
 		if err := json.Unmarshal(env.Data, &s); err != nil {
 			return err
+		}
+		if c.opts.OnePC {
+			return errors.New("an offer from the server with onePC")
 		}
 		if err := c.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: s.SDP}); err != nil {
 			return err
@@ -75,6 +101,9 @@ func (c *Client) dispatch(ctx context.Context, env signal.Envelope) error {
 		var s signal.SDP
 		if err := json.Unmarshal(env.Data, &s); err != nil {
 			return err
+		}
+		if c.opts.OnePC {
+			return c.onePCAnswer(s.SDP)
 		}
 		pub := c.PublishPC()
 		if pub == nil {
@@ -94,7 +123,7 @@ func (c *Client) dispatch(ctx context.Context, env signal.Envelope) error {
 			return err
 		}
 		ci := webrtc.ICECandidateInit{Candidate: cand.Candidate, SDPMid: cand.SDPMid, SDPMLineIndex: cand.SDPMLineIndex}
-		if cand.PC == signal.PCSubscribe {
+		if cand.PC == signal.PCSubscribe && !c.opts.OnePC {
 			c.addCandidate(c.sub, &c.pendingSub, ci)
 		} else if pub := c.PublishPC(); pub != nil {
 			c.addCandidate(pub, &c.pendingPub, ci)
@@ -111,6 +140,9 @@ func (c *Client) dispatch(ctx context.Context, env signal.Envelope) error {
 			p.setLayers(m.TrackID, m.Active)
 		}
 		c.record(env)
+	case signal.TypeSlotsWanted:
+		defer c.record(env)
+		return c.slotsWanted(env.Data)
 	case signal.TypeSlots:
 		// Recorded even if malformed, so a test waiting for it sees it.
 		defer c.record(env)

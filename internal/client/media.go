@@ -134,6 +134,32 @@ var ridNames = []string{"q", "h", "f"}
 // PublishMedia publishes opts' media (simulcast when more than one clip)
 // and starts sending it in real time.
 func (c *Client) PublishMedia(ctx context.Context, opts MediaOptions) (*Publisher, error) {
+	p, err := c.newPublisher(opts)
+	if err != nil {
+		return nil, err
+	}
+	var senders []*webrtc.RTPSender
+	err = c.publishWith(ctx, func(pc *webrtc.PeerConnection) error {
+		senders, err = p.addTo(pc)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.start(senders)
+	return p, nil
+}
+
+// Publisher returns what Options.Media or PublishMedia publishes, nil
+// before.
+func (c *Client) Publisher() *Publisher {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.publisher
+}
+
+// newPublisher makes the tracks of opts.
+func (c *Client) newPublisher(opts MediaOptions) (*Publisher, error) {
 	p := &Publisher{c: c, opts: opts, videoTrackID: "cam-" + c.ID(), audioID: "mic-" + c.ID()}
 	stream := "s-" + c.ID()
 	vp8 := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
@@ -162,33 +188,38 @@ func (c *Client) PublishMedia(ctx context.Context, opts MediaOptions) (*Publishe
 		}
 		p.audio = t
 	}
+	return p, nil
+}
+
+// addTo adds the publisher's sendonly transceivers to pc.
+func (p *Publisher) addTo(pc *webrtc.PeerConnection) ([]*webrtc.RTPSender, error) {
 	var senders []*webrtc.RTPSender
-	err := c.publishWith(ctx, func(pc *webrtc.PeerConnection) error {
-		sendonly := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}
-		if p.audio != nil {
-			tr, err := pc.AddTransceiverFromTrack(p.audio, sendonly)
-			if err != nil {
-				return err
-			}
-			senders = append(senders, tr.Sender())
+	sendonly := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}
+	if p.audio != nil {
+		tr, err := pc.AddTransceiverFromTrack(p.audio, sendonly)
+		if err != nil {
+			return nil, err
 		}
-		if len(p.layers) > 0 {
-			tr, err := pc.AddTransceiverFromTrack(p.layers[0].track, sendonly)
-			if err != nil {
-				return err
-			}
-			for _, l := range p.layers[1:] {
-				if err := tr.Sender().AddEncoding(l.track); err != nil {
-					return err
-				}
-			}
-			senders = append(senders, tr.Sender())
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		senders = append(senders, tr.Sender())
 	}
+	if len(p.layers) > 0 {
+		tr, err := pc.AddTransceiverFromTrack(p.layers[0].track, sendonly)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range p.layers[1:] {
+			if err := tr.Sender().AddEncoding(l.track); err != nil {
+				return nil, err
+			}
+		}
+		senders = append(senders, tr.Sender())
+	}
+	return senders, nil
+}
+
+// start reads what the answer negotiated for senders and starts sending.
+func (p *Publisher) start(senders []*webrtc.RTPSender) {
+	c := p.c
 	for _, s := range senders {
 		params := s.GetParameters()
 		for _, e := range params.HeaderExtensions {
@@ -230,7 +261,6 @@ func (c *Client) PublishMedia(ctx context.Context, opts MediaOptions) (*Publishe
 	if len(p.layers) > 0 {
 		go p.sendVideo()
 	}
-	return p, nil
 }
 
 func transceiverOf(pc *webrtc.PeerConnection, s *webrtc.RTPSender) *webrtc.RTPTransceiver {
