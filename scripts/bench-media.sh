@@ -5,6 +5,7 @@
 #   scripts/bench-media.sh SERVER_BIN PUBLISHERS SUBSCRIBERS [loadtest flags…]
 #   scripts/bench-media.sh ./confer 10 40
 #   scripts/bench-media.sh ./confer 50 0          # 50 × 50: everyone publishes
+#   scripts/bench-media.sh ./confer 50 0 --one-pc=false   # two PeerConnections each
 #
 # Environment: GEN=path of the confer binary that runs the load test
 # (default: SERVER_BIN; keep one generator build when comparing servers),

@@ -13,6 +13,13 @@ import (
 	"github.com/confer-dev/confer/internal/loadtest"
 )
 
+// flagSet says whether the command line set flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // runLoadtest is `confer loadtest`: synthetic participants against a
 // running server, through its real signalling.
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -35,6 +42,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.BoolVar(&cfg.NACK, "nack", false, "receivers send NACKs (Pion's NACK generator per receive stream)")
 	fs.BoolVar(&cfg.Reports, "rtcp-reports", false, "receivers send RTCP receiver reports")
 	fs.BoolVar(&cfg.Slots, "slots", true, "join with receive slots, as the web client does (false: one m-line per published track)")
+	fs.BoolVar(&cfg.OnePC, "one-pc", true, "one PeerConnection per participant, as the web client does (implies --slots; false: a publish and a subscribe one)")
 	cpuprofile := fs.String("cpuprofile", "", "write the load generator's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -42,6 +50,15 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if cfg.Room == "" {
 		fmt.Fprintln(stderr, "confer loadtest: -room is required")
 		return 2
+	}
+	if !cfg.Slots && cfg.OnePC {
+		// --slots=false alone means the legacy mode; asked for both, it
+		// is a contradiction.
+		if flagSet(fs, "one-pc") {
+			fmt.Fprintln(stderr, "confer loadtest: --one-pc needs receive slots; drop --slots=false")
+			return 2
+		}
+		cfg.OnePC = false
 	}
 	if os.Getenv("GOGC") == "" {
 		// The generator allocates per packet inside Pion; collecting

@@ -12,19 +12,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/interceptor/pkg/report"
-	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/confer-dev/confer/internal/client"
@@ -68,6 +61,11 @@ type Config struct {
 	// as the web client does; `confer loadtest` sets it unless
 	// --slots=false. Per-source figures then follow the slot map.
 	Slots bool
+	// OnePC makes every participant join with join.onePC (implies
+	// Slots): one PeerConnection each, the client makes every offer, as
+	// the web client does; `confer loadtest` sets it unless
+	// --one-pc=false.
+	OnePC bool
 }
 
 // Result is what Run measured.
@@ -84,7 +82,7 @@ type Result struct {
 	ServerRSSPerSubKiB      float64
 	ServerPeakRSSMiB        float64 // the server's largest RSS so far (the joins)
 	ForwardedPPS            float64
-	Slots                   bool
+	Slots, OnePC            bool
 	// SlotMaps is how many slot maps the participants got in all (0:
 	// the server did not use slots).
 	SlotMaps uint64
@@ -107,10 +105,10 @@ type Received struct {
 
 // Line renders the one RESULT line.
 func (r Result) Line() string {
-	return fmt.Sprintf("RESULT publishers=%d subscribers=%d joined=%d recv_pps=%.0f recv_mbps=%.2f loss_pct=%.3f freezes=%d join_p50_ms=%d join_p95_ms=%d server_cpu_pct=%.1f server_us_per_pkt=%.2f server_rss_mib=%.1f server_rss_per_sub_kib=%.0f server_rss_peak_mib=%.1f fwd_pps=%.0f slots=%v",
+	return fmt.Sprintf("RESULT publishers=%d subscribers=%d joined=%d recv_pps=%.0f recv_mbps=%.2f loss_pct=%.3f freezes=%d join_p50_ms=%d join_p95_ms=%d server_cpu_pct=%.1f server_us_per_pkt=%.2f server_rss_mib=%.1f server_rss_per_sub_kib=%.0f server_rss_peak_mib=%.1f fwd_pps=%.0f slots=%v one_pc=%v",
 		r.Publishers, r.Subscribers, r.Joined, r.RecvPPS, r.RecvMbps, r.LossPct, r.Freezes,
 		r.JoinP50.Milliseconds(), r.JoinP95.Milliseconds(), r.ServerCPUPct, r.ServerUSPerPkt,
-		r.ServerRSSMiB, r.ServerRSSPerSubKiB, r.ServerPeakRSSMiB, r.ForwardedPPS, r.Slots)
+		r.ServerRSSMiB, r.ServerRSSPerSubKiB, r.ServerPeakRSSMiB, r.ForwardedPPS, r.Slots, r.OnePC)
 }
 
 type participant struct {
@@ -126,90 +124,6 @@ type participant struct {
 	start time.Time
 	slots *slotSources
 	ready chan struct{}
-}
-
-// newAPIs builds the participants' Pion APIs: one for publishing (NACK
-// responder, so the server's NACKs are answered, and sender reports) and
-// a lighter one for receiving, with no interceptors unless asked for:
-// each costs a lock and bookkeeping per received packet on every one of
-// the ~P×S receive streams. Toward a loopback server both gather only
-// loopback candidates, so no traffic leaves the machine.
-func newAPIs(loopback bool, cfg Config) (pub, sub *webrtc.API, err error) {
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	if loopback {
-		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	}
-	bn, err := newBufNet()
-	if err != nil {
-		return nil, nil, err
-	}
-	se.SetNet(bn)
-	mediaEngine := func() (*webrtc.MediaEngine, error) {
-		me := &webrtc.MediaEngine{}
-		if err := me.RegisterDefaultCodecs(); err != nil {
-			return nil, err
-		}
-		if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
-			return nil, err
-		}
-		if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
-			return nil, err
-		}
-		return me, nil
-	}
-
-	me, err := mediaEngine()
-	if err != nil {
-		return nil, nil, err
-	}
-	ir := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(me, ir); err != nil {
-		return nil, nil, err
-	}
-	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
-		return nil, nil, err
-	}
-	pub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir))
-
-	sme, err := mediaEngine()
-	if err != nil {
-		return nil, nil, err
-	}
-	sir := &interceptor.Registry{}
-	if cfg.NACK {
-		gen, err := nack.NewGeneratorInterceptor()
-		if err != nil {
-			return nil, nil, err
-		}
-		sme.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
-		sme.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
-		sir.Add(gen)
-	}
-	if cfg.Reports {
-		rr, err := report.NewReceiverInterceptor()
-		if err != nil {
-			return nil, nil, err
-		}
-		sir.Add(rr)
-	}
-	sub = webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(sme), webrtc.WithInterceptorRegistry(sir))
-	return pub, sub, nil
-}
-
-func isLoopbackURL(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return false
-	}
-	h := u.Hostname()
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Run joins the participants, measures for cfg.Duration and leaves. A
@@ -231,11 +145,12 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 	if cfg.Visible == 0 && cfg.Layout == "speaker" {
 		cfg.Visible = DefaultVisible
 	}
-	api, subAPI, err := newAPIs(isLoopbackURL(cfg.URL), cfg)
+	cfg.Slots = cfg.Slots || cfg.OnePC
+	api, err := newAPIs(isLoopbackURL(cfg.URL), cfg)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Publishers: cfg.Publishers, Subscribers: cfg.Subscribers, Slots: cfg.Slots}
+	res := Result{Publishers: cfg.Publishers, Subscribers: cfg.Subscribers, Slots: cfg.Slots, OnePC: cfg.OnePC}
 	var baseRSS uint64
 	if cfg.ServerPID > 0 {
 		baseRSS, _ = procRSS(cfg.ServerPID)
@@ -265,10 +180,27 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 		start := p.start
 		jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		opts := client.Options{Name: name, PIN: cfg.PIN, API: api, SubscribeAPI: subAPI, Slots: cfg.Slots}
+		opts := client.Options{Name: name, PIN: cfg.PIN, API: api.pub, SubscribeAPI: api.sub, Slots: cfg.Slots, OnePC: cfg.OnePC}
+		if cfg.OnePC && pub {
+			opts.API = api.one
+		} else if cfg.OnePC {
+			opts.API = api.sub // it only receives
+		}
 		if cfg.Slots {
 			p.slots = &slotSources{}
 			opts.OnSlots = p.slots.update
+		}
+		if pub {
+			// Published while joining: with one connection in the first
+			// offer, as the web client does.
+			opts.Media = &client.MediaOptions{Audio: m.audio, AudioLevel: levelFor(i)}
+			if !cfg.AudioOnly && (cfg.VideoPublishers <= 0 || i < cfg.VideoPublishers) {
+				if cfg.Simulcast {
+					opts.Media.Video = m.video[:]
+				} else {
+					opts.Media.Video = m.video[2:]
+				}
+			}
 		}
 		c, err := client.Join(jctx, cfg.URL, cfg.Room, opts,
 			func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
@@ -286,19 +218,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 			go layoutLoop(layoutCtx, p, cfg)
 		}
 		if pub {
-			opts := client.MediaOptions{Audio: m.audio, AudioLevel: levelFor(i)}
-			if !cfg.AudioOnly && (cfg.VideoPublishers <= 0 || i < cfg.VideoPublishers) {
-				if cfg.Simulcast {
-					opts.Video = m.video[:]
-				} else {
-					opts.Video = m.video[2:]
-				}
-			}
-			pr, err := c.PublishMedia(jctx, opts)
-			if err != nil {
-				return fmt.Errorf("%s publish: %w", name, err)
-			}
-			p.pubr = pr
+			p.pubr = c.Publisher()
 			p.join = time.Since(start)
 			return nil
 		}
@@ -314,8 +234,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (Result, error) {
 		return nil
 	}
 
-	fmt.Fprintf(out, "joining %d publishers and %d subscribers to %s/r/%s (simulcast=%v audio-only=%v layout=%s visible=%d nack=%v reports=%v slots=%v)\n",
-		cfg.Publishers, cfg.Subscribers, cfg.URL, cfg.Room, cfg.Simulcast, cfg.AudioOnly, cfg.Layout, cfg.Visible, cfg.NACK, cfg.Reports, cfg.Slots)
+	fmt.Fprintf(out, "joining %d publishers and %d subscribers to %s/r/%s (simulcast=%v audio-only=%v layout=%s visible=%d nack=%v reports=%v slots=%v one-pc=%v)\n",
+		cfg.Publishers, cfg.Subscribers, cfg.URL, cfg.Room, cfg.Simulcast, cfg.AudioOnly, cfg.Layout, cfg.Visible, cfg.NACK, cfg.Reports, cfg.Slots, cfg.OnePC)
 	t0 := time.Now()
 	if err := runLimited(ctx, cfg.Publishers, cfg.JoinConcurrency, func(i int) error { return join(i, true) }); err != nil {
 		return res, err

@@ -98,20 +98,22 @@ func knownTiles(p *participant) []tile {
 	return out
 }
 
-// layoutLoop keeps a slot participant's prefs current from its join on:
-// at once when a video appears or goes, and every 2 s as without slots.
-// (A video never listed gets no slot, so waiting for everyone to join as
-// the legacy loop does would leave it without video until then.)
+// layoutLoop keeps a slot participant's prefs current from its join on,
+// as the web client does: a message when a video appears or goes, none
+// otherwise (the server keeps the last sizes). A video never listed gets
+// no slot, so waiting for everyone to join as the legacy loop does would
+// leave it without video until then.
 func layoutLoop(ctx context.Context, p *participant, cfg Config) {
 	var last []tile
-	var sent time.Time
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		tiles := knownTiles(p)
-		if len(tiles) > 0 && (!slices.Equal(tiles, last) || time.Since(sent) >= 2*time.Second) {
+		if tiles := knownTiles(p); len(tiles) > 0 && !slices.Equal(tiles, last) {
 			sendTiles(ctx, p, tiles, cfg.Layout, cfg.Visible, cfg.Publishers)
-			last, sent = tiles, time.Now()
+			last = tiles
+			if !allNamed(p, tiles) {
+				last = nil // its size depends on the name: again next tick
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -121,4 +123,17 @@ func layoutLoop(ctx context.Context, p *participant, cfg Config) {
 		case <-tick.C:
 		}
 	}
+}
+
+// allNamed says whether p knows the display name of every tile's
+// publisher (participant_joined comes before its track_published, so an
+// unknown name is rare).
+func allNamed(p *participant, tiles []tile) bool {
+	n := names(p)
+	for _, t := range tiles {
+		if n[t.participant] == "" {
+			return false
+		}
+	}
+	return true
 }
