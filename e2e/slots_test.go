@@ -155,13 +155,14 @@ func slotsOf(t *testing.T, ctx context.Context) slotsDebug {
 	return eval[slotsDebug](t, ctx, `window.conferDebug.slots()`)
 }
 
-// slotAudioJS sums the audio packets received on the subscribe
-// PeerConnection's slot transceivers, one number per audio slot.
+// slotAudioJS sums the audio packets received on the receiving
+// PeerConnection's slot transceivers, one number per audio slot (with
+// onePC the same connection also sends: its sendonly ones are left out).
 const slotAudioJS = `(async () => {
   const pc = window.conferDebug.subscribePC;
   const out = [];
   for (const tr of pc.getTransceivers()) {
-    if (tr.receiver.track.kind !== 'audio' || tr.mid == null) continue;
+    if (tr.receiver.track.kind !== 'audio' || tr.mid == null || tr.direction !== 'recvonly') continue;
     let n = 0;
     (await tr.receiver.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') n += s.packetsReceived || 0; });
     out.push(n);
@@ -204,14 +205,16 @@ func slotAudio(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
-// noSlotsJS takes slots out of the page's join messages: the client as
-// a server without receive slots sees it (one m-line per track).
+// noSlotsJS takes slots (and onePC, which implies them) out of the
+// page's join messages: the client as a server without receive slots sees
+// it (one m-line per track, on a subscribe PeerConnection).
 const noSlotsJS = `(() => {
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (d) {
     if (typeof d === 'string' && d.startsWith('{"type":"join"')) {
       const m = JSON.parse(d);
       delete m.data.slots;
+      delete m.data.onePC;
       d = JSON.stringify(m);
     }
     return send.call(this, d);

@@ -1,8 +1,7 @@
-// Local camera and microphone, the device lists, and the publish
-// PeerConnection (client offers, send only, one transceiver per kind).
+// Local camera and microphone, the device lists, and the microphone level
+// meter. The PeerConnection that sends them is in publisher.js.
 
 import { local } from './util.js';
-import { Peer } from './peer.js';
 
 const PREF = { audio: 'confer.mic', video: 'confer.camera' };
 
@@ -147,94 +146,6 @@ export class LocalMedia {
     this.videoTrack?.stop();
     this.audioTrack = this.videoTrack = null;
   }
-}
-
-/**
- * Encodings for the camera: three simulcast layers (≈180p, 360p, 720p from
- * a 720p camera), lowest first. The server forwards each viewer the layer
- * that fits its tile and bandwidth, and pauses layers nobody needs
- * (publish_layers). Screen shares use one encoding and are not simulcast.
- */
-export function videoEncodings() {
-  return [
-    { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000, maxFramerate: 30 },
-    { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000, maxFramerate: 30 },
-    { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 2_500_000, maxFramerate: 30 },
-  ];
-}
-
-/** The publish PeerConnection: the client offers, the server answers. */
-export class Publisher {
-  constructor(config, send, onState, media) {
-    this.send = send;
-    this.peer = new Peer('publish', config, send, onState);
-    const pc = this.peer.pc;
-    // Both transceivers exist from the start, even with the camera off,
-    // so muting and unmuting never need a renegotiation.
-    this.audio = pc.addTransceiver(media.audioTrack || 'audio', { direction: 'sendonly' });
-    this.video = pc.addTransceiver(media.cameraOn && media.videoTrack ? media.videoTrack : 'video', {
-      direction: 'sendonly',
-      sendEncodings: videoEncodings(),
-    });
-    this.pending = null; // an ICE restart asked for while an offer was out
-    this.sources = null; // (sdp) → {msid track id: source}, set by the meeting's share feature
-  }
-
-  get pc() { return this.peer.pc; }
-
-  /**
-   * Creates and sends an offer. force: the previous offer's answer is lost
-   * (the WebSocket dropped), so roll it back instead of waiting for it.
-   */
-  negotiate({ iceRestart = false, force = false } = {}) {
-    return this.peer.run(async () => {
-      const pc = this.pc;
-      if (pc.signalingState === 'have-local-offer') {
-        if (!force) { this.pending = { iceRestart: iceRestart || this.pending?.iceRestart }; return; }
-        await pc.setLocalDescription({ type: 'rollback' });
-      }
-      const offer = await pc.createOffer({ iceRestart });
-      await pc.setLocalDescription(offer);
-      // Say what each track carries (camera, screen…) before offering it.
-      const src = this.sources?.(pc.localDescription.sdp);
-      if (src && Object.keys(src).length) this.send('sources', { tracks: src });
-      this.send('offer', { pc: 'publish', sdp: pc.localDescription.sdp, iceRestart: iceRestart || undefined });
-    });
-  }
-
-  onAnswer(sdp) {
-    return this.peer.run(async () => {
-      if (this.pc.signalingState !== 'have-local-offer') return;
-      await this.peer.setRemote({ type: 'answer', sdp });
-      if (this.pending) {
-        const p = this.pending;
-        this.pending = null;
-        this.negotiate(p);
-      }
-    });
-  }
-
-  /** Dynacast: keeps sending only the simulcast layers (rids) the server asks for. */
-  async setLayers(active) {
-    const sender = this.video.sender;
-    const params = sender.getParameters();
-    if (!params.encodings || params.encodings.length < 2) return;
-    let changed = false;
-    for (const e of params.encodings) {
-      const on = active.includes(e.rid);
-      if (e.active !== on) { e.active = on; changed = true; }
-    }
-    if (!changed) return;
-    try { await sender.setParameters(params); } catch (err) { console.error('[confer] setParameters:', err); }
-  }
-
-  /** Swaps the sent track (null stops sending) without renegotiation. */
-  async replace(kind, track) {
-    const sender = (kind === 'audio' ? this.audio : this.video).sender;
-    try { await sender.replaceTrack(track); } catch (err) { console.error('[confer] replaceTrack:', err); }
-  }
-
-  close() { this.peer.close(); }
 }
 
 /** Microphone level 0..1 from a WebAudio AnalyserNode (self speaking, prejoin meter). */

@@ -1,7 +1,8 @@
 // Meeting state: who is here, their tiles and remote media (the subscribe
-// PeerConnection, where the server offers), and who is speaking. Remote
-// media arrives either one transceiver per published track (msid stream =
-// participant id) or, with receive slots, through slots.js.
+// PeerConnection, where the server offers, or with onePC the publish one),
+// and who is speaking. Remote media arrives either one transceiver per
+// published track (msid stream = participant id) or, with receive slots,
+// through slots.js.
 
 import { el, icon } from './util.js';
 import { t } from './i18n.js';
@@ -226,11 +227,23 @@ export class Meeting {
     if (p) p.tile.setVideoTrack(track);
   }
 
-  // ---- subscribe PeerConnection ----
+  // ---- receiving PeerConnection ----
 
+  /** The subscribe PeerConnection: the server offers. */
   openSubscribe(config, send, onState) {
     this.closeSubscribe();
-    const peer = new Peer('subscribe', config, send, onState);
+    return this.receiveOn(new Peer('subscribe', config, send, onState));
+  }
+
+  /** onePC: the publish PeerConnection also receives (receive slots). */
+  shareSubscribe(peer) {
+    this.closeSubscribe();
+    return this.receiveOn(peer);
+  }
+
+  get shared() { return !!this.sub && this.sub.name === 'publish'; }
+
+  receiveOn(peer) {
     peer.pc.ontrack = (e) => {
       const pid = e.streams[0]?.id;
       if (!pid) return;
@@ -270,7 +283,8 @@ export class Meeting {
   }
 
   closeSubscribe() {
-    this.sub?.close();
+    // A shared PeerConnection is the publisher's to close.
+    if (this.shared) this.sub.pc.ontrack = null; else this.sub?.close();
     this.sub = null;
     this.receivers.clear();
     this.early.clear();

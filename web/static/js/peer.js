@@ -2,6 +2,9 @@
 // remote candidates queued until the remote description is set, and a
 // promise chain so that negotiation steps never overlap.
 
+/** The page's open Peers, for tests (conferDebug.pcs()). */
+export const livePeers = new Set();
+
 export class Peer {
   /**
    * @param {'publish'|'subscribe'} name
@@ -15,6 +18,7 @@ export class Peer {
     this.queue = [];
     this.chain = Promise.resolve();
     this.closed = false;
+    livePeers.add(this);
     this.pc.onicecandidate = (e) => {
       const c = e.candidate;
       send('candidate', {
@@ -65,6 +69,7 @@ export class Peer {
 
   close() {
     this.closed = true;
+    livePeers.delete(this);
     this.pc.onicecandidate = this.pc.onconnectionstatechange = this.pc.ontrack = null;
     try { this.pc.close(); } catch { /* closed */ }
   }

@@ -75,7 +75,24 @@ export function startQuality(gridEl, sendFn, targetsFn) {
   reportSoon();
 }
 
+let soon = false; // a report without debounce is due
+let held = false; // the receiving PeerConnection is not connected yet
+
+/**
+ * Holds reports until the PeerConnection that receives is connected. A
+ * video's first keyframe on a new receive slot is asked for when the
+ * server assigns it (from the first report); one that comes before DTLS
+ * is up is lost, and the next one waits out the server's 500 ms keyframe
+ * throttle, which cost ~400 ms to first frame.
+ */
+export function holdReports(on) {
+  if (held === on) return;
+  held = on;
+  if (!on && grid) { last = ''; reportSoon(); }
+}
+
 function schedule() {
+  if (soon) return; // it reports this change too; debouncing would delay it
   clearTimeout(timer);
   timer = setTimeout(report, 150);
 }
@@ -84,7 +101,8 @@ function schedule() {
 // the first report, so do not wait for the debounce.
 function reportSoon() {
   clearTimeout(timer);
-  timer = setTimeout(report, 0);
+  soon = true;
+  timer = setTimeout(() => { soon = false; report(); }, 0);
 }
 
 /** Someone's tracks changed: report soon. */
@@ -124,7 +142,7 @@ function inside(r, c) {
 }
 
 function report() {
-  if (!send) return;
+  if (!send || held) return;
   const tracks = tileSizes();
   const key = JSON.stringify(tracks);
   if (key === last || tracks.length === 0) return;

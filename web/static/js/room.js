@@ -4,7 +4,8 @@
 import { $, local, session } from './util.js';
 import { t, tn, applyI18n, initLangSwitch, onLangChange } from './i18n.js';
 import { Signaling, wsURL } from './signaling.js';
-import { LocalMedia, LevelMeter, Publisher } from './media.js';
+import { LocalMedia, LevelMeter } from './media.js';
+import * as conn from './connection.js';
 import { Meeting } from './meeting.js';
 import { startQuality, onActiveSpeaker } from './quality.js';
 import * as ui from './ui.js';
@@ -34,17 +35,17 @@ let room = null;       // {slug, title, pinRequired, capacity, participants}
 let name = '';
 let pin = params.get('pin') || '';
 let sig = null;
-let pub = null;
 let participantId = null;
 let welcomed = false;  // PeerConnections from a welcome are alive: reconnects keep media
 let iceServers = [];
 let failures = 0;
-let lastIceRestart = 0;
-const troubleSince = { publish: 0, subscribe: 0 };
 
 const debug = {
-  get publishPC() { return pub ? pub.pc : null; },
+  get publishPC() { return conn.pub ? conn.pub.pc : null; },
+  /** The PeerConnection that receives (with onePC the same as publishPC). */
   get subscribePC() { return meeting?.sub ? meeting.sub.pc : null; },
+  get onePC() { return conn.debug.onePC; },
+  pcs: conn.debug.pcs,
   get state() { return state; },
   get participantId() { return participantId; },
   participants() { return meeting ? meeting.list() : []; },
@@ -160,12 +161,14 @@ function join() {
 
 function onOpen() {
   const resume = session.get(RESUME);
-  // slots: receive slots (docs/protocol.md); a server without them ignores it.
+  // slots: receive slots, onePC: one PeerConnection (docs/protocol.md);
+  // a server without them ignores them.
   const d = { version: 1, room: slug, name, device: controls.device(), audioMuted: media.audioMuted, videoMuted: media.videoMuted, slots: true };
+  if (conn.onePC) d.onePC = true;
   if (pin) d.pin = pin;
   if (resume?.token) {
     d.resumeToken = resume.token;
-    if (welcomed && pub) d.keepMedia = true;
+    if (welcomed && conn.pub) d.keepMedia = true;
   }
   send('join', d);
 }
@@ -182,9 +185,6 @@ function onMessage(type, d) {
   switch (type) {
     case 'welcome': return onWelcome(d);
     case 'lobby': state = 'waiting'; controls.joinBusy(false); return showWaiting(d.room?.title || room?.title);
-    case 'offer': if (d.pc === 'subscribe') meeting.onOffer(d.sdp, send); return;
-    case 'answer': if (d.pc === 'publish') pub?.onAnswer(d.sdp); return;
-    case 'candidate': (d.pc === 'publish' ? pub?.peer : meeting.sub)?.addRemoteCandidate(d); return;
     case 'participant_joined':
       if (d.id === participantId) return;
       if (!meeting.get(d.id)) ui.announce(t('live.joined', { name: d.name }));
@@ -203,9 +203,8 @@ function onMessage(type, d) {
     case 'error': return onServerError(d);
     case 'bye': return onBye(d.reason);
     case 'active_speaker': return onActiveSpeaker(d.participantId);
-    case 'publish_layers': return pub?.setLayers(d.active || []);
     case 'slots': return meeting.slots.set(d.slots);
-    default: return features.onMessage(type, d) || undefined;
+    default: return conn.onMessage(type, d) || features.onMessage(type, d) || undefined;
   }
 }
 
@@ -215,8 +214,8 @@ function onWelcome(d) {
   if (d.room) room = { ...room, ...d.room };
   updateTitle();
   if (Array.isArray(d.iceServers)) iceServers = d.iceServers;
-  const keep = !!(d.mediaKept && welcomed && pub && meeting.sub);
-  if (!keep) closePeers();
+  const keep = !!(d.mediaKept && welcomed && conn.alive());
+  if (!keep) conn.close();
   meeting.setSelf(participantId, name, media.audioMuted, media.videoMuted);
   meeting.setLocalVideo(media.cameraOn ? media.videoTrack : null);
   meeting.reset(d.participants || [], d.tracks || []);
@@ -225,8 +224,8 @@ function onWelcome(d) {
   const first = state === 'joining' || state === 'waiting';
   state = 'joined';
   welcomed = true;
-  if (keep) restartIce(true);
-  else openPeers();
+  if (keep) conn.restartIce(true);
+  else conn.open(iceServers);
   if (first) {
     ui.show('screen-meeting');
     meeting.layout(); // the grid has a size now, for the first video_prefs
@@ -239,25 +238,10 @@ function onWelcome(d) {
   updateBanner();
 }
 
-function openPeers() {
-  const config = { iceServers, bundlePolicy: 'max-bundle' };
-  meeting.openSubscribe(config, send, onPcState);
-  pub = new Publisher(config, send, onPcState, media);
-  features.onPublisher(pub);
-  pub.negotiate();
-}
-
-function closePeers() {
-  pub?.close();
-  pub = null;
-  meeting.closeSubscribe();
-  troubleSince.publish = troubleSince.subscribe = 0;
-}
-
 function teardown() {
   sig?.stop();
   sig = null;
-  closePeers();
+  conn.close();
   features.reset();
   meeting.clear();
   welcomed = false;
@@ -317,37 +301,10 @@ function stopMedia() {
   controls.syncMedia();
 }
 
-// ---- ICE health: restart when a PeerConnection fails or stays disconnected > 3 s ----
-
-function onPcState(pcName, st) {
-  if (st === 'disconnected' || st === 'failed') troubleSince[pcName] ||= performance.now();
-  else troubleSince[pcName] = 0;
-  if (st === 'failed') watchdog();
-  updateBanner();
-}
-
-function iceTrouble(minMs) {
-  const now = performance.now();
-  return ['publish', 'subscribe'].some((n) => {
-    const peer = n === 'publish' ? pub?.peer : meeting.sub;
-    if (!peer || !troubleSince[n]) return false;
-    return peer.state === 'failed' || now - troubleSince[n] > minMs;
-  });
-}
-
-function watchdog() {
-  if (state === 'joined' && sig?.open && iceTrouble(3000) && performance.now() - lastIceRestart > 5000) restartIce(false);
-  updateBanner();
-}
-
-function restartIce(force) {
-  lastIceRestart = performance.now();
-  pub?.negotiate({ iceRestart: true, force });
-  send('ice_restart', {});
-}
+// ---- connection state ----
 
 function updateBanner() {
-  const down = state === 'reconnecting' || (state === 'joined' && iceTrouble(0));
+  const down = state === 'reconnecting' || (state === 'joined' && conn.trouble(0));
   ui.banner('banner-reconnecting', down);
 }
 
@@ -355,6 +312,7 @@ function updateBanner() {
 // when the AudioContext is not running (no user gesture yet).
 let selfStatsLevel = 0;
 async function pollSelfLevel() {
+  const pub = conn.pub;
   if (!pub || media.audioMuted) { selfStatsLevel = 0; return; }
   try {
     let level = 0;
@@ -399,7 +357,7 @@ function boot() {
   });
   controls.init({
     media, meter, meeting,
-    getPub: () => pub,
+    getPub: () => conn.pub,
     getState: () => state,
     onSubmit: submitPrejoin,
     onLeave: leave,
@@ -414,13 +372,16 @@ function boot() {
     mayUnmute: features.mayUnmute,
   });
   features.init({
-    send, meeting, media, slug, getPub: () => pub, token: () => session.get(RESUME)?.token || '',
+    send, meeting, media, slug, getPub: () => conn.pub, token: () => session.get(RESUME)?.token || '',
     syncMedia: controls.syncMedia, inMeeting: () => state === 'joined' || state === 'reconnecting',
   });
   more.init(); // phones: the rest of the bar in a menu
   $('#lobby-leave').addEventListener('click', leave);
   onLangChange(() => { updateTitle(); renderCount(); meeting.relabel(); controls.renderPeopleCount(meeting.count); });
-  setInterval(watchdog, 1000);
+  conn.init({
+    meeting, media, send, onPublisher: features.onPublisher, onState: updateBanner,
+    canRestart: () => state === 'joined' && !!sig?.open,
+  });
   setInterval(pollSelfLevel, 250);
   loadRoom();
 }

@@ -1,6 +1,7 @@
 // Receive slots (docs/protocol.md, "Receive slots"): a client that joins
 // with slots gets a few fixed subscribe transceivers (msid stream
-// confer-slots), and the `slots` message says, by mid, which published
+// confer-slots; with onePC they are its own recvonly ones on the publish
+// PeerConnection), and the `slots` message says, by mid, which published
 // track each one carries now. This module follows that map: video goes to
 // its owner's tile or the stage, audio plays through one hidden <audio>
 // per slot. The Meeting owns the tiles, the stage and the track list.

@@ -1,0 +1,111 @@
+// The page's PeerConnections while joined (docs/protocol.md): with onePC
+// one, the publish one, which also receives on its own recvonly
+// transceivers (receive slots); else a publish one (the client offers)
+// and a subscribe one (the server offers). Also ICE health: restart when
+// a connection fails or stays disconnected for 3 s.
+
+import { Publisher } from './publisher.js';
+import { livePeers } from './peer.js';
+import { holdReports } from './quality.js';
+
+/** One PeerConnection unless the page's URL says ?onepc=0 (tests, debugging). */
+export const onePC = new URLSearchParams(location.search).get('onepc') !== '0';
+
+const AUDIO_SLOTS = 3; // the server's default top-N audio
+const VIDEO_SLOTS = 4; // in the first offer, when others publish video
+
+let o = null; // {meeting, media, send, onPublisher(pub), onState(), canRestart()}
+let config = null;
+let lastIceRestart = 0;
+const troubleSince = { publish: 0, subscribe: 0 };
+
+/** The Publisher, or null before the first welcome and after leaving. */
+export let pub = null;
+
+export function init(opts) {
+  o = opts;
+  setInterval(watchdog, 1000);
+}
+
+/** Both directions can be kept on a resume. */
+export const alive = () => !!(pub && o.meeting.sub);
+
+/** New PeerConnections after a welcome, and the first offer. */
+export function open(iceServers) {
+  const { meeting } = o;
+  config = { iceServers, bundlePolicy: 'max-bundle' };
+  // Receive slots in the first offer, so that the first videos need no
+  // slots_wanted round trip.
+  const slots = onePC ? { audio: AUDIO_SLOTS, video: Math.min(VIDEO_SLOTS, meeting.videoTargets().length) } : null;
+  holdReports(true); // until the new connection that receives is up
+  if (!onePC) meeting.openSubscribe(config, o.send, onPcState);
+  pub = new Publisher(config, o.send, onPcState, o.media, slots);
+  if (onePC) meeting.shareSubscribe(pub.peer);
+  o.onPublisher(pub);
+  pub.negotiate();
+}
+
+export function close() {
+  o.meeting.closeSubscribe();
+  pub?.close();
+  pub = null;
+  troubleSince.publish = troubleSince.subscribe = 0;
+}
+
+/** Signalling messages about the PeerConnections; false for any other. */
+export function onMessage(type, d) {
+  const { meeting } = o;
+  switch (type) {
+    case 'offer':
+      if (d.pc !== 'subscribe') return true;
+      // A server without onePC offers anyway: receive on a second connection.
+      if (meeting.shared) meeting.openSubscribe(config, o.send, onPcState);
+      meeting.onOffer(d.sdp, o.send);
+      return true;
+    case 'answer': if (d.pc === 'publish') pub?.onAnswer(d.sdp); return true;
+    case 'candidate': (d.pc === 'publish' ? pub?.peer : meeting.sub)?.addRemoteCandidate(d); return true;
+    case 'publish_layers': pub?.setLayers(d.active || []); return true;
+    case 'slots_wanted': pub?.slotsWanted(d); return true;
+    default: return false;
+  }
+}
+
+/**
+ * ICE restart, always by a publish offer; the subscribe side (two
+ * connections) by asking the server. force: a resume, whose previous
+ * offer's answer may be lost.
+ */
+export function restartIce(force) {
+  lastIceRestart = performance.now();
+  pub?.negotiate({ iceRestart: true, force });
+  if (!o.meeting.shared) o.send('ice_restart', {});
+}
+
+function onPcState(pcName, st) {
+  if (st === 'disconnected' || st === 'failed') troubleSince[pcName] ||= performance.now();
+  else troubleSince[pcName] = 0;
+  if (st === 'failed') watchdog();
+  if (pcName === o.meeting.sub?.name) holdReports(st !== 'connected');
+  o.onState();
+}
+
+/** A connection failed or has been disconnected for minMs. */
+export function trouble(minMs) {
+  const now = performance.now();
+  return ['publish', 'subscribe'].some((n) => {
+    const peer = n === 'publish' ? pub?.peer : o.meeting.sub;
+    if (!peer || !troubleSince[n]) return false;
+    return peer.state === 'failed' || now - troubleSince[n] > minMs;
+  });
+}
+
+function watchdog() {
+  if (o.canRestart() && trouble(3000) && performance.now() - lastIceRestart > 5000) restartIce(false);
+  o.onState();
+}
+
+/** For tests: the open PeerConnections, and whether one does both ways. */
+export const debug = {
+  pcs: () => [...livePeers].map((p) => ({ name: p.name, state: p.state })),
+  get onePC() { return !!o?.meeting.shared; },
+};
