@@ -102,26 +102,34 @@ func knownTiles(p *participant) []tile {
 // as the web client does: a message when a video appears or goes, none
 // otherwise (the server keeps the last sizes). A video never listed gets
 // no slot, so waiting for everyone to join as the legacy loop does would
-// leave it without video until then.
+// leave it without video until then. Nothing goes before the receiving
+// connection is up, also as the web client: a slot's first keyframe
+// before DTLS is lost, and the next waits out the server's keyframe
+// throttle (~500 ms).
 func layoutLoop(ctx context.Context, p *participant, cfg Config) {
 	var last []tile
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
+	t := time.NewTimer(0)
+	defer t.Stop()
 	for {
-		if tiles := knownTiles(p); len(tiles) > 0 && !slices.Equal(tiles, last) {
-			sendTiles(ctx, p, tiles, cfg.Layout, cfg.Visible, cfg.Publishers)
-			last = tiles
-			if !allNamed(p, tiles) {
-				last = nil // its size depends on the name: again next tick
-			}
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-p.c.Done():
 			return
-		case <-tick.C:
+		case <-t.C:
 		}
+		if p.c.SubscribePC().ConnectionState() != webrtc.PeerConnectionStateConnected {
+			t.Reset(10 * time.Millisecond)
+			continue
+		}
+		if tiles := knownTiles(p); len(tiles) > 0 && !slices.Equal(tiles, last) {
+			sendTiles(ctx, p, tiles, cfg.Layout, cfg.Visible, cfg.Publishers)
+			last = tiles
+			if !allNamed(p, tiles) {
+				last = nil // its size depends on the name: again next time
+			}
+		}
+		t.Reset(100 * time.Millisecond)
 	}
 }
 
