@@ -64,6 +64,7 @@ type downTrack struct {
 	tgt     int // layer wanted, -1 paused
 	keyReq  int64
 	m       munger
+	mStart  munger // m before the switch that starts the stream (writeRTP)
 	sr      sendCounts // for sender reports (reports.go)
 	roc     rocTracker // SRTP rollover count of what was sent (srtpout.go)
 
@@ -160,6 +161,7 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 	if li != d.curA.Load() && li != d.tgtA.Load() {
 		return false
 	}
+	starting := false // this packet would be the first to go out
 	d.mu.Lock()
 	if d.w == nil || d.closed {
 		d.mu.Unlock()
@@ -184,6 +186,10 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 			}
 			return false
 		}
+		if !d.started {
+			starting = true
+			d.mStart = d.m
+		}
 		d.m.rebase(l.idx, h, pi, now, d.recv.clock)
 		d.cur = l.idx
 		d.curA.Store(li)
@@ -200,6 +206,14 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 	d.hdr.PaddingSize = 0
 	out := d.m.apply(&d.m.cur, &d.hdr, pi, payload, scratch[:], now, true)
 	n := d.send(out, now)
+	if n == 0 && starting {
+		// The connection is not up yet (DTLS): this keyframe is lost, so
+		// start on the next one, as if this one had not come, instead of
+		// sending what depends on it.
+		d.m = d.mStart
+		d.cur = -1
+		d.curA.Store(-1)
+	}
 	// Writes before DTLS is up return 0 and are dropped by Pion.
 	first := n > 0 && !d.started
 	if first {

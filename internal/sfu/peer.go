@@ -60,6 +60,9 @@ type Peer struct {
 	writeReports  func([]rtcp.Packet) error // tests: where sendReports writes instead of p.sub
 	// rtcpMode: how the subscribe PC's RTCP is read (rtcpin.go).
 	rtcpMode atomic.Int32
+	// subUp: the subscribe connection has been connected (DTLS up), so
+	// packets sent to it arrive.
+	subUp atomic.Bool
 
 	stateMu   sync.Mutex // serialises ConnectionState reports; guards lastState
 	lastState [2]webrtc.PeerConnectionState
@@ -166,8 +169,23 @@ func (p *Peer) pubState(s webrtc.PeerConnectionState) {
 func (p *Peer) subState(s webrtc.PeerConnectionState) {
 	if s == webrtc.PeerConnectionStateConnected {
 		p.startFastPath()
+		if !p.subUp.Swap(true) {
+			// Keyframes that came before DTLS was up were dropped.
+			p.startKeyframes()
+		}
 	}
 	p.reportState(Subscribe)
+}
+
+// startKeyframes asks for a keyframe of every video this peer is to
+// receive and has not started yet.
+func (p *Peer) startKeyframes() {
+	p.mu.Lock()
+	dts := p.downTrackList()
+	p.mu.Unlock()
+	for _, d := range dts {
+		d.startKeyframe()
+	}
 }
 
 // pubPair and subPair move the direct paths to a new candidate pair.

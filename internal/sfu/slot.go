@@ -100,13 +100,14 @@ func (s *slot) Unbind(webrtc.TrackLocalContext) error {
 
 // startKeyframe asks d's source for a keyframe so that a video that has
 // just been put on a slot starts at once. It waits for the slot to be
-// bound: a keyframe that arrives before is dropped, and asking then would
-// only hold back the next request by the throttle's window.
+// bound and the connection to be up (Peer.subState calls it then): a
+// keyframe that arrives before is dropped, and asking then would only
+// hold back the next request by the throttle's window.
 func (d *downTrack) startKeyframe() {
 	d.mu.Lock()
-	bound := d.w != nil
+	ready := d.w != nil && !d.started && !d.closed
 	d.mu.Unlock()
-	if !bound || d.kind != webrtc.RTPCodecTypeVideo {
+	if !ready || d.kind != webrtc.RTPCodecTypeVideo || d.subscriber == nil || !d.subscriber.subUp.Load() {
 		return
 	}
 	if l := d.recv.layers[max(d.target(), 0)].Load(); l != nil {

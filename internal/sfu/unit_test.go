@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -354,5 +355,38 @@ func TestWithOpusDTX(t *testing.T) {
 	}
 	if s := "m=video 9 RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n"; withOpusDTX(s) != s {
 		t.Error("an SDP without Opus changed")
+	}
+}
+
+// A keyframe that could not go out because the subscriber's connection
+// was not up yet (Pion writes 0 bytes before DTLS) does not start the
+// stream: the packets after it are held back until the next keyframe,
+// which starts it as if the first had never come.
+func TestKeyframeBeforeConnectionIsNotAStart(t *testing.T) {
+	l, _ := newBenchReceiver(0)
+	up := false
+	var got []uint16
+	d := newDownTrack(l.r, nil)
+	d.w, d.ssrc, d.pt = writerFunc(func(h *rtp.Header, _ []byte) (int, error) {
+		if !up {
+			return 0, nil
+		}
+		got = append(got, h.SequenceNumber)
+		return 1, nil
+	}), 5, 96
+	l.r.addDownTrack(d)
+	delta := func(seq uint16) []byte {
+		raw, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SSRC: 1, SequenceNumber: seq},
+			Payload: []byte{0x10, 0x01, 1, 2, 3}}).Marshal()
+		return raw
+	}
+	l.handle(vp8KeyPacket(100), false) // lost: not connected
+	up = true
+	l.handle(delta(101), false) // depends on the lost keyframe
+	l.handle(delta(102), false)
+	l.handle(vp8KeyPacket(103), false)
+	l.handle(delta(104), false)
+	if fmt.Sprint(got) != "[103 104]" {
+		t.Fatalf("sent %v, want the stream to start at the second keyframe, numbers unchanged: [103 104]", got)
 	}
 }
