@@ -64,7 +64,7 @@ type downTrack struct {
 	tgt     int // layer wanted, -1 paused
 	keyReq  int64
 	m       munger
-	mStart  munger // m before the switch that starts the stream (writeRTP)
+	mStart  munger     // m before the switch that starts the stream (writeRTP)
 	sr      sendCounts // for sender reports (reports.go)
 	roc     rocTracker // SRTP rollover count of what was sent (srtpout.go)
 
