@@ -12,6 +12,8 @@
 # BURN=N runs N busy loops from second 15 to 25 of the run (overload),
 # PPROF=1 saves a CPU profile (cpu.prof) and a heap profile (heap.prof)
 # of the server taken during the window, in the current folder;
+# SERVER_FLAGS="--media-ip 127.0.0.1" adds server flags (one media address,
+# as on a production host with one interface);
 # SERVER_LOG=file keeps the server's log (with GODEBUG=gctrace=1: every
 # garbage collection and the heap at it).
 set -euo pipefail
@@ -20,7 +22,7 @@ GEN=${GEN:-$BIN}
 DATA=$(mktemp -d)
 trap 'kill $SP 2>/dev/null || true; [ -z "${SERVER_LOG:-}" ] || cp "$DATA/server.log" "$SERVER_LOG"; rm -rf "$DATA"' EXIT
 CONFER_PPROF=${PPROF:+127.0.0.1:6060} "$BIN" serve --dev --data "$DATA" --http 127.0.0.1:18081 \
-    --media-port 17883 --max-capacity 120 --log-level warn >"$DATA/server.log" 2>&1 &
+    --media-port 17883 --max-capacity 120 --log-level warn ${SERVER_FLAGS:-} >"$DATA/server.log" 2>&1 &
 SP=$!
 sleep 2
 extra=()
