@@ -211,7 +211,7 @@ func (l *layer) handle(pkt []byte, batched bool) {
 		if ext := l.hdr.GetExtension(l.levelID); len(ext) > 0 {
 			l.pi.hasAudio = true
 			l.pi.level = ext[0] & 0x7f
-			l.r.audio.observe(l.pi.level, now)
+			l.r.audio.observe(l.pi.level, l.hdr.Timestamp, now)
 		}
 	}
 	if !l.gotFirst {

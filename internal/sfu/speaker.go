@@ -12,6 +12,7 @@ import (
 type audioState struct {
 	fast   atomic.Uint64 // float64 bits: loudness (127-level), smoothed over ~100 ms
 	lastAt atomic.Int64
+	lastTS uint32 // RTP timestamp of the last packet; the reader goroutine only
 	hasExt atomic.Bool
 	// Used only by the router's tick goroutine.
 	slow float64
@@ -21,15 +22,18 @@ type audioState struct {
 // observe runs on the track's reader goroutine, the only writer of fast.
 // The average is per 20 ms frame: frames a DTX sender left out (silence)
 // count as silent, or someone who stopped talking would stay "loud" for
-// seconds on the few packets DTX sends.
-func (a *audioState) observe(level uint8, now int64) {
+// seconds on the few packets DTX sends. The frames left out are counted
+// from the RTP timestamps, not the arrival times: packets that arrive in
+// a burst after a network or scheduling hiccup are not silence.
+func (a *audioState) observe(level uint8, ts uint32, now int64) {
 	loud := float64(127 - level)
 	f := math.Float64frombits(a.fast.Load())
-	if last := a.lastAt.Load(); last != 0 {
-		if missed := (now-last)/int64(audioFrame) - 1; missed > 0 {
+	if a.lastAt.Load() != 0 {
+		if missed := int32(ts-a.lastTS)/opusFrameTicks - 1; missed > 0 {
 			f *= math.Pow(0.8, float64(min(missed, 50)))
 		}
 	}
+	a.lastTS = ts
 	a.fast.Store(math.Float64bits(0.8*f + 0.2*loud))
 	a.lastAt.Store(now)
 	a.hasExt.Store(true)
@@ -53,8 +57,10 @@ const (
 	// defaultMaxAudio is the number of loudest audio streams forwarded to
 	// each subscriber.
 	defaultMaxAudio = 3
-	// audioFrame is one Opus frame as browsers send them.
-	audioFrame = 20 * time.Millisecond
+	// audioFrame is one Opus frame as browsers send them, and its length
+	// in RTP timestamp ticks (Opus's clock is always 48 kHz).
+	audioFrame     = 20 * time.Millisecond
+	opusFrameTicks = 960
 )
 
 // speakerState lives on the router's tick goroutine.

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"testing"
@@ -96,18 +97,40 @@ func TestTopNAudio(t *testing.T) {
 func TestLoudnessFallsWhenDTXSendsSilence(t *testing.T) {
 	var a audioState
 	now := time.Now().UnixNano()
-	for range 50 { // a second of talking at -20 dBov
+	ts := uint32(1 << 31) // crosses the wrap below
+	for range 50 {        // a second of talking at -20 dBov
 		now += int64(audioFrame)
-		a.observe(20, now)
+		ts += opusFrameTicks
+		a.observe(20, ts, now)
 	}
 	if l := a.loudness(now); l < speechLoudness {
 		t.Fatalf("talking: loudness %.0f below speech (%d)", l, speechLoudness)
 	}
 	for range 2 { // 400 ms of DTX silence
 		now += int64(10 * audioFrame)
-		a.observe(127, now)
+		ts += 10 * opusFrameTicks
+		a.observe(127, ts, now)
 	}
 	if l := a.loudness(now); l >= speechLoudness/4 {
 		t.Fatalf("400 ms after the talk stopped: loudness %.0f, want near 0", l)
+	}
+}
+
+// Packets of someone talking that arrive in bursts (a network or
+// scheduling hiccup holds them back, then they come together) are not
+// silence: their timestamps show no frame was left out.
+func TestLoudnessIgnoresBurstyArrival(t *testing.T) {
+	var a audioState
+	now := time.Now().UnixNano()
+	ts := uint32(math.MaxUint32 - 20*opusFrameTicks) // crosses the wrap
+	for i := range 100 {
+		if i%10 == 0 {
+			now += int64(10 * audioFrame) // ten frames' time, then all ten at once
+		}
+		ts += opusFrameTicks
+		a.observe(20, ts, now)
+		if l := a.loudness(now); i > 20 && l < speechLoudness {
+			t.Fatalf("packet %d: loudness %.0f below speech while talking in bursts", i, l)
+		}
 	}
 }
