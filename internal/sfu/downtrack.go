@@ -237,6 +237,11 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 // Called with d.mu held.
 func (d *downTrack) send(payload []byte, now int64) int {
 	n, ok := 0, false
+	// A packet that does not go out (before DTLS is up) must not move the
+	// rollover count: the subscriber starts counting at the first packet
+	// it gets, and a count started on an earlier number, before a wrap,
+	// would make the whole stream undecryptable for it.
+	before := d.roc
 	roc := d.roc.packetROC(d.hdr.SequenceNumber)
 	if d.fast != nil {
 		n, ok = d.fast.writeRTP(&d.hdr, payload, &d.roc, roc)
@@ -249,6 +254,8 @@ func (d *downTrack) send(payload []byte, now int64) int {
 	}
 	if n > 0 {
 		d.sr.count(d.hdr.Timestamp, len(payload), now)
+	} else {
+		d.roc = before
 	}
 	return n
 }

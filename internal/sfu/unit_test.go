@@ -390,3 +390,29 @@ func TestKeyframeBeforeConnectionIsNotAStart(t *testing.T) {
 		t.Fatalf("sent %v, want the stream to start at the second keyframe, numbers unchanged: [103 104]", got)
 	}
 }
+
+// Packets written before the subscriber's connection is up do not start
+// the SRTP rollover count: the subscriber counts from the first packet it
+// gets, so a count started just before a sequence-number wrap would have
+// left it unable to decrypt the stream at all (TestTopNAudio under load).
+func TestUndeliveredPacketsDoNotMoveTheRolloverCount(t *testing.T) {
+	l, _ := newBenchReceiver(0)
+	up := false
+	d := newDownTrack(l.r, nil)
+	d.w, d.ssrc, d.pt = writerFunc(func(*rtp.Header, []byte) (int, error) {
+		if !up {
+			return 0, nil
+		}
+		return 1, nil
+	}), 5, 96
+	l.r.addDownTrack(d)
+	l.handle(vp8KeyPacket(65534), false) // not connected yet
+	l.handle(vp8KeyPacket(65535), false)
+	up = true
+	l.handle(vp8KeyPacket(3), false) // the first the subscriber gets, after the wrap
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.roc.started || d.roc.roc != 0 || d.roc.last != 3 {
+		t.Fatalf("rollover state %+v after the first delivered packet, want count 0 from seq 3", d.roc)
+	}
+}
