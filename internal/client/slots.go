@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/pion/webrtc/v4"
 
@@ -52,13 +54,8 @@ func (c *Client) SlotOf(mid string) (signal.Slot, bool) {
 // Slots returns the latest slot map, ordered by mid.
 func (c *Client) Slots() []signal.Slot {
 	c.mu.Lock()
-	out := make([]signal.Slot, 0, len(c.slots))
-	for _, s := range c.slots {
-		out = append(out, s)
-	}
-	c.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Mid < out[j].Mid })
-	return out
+	defer c.mu.Unlock()
+	return slices.SortedFunc(maps.Values(c.slots), func(a, b signal.Slot) int { return strings.Compare(a.Mid, b.Mid) })
 }
 
 // MidOf returns the mid of the subscribe transceiver that r belongs to
@@ -105,11 +102,6 @@ func (c *Client) trackEvent(typ string, data json.RawMessage) error {
 // not the subscribe transceivers, is the list of tiles.
 func (c *Client) Tracks() []signal.Track {
 	c.mu.Lock()
-	out := make([]signal.Track, 0, len(c.tracks))
-	for _, t := range c.tracks {
-		out = append(out, t)
-	}
-	c.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	defer c.mu.Unlock()
+	return slices.SortedFunc(maps.Values(c.tracks), func(a, b signal.Track) int { return strings.Compare(a.ID, b.ID) })
 }

@@ -89,7 +89,7 @@ type Peer struct {
 	// set at creation.
 	slotMode, onePC        bool
 	slotsWanted            [2]int // onePC: slots asked of the client, audio and video
-	primed                 bool   // the first video slots were made (slots.go)
+	primed                 bool   // the first video slots were made (slots.go); tick goroutine only
 	audioSlots, videoSlots []*slot
 	prefs                  map[string]VideoPref // tile sizes by track id, slot peers
 	slotMsgMu              sync.Mutex           // serialises notifySlots; guards slotsSent

@@ -98,23 +98,6 @@ func (s *slot) Unbind(webrtc.TrackLocalContext) error {
 	return nil
 }
 
-// startKeyframe asks d's source for a keyframe so that a video that has
-// just been put on a slot starts at once. It waits for the slot to be
-// bound and the connection to be up (Peer.subState calls it then): a
-// keyframe that arrives before is dropped, and asking then would only
-// hold back the next request by the throttle's window.
-func (d *downTrack) startKeyframe() {
-	d.mu.Lock()
-	ready := d.w != nil && !d.started && !d.closed
-	d.mu.Unlock()
-	if !ready || d.kind != webrtc.RTPCodecTypeVideo || d.subscriber == nil || !d.subscriber.subUp.Load() {
-		return
-	}
-	if l := d.recv.layers[max(d.target(), 0)].Load(); l != nil {
-		l.keyframes.request(true)
-	}
-}
-
 // outputTo points d at the slot's stream: writer, SSRC and the payload
 // type of d's codec; false if the subscriber did not accept that codec.
 // s.mu is held.

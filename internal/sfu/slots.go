@@ -130,7 +130,7 @@ func (r *Router) assignSlots() {
 			continue
 		}
 		p.forgetPrefs(alive)
-		p.primeVideoSlots(len(others(p, video)))
+		p.primeVideoSlots(video)
 		c1 := p.fillSlots(webrtc.RTPCodecTypeAudio, others(p, audio), nAudio, louderBy(speakerMargin))
 		c2 := p.fillSlots(webrtc.RTPCodecTypeVideo, p.wantedVideos(video, speaker), maxVideoSlots, nil)
 		if c1 || c2 {
@@ -176,17 +176,20 @@ const primeSlots = 4
 
 // primeVideoSlots adds a newcomer's first video slots, empty, when others
 // publish video. Runs once per peer.
-func (p *Peer) primeVideoSlots(videos int) {
-	if videos == 0 || p.onePC {
+func (p *Peer) primeVideoSlots(video []*receiver) {
+	if p.onePC || p.primed {
 		return // with one connection the client adds its own
 	}
-	p.mu.Lock()
-	done := p.primed
-	p.primed = true
-	p.mu.Unlock()
-	if done {
+	videos := 0
+	for _, recv := range video {
+		if recv.publisher != p {
+			videos++
+		}
+	}
+	if videos == 0 {
 		return
 	}
+	p.primed = true
 	for i := len(p.slotList(webrtc.RTPCodecTypeVideo)); i < min(videos, primeSlots); i++ {
 		if p.addSlot(webrtc.RTPCodecTypeVideo, i) == nil {
 			return

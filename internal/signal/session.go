@@ -147,7 +147,7 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 		Name: name, ResumeToken: j.ResumeToken, KeepMedia: j.KeepMedia,
 		AudioMuted: j.AudioMuted, VideoMuted: j.VideoMuted, Device: deviceClass(j.Device),
 		Host: cfg.Host, Key: banKey(s.who, s.addr, name), AccountID: s.who.AccountID,
-		Slots: j.Slots || j.OnePC, OnePC: j.OnePC,
+		Slots: j.Slots, OnePC: j.OnePC, // the SFU takes OnePC to mean slots too
 	}
 	settings := room.Settings{Slug: cfg.Slug, Title: cfg.Title, Capacity: cfg.Capacity,
 		Lobby: cfg.Lobby, WhoMayShare: cfg.WhoMayShare}
