@@ -26,6 +26,7 @@ type Engine struct {
 	udpMux         ice.UDPMux
 	tcpMux         *ice.TCPMuxDefault
 	batch          *batchNet // the media sockets (batch.go)
+	fb             *feedbackHub
 
 	mu      sync.Mutex
 	routers map[*Router]struct{}
@@ -104,6 +105,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		udpMux:  udpMux,
 		tcpMux:  tcpMux,
 		batch:   bn,
+		fb:      newFeedbackHub(log),
 		routers: map[*Router]struct{}{},
 		pubAPI:  pubAPI,
 		subAPI:  subAPI,
@@ -176,6 +178,7 @@ func (e *Engine) Close() error {
 		r.Close()
 	}
 	e.batch.spread.close()
+	e.fb.close()
 	return errors.Join(e.udpMux.Close(), e.tcpMux.Close())
 }
 

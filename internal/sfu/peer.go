@@ -120,7 +120,7 @@ func newPeer(r *Router, id string, h PeerHandler, publishOnly bool, o PeerOption
 	if p.pub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("sfu: publish pc: %w", err)
 	}
-	p.fb = newPubFeedback(id, p.pub.WriteRTCP, p.log)
+	p.fb = newPubFeedback(r.e.fb, id, p.pub.WriteRTCP, p.log)
 	p.pubGate = newCandidateGate(func(c webrtc.ICECandidateInit) { h.ICECandidate(Publish, c) })
 	p.pub.OnICECandidate(p.pubGate.candidate)
 	switch {

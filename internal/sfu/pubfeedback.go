@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -25,22 +23,16 @@ import (
 //
 // The interceptors run here rather than inside the publish
 // PeerConnection because most packets never pass through Pion: the media
-// socket's reader decrypts them itself (srtpin.go). Pion's own TWCC
+// socket's reader decrypts them itself (srtpin.go). Their clocks are the
+// engine's, shared by all publishers (fbhub.go). Pion's own TWCC
 // interceptor is not used: it hands every packet to its goroutine over a
 // channel, a thread wake-up per packet; a twcc.Recorder under a lock
 // does the same work on the reading goroutine.
 type pubFeedback struct {
+	hub   *feedbackHub
 	id    string
 	write func([]rtcp.Packet) error
 	log   *slog.Logger
-
-	// The chain and the TWCC loop start with the first stream: a
-	// participant who only watches needs no feedback timers (each tick
-	// of each would wake a thread).
-	mu     sync.Mutex
-	chain  interceptor.Interceptor
-	rtcpIn interceptor.RTCPReader // the publisher's sender reports (RR's LSR/DLSR)
-	looped bool
 
 	twccMu sync.Mutex
 	twcc   *twcc.Recorder
@@ -48,27 +40,25 @@ type pubFeedback struct {
 
 	// refsMu guards refs: by SSRC, what the feedback of each bound
 	// stream depends on. Its own lock: the interceptors write from their
-	// goroutines while holding their own locks, which bind takes under mu.
+	// goroutines.
 	refsMu sync.Mutex
 	refs   map[uint32]fbRefs
 
-	stop chan struct{}
-	once sync.Once
-	wg   sync.WaitGroup
+	closed atomic.Bool
 }
 
 const twccInterval = 100 * time.Millisecond
 
-func newPubFeedback(id string, write func([]rtcp.Packet) error, log *slog.Logger) *pubFeedback {
+func newPubFeedback(hub *feedbackHub, id string, write func([]rtcp.Packet) error, log *slog.Logger) *pubFeedback {
 	var ssrc [4]byte
 	_, _ = rand.Read(ssrc[:])
 	return &pubFeedback{
+		hub:   hub,
 		id:    id,
 		write: write,
 		log:   log,
 		twcc:  twcc.NewRecorder(binary.BigEndian.Uint32(ssrc[:])),
 		start: time.Now(),
-		stop:  make(chan struct{}),
 		refs:  map[uint32]fbRefs{},
 	}
 }
@@ -92,6 +82,9 @@ type fbRefs struct {
 // feedback writes what the interceptors made, minus NACKs for streams
 // nobody receives, with audio loss raised to what listeners see.
 func (f *pubFeedback) feedback(pkts []rtcp.Packet) error {
+	if f.closed.Load() {
+		return nil
+	}
 	now := time.Now().UnixNano()
 	out := pkts[:0]
 	for _, p := range pkts {
@@ -132,89 +125,34 @@ func (f *pubFeedback) watched(ssrc uint32, now int64) bool {
 	return at == nil || now-at.Load() < int64(nackWatch)
 }
 
-// chainLocked builds the interceptor chain on first use; f.mu is held.
-func (f *pubFeedback) chainLocked() (interceptor.Interceptor, error) {
-	if f.chain != nil {
-		return f.chain, nil
+// sendTWCC sends transport-cc feedback for the packets recorded since
+// the last call (the hub's clock calls it).
+func (f *pubFeedback) sendTWCC() {
+	if f.closed.Load() {
+		return
 	}
-	reg := &interceptor.Registry{}
-	gen, err := nack.NewGeneratorInterceptor()
-	if err != nil {
-		return nil, err
+	f.twccMu.Lock()
+	pkts := f.twcc.BuildFeedbackPacket()
+	f.twccMu.Unlock()
+	if len(pkts) == 0 {
+		return
 	}
-	reg.Add(gen)
-	rr, err := report.NewReceiverInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	reg.Add(rr)
-	chain, err := reg.Build(f.id)
-	if err != nil {
-		return nil, err
-	}
-	chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
-		return 0, f.feedback(pkts)
-	}))
-	f.rtcpIn = chain.BindRTCPReader(interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		return len(b), a, nil // the caller passes the packet itself
-	}))
-	f.chain = chain
-	return chain, nil
-}
-
-// twccLoop sends transport-cc feedback for the packets recorded since
-// the last round.
-func (f *pubFeedback) twccLoop() {
-	defer f.wg.Done()
-	t := time.NewTicker(twccInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-f.stop:
-			return
-		case <-t.C:
-		}
-		f.twccMu.Lock()
-		pkts := f.twcc.BuildFeedbackPacket()
-		f.twccMu.Unlock()
-		if len(pkts) == 0 {
-			continue
-		}
-		if err := f.write(pkts); err != nil {
-			f.log.Debug("send transport-cc feedback", "err", err)
-		}
+	if err := f.write(pkts); err != nil {
+		f.log.Debug("send transport-cc feedback", "err", err)
 	}
 }
 
-// senderReports passes the publisher's RTCP to the receiver-report
-// interceptor, which answers sender reports with LSR/DLSR so the browser
-// can measure the round trip.
+// senderReports passes the publisher's sender reports on to the
+// receiver-report interceptor (feedbackHub.senderReports).
 func (f *pubFeedback) senderReports(pkts []rtcp.Packet) {
-	f.mu.Lock()
-	rd := f.rtcpIn
-	f.mu.Unlock()
-	if rd == nil {
-		return
-	}
-	raw, err := rtcp.Marshal(pkts)
-	if err != nil {
-		return
-	}
-	_, _, _ = rd.Read(raw, nil)
+	f.hub.senderReports(f, pkts)
 }
 
+// close stops the publisher's feedback; its streams unbind as they end.
 func (f *pubFeedback) close() {
-	f.once.Do(func() {
-		f.mu.Lock() // after this, bind starts no loop (it checks stop under mu)
-		close(f.stop)
-		f.mu.Unlock()
-		f.wg.Wait()
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if f.chain != nil {
-			_ = f.chain.Close()
-		}
-	})
+	if f.closed.CompareAndSwap(false, true) {
+		f.hub.leave(f)
+	}
 }
 
 // fbStream is one incoming stream's binding to the feedback chain.
@@ -264,30 +202,18 @@ func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []
 			s.twccID = uint8(e.ID)
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	select {
-	case <-f.stop:
+	if f.closed.Load() {
 		return nil
-	default:
-	}
-	chain, err := f.chainLocked()
-	if err != nil {
-		f.log.Warn("publisher feedback", "err", err)
-		return nil
-	}
-	if s.twccID != 0 && !f.looped {
-		f.looped = true
-		f.wg.Add(1)
-		go f.twccLoop()
 	}
 	f.refsMu.Lock()
 	f.refs[ssrc] = refs
 	f.refsMu.Unlock()
-	s.rd = chain.BindRemoteStream(&s.info, interceptor.RTPReaderFunc(
-		func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-			return len(b), a, nil // the caller passes the packet itself
-		}))
+	if !f.hub.bind(f, s) {
+		f.refsMu.Lock()
+		delete(f.refs, ssrc)
+		f.refsMu.Unlock()
+		return nil
+	}
 	return s
 }
 
@@ -315,7 +241,5 @@ func (s *fbStream) unbind() {
 	s.f.refsMu.Lock()
 	delete(s.f.refs, s.info.SSRC)
 	s.f.refsMu.Unlock()
-	s.f.mu.Lock()
-	defer s.f.mu.Unlock()
-	s.f.chain.UnbindRemoteStream(&s.info)
+	s.f.hub.unbind(s.f, s)
 }

@@ -20,7 +20,9 @@ import (
 func TestNACKsOnlyForStreamsThatGoOut(t *testing.T) {
 	var mu sync.Mutex
 	nacked := map[uint32]int{}
-	f := newPubFeedback("pub", func(pkts []rtcp.Packet) error {
+	hub := newFeedbackHub(slog.New(slog.DiscardHandler))
+	defer hub.close()
+	f := newPubFeedback(hub, "pub", func(pkts []rtcp.Packet) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, p := range pkts {
