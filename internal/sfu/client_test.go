@@ -140,6 +140,17 @@ type clientOpts struct {
 	slots bool
 	// onePC: one connection both ways (onepc_test.go); implies slots.
 	onePC bool
+	// cryptex: offer RFC 9335 encrypted header extensions, as Pion does
+	// by default; Chromium does not, and test clients behave like it.
+	cryptex bool
+}
+
+// pcConfig is a test client's PeerConnection configuration.
+func (o clientOpts) pcConfig() webrtc.Configuration {
+	if o.cryptex {
+		return webrtc.Configuration{RTPHeaderEncryptionPolicy: webrtc.RTPHeaderEncryptionPolicyNegotiate}
+	}
+	return webrtc.Configuration{RTPHeaderEncryptionPolicy: webrtc.RTPHeaderEncryptionPolicyDisable}
 }
 
 func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *testClient {
@@ -154,13 +165,13 @@ func newTestClientOpts(t *testing.T, r *Router, id string, opts clientOpts) *tes
 	c.skipSeq.Store(-1)
 	api := clientAPI(t, opts)
 	var err error
-	c.pub, err = api.NewPeerConnection(webrtc.Configuration{})
+	c.pub, err = api.NewPeerConnection(opts.pcConfig())
 	must(t, err)
 	if opts.onePC {
 		c.sub = c.pub
 		c.onePC = true
 	} else {
-		c.sub, err = api.NewPeerConnection(webrtc.Configuration{})
+		c.sub, err = api.NewPeerConnection(opts.pcConfig())
 		must(t, err)
 	}
 	t.Cleanup(c.close)

@@ -34,7 +34,8 @@ type srtpOut struct {
 
 	mu   sync.Mutex
 	ctx  *srtp.Context
-	gen  uint32 // counts the times the path came up (rocTracker.synced)
+	seal *gcmSealer // the AEAD profiles' RTP, instead of ctx (gcmseal.go)
+	gen  uint32     // counts the times the path came up (rocTracker.synced)
 	conn *batchConn
 	dst  netip.AddrPort
 	hdr  rtp.Header
@@ -80,6 +81,12 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 	if err != nil {
 		return false, err
 	}
+	var seal *gcmSealer
+	if len(opts) == 0 { // no cryptex
+		if seal, err = newGCMSealer(cfg.Profile, cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt); err != nil {
+			return false, err
+		}
+	}
 	inCtx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile,
 		srtp.SRTCPReplayProtection(srtcpReplayWindow))
 	if err != nil {
@@ -93,7 +100,7 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		return false, errFastPathSock
 	}
 	o.mu.Lock()
-	o.ctx = ctx
+	o.ctx, o.seal = ctx, seal
 	o.pion, _ = pionSRTPOf(dt)
 	o.mu.Unlock()
 	return true, o.setPair(pair, bn)
@@ -174,6 +181,12 @@ func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte, rt *rocTracker, roc ui
 		return 0, true // cannot be sent either way: drop
 	}
 	n = hn + copy(o.buf[hn:], payload)
+	if o.seal != nil {
+		if _, err := o.conn.WriteToAddrPort(o.seal.seal(o.buf[:n], hn, h.SSRC, roc, h.SequenceNumber), o.dst); err != nil {
+			return 0, true
+		}
+		return n, true
+	}
 	if rt != nil && rt.synced != o.gen {
 		o.ctx.SetROC(h.SSRC, roc)
 		rt.synced = o.gen

@@ -21,6 +21,16 @@ func TestDirectPathCarriesMedia(t *testing.T) {
 	if got := e.Stats().DirectPaths; got != 2 {
 		t.Fatalf("direct paths: %d, want 2 (one per subscribe connection)", got)
 	}
+	// Browsers negotiate AES-GCM without encrypted header extensions:
+	// the direct path seals with gcmSealer (gcmseal.go).
+	for _, c := range []*testClient{a, b} {
+		c.peer.out.mu.Lock()
+		seal := c.peer.out.seal
+		c.peer.out.mu.Unlock()
+		if seal == nil {
+			t.Fatalf("%s: the direct path does not use the AEAD sealer", c.id)
+		}
+	}
 	// A retransmission takes the same path and still decrypts.
 	before := e.Stats().Retransmitted
 	var track *downTrack
@@ -57,6 +67,29 @@ func TestDirectPathCarriesMedia(t *testing.T) {
 		t.Fatalf("retransmission not sent")
 	}
 	waitForwarding(t, r, a, b)
+}
+
+// A subscriber that negotiated RFC 9335 encrypted header extensions
+// (Pion does by default) gets them on the direct path, through Pion's
+// SRTP context.
+func TestDirectPathWithCryptex(t *testing.T) {
+	e := newTestEngine(t)
+	r := e.NewRouter("room", &recordingRouterHandler{})
+	t.Cleanup(r.Close)
+	a := newTestClientOpts(t, r, "alice", clientOpts{cryptex: true})
+	b := newTestClientOpts(t, r, "bob", clientOpts{cryptex: true})
+	waitForwarding(t, r, a, b)
+	if got := e.Stats().DirectPaths; got != 2 {
+		t.Fatalf("direct paths: %d, want 2", got)
+	}
+	for _, c := range []*testClient{a, b} {
+		c.peer.out.mu.Lock()
+		seal := c.peer.out.seal
+		c.peer.out.mu.Unlock()
+		if seal != nil {
+			t.Fatalf("%s: cryptex negotiated, yet the direct path seals without it", c.id)
+		}
+	}
 }
 
 // Subscribers get RTCP sender reports for every forwarded stream, made by
