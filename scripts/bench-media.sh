@@ -36,6 +36,6 @@ if [ -n "${PPROF:-}" ]; then
 fi
 "$GEN" loadtest --url http://127.0.0.1:18081 --room demo --publishers "$P" --subscribers "$S" \
     "${extra[@]}" --duration 20s --simulcast --layout speaker --server-pid "$SP" "$@"
-curl -s http://127.0.0.1:18081/metrics | grep -E '^confer_sfu_(stale_dropped|direct_paths|direct_receive_paths|packets_received|packets_received_direct|packets_spread|gso_segments|retransmitted)_total' || true
+curl -s http://127.0.0.1:18081/metrics | grep -E '^confer_sfu_(packets_forwarded|stale_dropped|direct_paths|direct_receive_paths|packets_received|packets_received_direct|packets_spread|gso_segments|retransmitted)_total' || true
 kill "$SP" 2>/dev/null || true
 wait 2>/dev/null || true
