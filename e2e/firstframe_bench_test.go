@@ -43,3 +43,80 @@ func BenchmarkPageOpenToFirstFrame(b *testing.B) {
 	b.ReportMetric(ms[len(ms)-1], "ms-max")
 	b.Logf("page open → first remote frame, ms: %v", ms)
 }
+
+// BenchmarkNewcomerSeenByOthers measures the other direction: from a
+// newcomer opening the room link to the first frame of its camera
+// rendered on the page of someone already in the meeting. The watcher
+// notes, for every tile, when its video first renders a frame received
+// after the tile appeared; the newcomer's navigation start is its
+// performance.timeOrigin (both wall-clock milliseconds on one machine).
+//
+//	go test -run '^$' -bench NewcomerSeenByOthers -benchtime 10x ./e2e/
+func BenchmarkNewcomerSeenByOthers(b *testing.B) {
+	_, base := apptest.Start(b)
+	browser := newBrowser(b)
+	navigate(b, browser, roomURL(base, "demo", "Watcher"))
+	waitJS(b, browser, "watcher joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
+	if _, err := tryEval[bool](browser, `(() => {
+		window.__seen = {};
+		const watching = new WeakSet();
+		window.__mapped = {};
+		setInterval(() => {
+			try {
+				for (const sh of window.conferDebug.slots().shown) {
+					if (sh.kind === 'video' && !window.__mapped[sh.participantId]) window.__mapped[sh.participantId] = performance.timeOrigin + performance.now();
+				}
+			} catch (e) {}
+			for (const tile of document.querySelectorAll('[data-participant-id]')) {
+				const id = tile.dataset.participantId, v = tile.querySelector('video');
+				if (!v || watching.has(v) || window.__seen[id]) continue;
+				watching.add(v);
+				const since = performance.now();
+				window.__tile = window.__tile || {};
+				window.__tile[id] = performance.timeOrigin + since;
+				const frame = (now, meta) => {
+					if ((meta.receiveTime ?? now) > since) window.__seen[id] = performance.timeOrigin + now;
+					else v.requestVideoFrameCallback(frame);
+				};
+				v.requestVideoFrameCallback(frame);
+			}
+		}, 5);
+		return true;
+	})()`); err != nil {
+		b.Fatal(err)
+	}
+	newcomer := newTab(b, browser)
+
+	var ms []float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		navigate(b, newcomer, roomURL(base, "demo", fmt.Sprintf("Newcomer%d", i)))
+		_, _ = tryEval[bool](newcomer, `(() => { const t = setInterval(() => { const p = window.conferDebug?.pcs?.() || []; if (p.some((x) => x.state === 'connected')) { window.__up = performance.now(); clearInterval(t); } }, 5); return true; })()`)
+		waitJS(b, newcomer, "newcomer joined", `!!(window.conferDebug && window.conferDebug.participantId)`, 20*time.Second)
+		id, err := tryEval[string](newcomer, `window.conferDebug.participantId`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		opened, err := tryEval[float64](newcomer, `performance.timeOrigin`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		waitJS(b, browser, "watcher sees the newcomer", fmt.Sprintf(`!!window.__seen[%q]`, id), 20*time.Second)
+		seen, err := tryEval[float64](browser, fmt.Sprintf(`window.__seen[%q]`, id))
+		if err != nil {
+			b.Fatal(err)
+		}
+		tile, _ := tryEval[float64](browser, fmt.Sprintf(`window.__tile[%q]`, id))
+		mapped, _ := tryEval[float64](browser, fmt.Sprintf(`window.__mapped[%q] || 0`, id))
+		up, _ := tryEval[float64](newcomer, `window.__up || 0`)
+		b.Logf("tile %.0f ms, newcomer connected %.0f ms, slot mapped %.0f ms, frame %.0f ms", tile-opened, up, mapped-opened, seen-opened)
+		ms = append(ms, seen-opened)
+		_, _ = tryEval[bool](newcomer, `(sessionStorage.clear(), document.getElementById('btn-leave').click(), true)`)
+		time.Sleep(300 * time.Millisecond)
+	}
+	b.StopTimer()
+	sort.Float64s(ms)
+	b.ReportMetric(ms[len(ms)/2], "ms-median")
+	b.ReportMetric(ms[len(ms)-1], "ms-max")
+	b.Logf("newcomer's page open → its first frame on the watcher's page, ms: %v", ms)
+}

@@ -215,10 +215,19 @@ func (l *layer) handle(pkt []byte, batched bool) {
 		}
 	}
 	if !l.gotFirst {
-		// A late joiner must not wait for the encoder's next periodic
-		// keyframe.
+		// A stream that starts mid-picture (a layer the encoder was
+		// already sending) is asked for a keyframe, so that a late
+		// joiner need not wait for the encoder's next periodic one. One
+		// that starts with a keyframe, as a new camera does, is not:
+		// that request would only arm the throttle, and the first
+		// subscriber's own request (its slot is bound a moment later,
+		// after the keyframe went by) would wait out the window: others
+		// saw a newcomer's camera about 400 ms later
+		// (BenchmarkNewcomerSeenByOthers).
 		l.gotFirst = true
-		l.keyframes.request(true)
+		if !l.pi.key {
+			l.keyframes.request(true)
+		}
 	}
 	// Only what went out can be NACKed: a layer nobody gets (a simulcast
 	// layer before dynacast pauses it, or one no tile needs) costs no
