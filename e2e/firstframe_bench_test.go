@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"testing"
@@ -33,15 +34,25 @@ func BenchmarkPageOpenToFirstFrame(b *testing.B) {
 			b.Fatal(err)
 		}
 		ms = append(ms, v)
-		// Leave cleanly so the next load is a fresh join, not a resume.
-		_, _ = tryEval[bool](viewer, `(sessionStorage.clear(), document.getElementById('btn-leave').click(), true)`)
-		time.Sleep(300 * time.Millisecond)
+		leaveForAFreshJoin(viewer)
 	}
 	b.StopTimer()
+	reportMs(b, ms, "page open → first remote frame")
+}
+
+// leaveForAFreshJoin leaves cleanly, so that the next load of the page is
+// a fresh join, not a resume.
+func leaveForAFreshJoin(page context.Context) {
+	_, _ = tryEval[bool](page, `(sessionStorage.clear(), document.getElementById('btn-leave').click(), true)`)
+	time.Sleep(300 * time.Millisecond)
+}
+
+// reportMs reports the median and the maximum of ms, and logs them all.
+func reportMs(b *testing.B, ms []float64, what string) {
 	sort.Float64s(ms)
 	b.ReportMetric(ms[len(ms)/2], "ms-median")
 	b.ReportMetric(ms[len(ms)-1], "ms-max")
-	b.Logf("page open → first remote frame, ms: %v", ms)
+	b.Logf("%s, ms: %v", what, ms)
 }
 
 // BenchmarkNewcomerSeenByOthers measures the other direction: from a
@@ -111,12 +122,8 @@ func BenchmarkNewcomerSeenByOthers(b *testing.B) {
 		up, _ := tryEval[float64](newcomer, `window.__up || 0`)
 		b.Logf("tile %.0f ms, newcomer connected %.0f ms, slot mapped %.0f ms, frame %.0f ms", tile-opened, up, mapped-opened, seen-opened)
 		ms = append(ms, seen-opened)
-		_, _ = tryEval[bool](newcomer, `(sessionStorage.clear(), document.getElementById('btn-leave').click(), true)`)
-		time.Sleep(300 * time.Millisecond)
+		leaveForAFreshJoin(newcomer)
 	}
 	b.StopTimer()
-	sort.Float64s(ms)
-	b.ReportMetric(ms[len(ms)/2], "ms-median")
-	b.ReportMetric(ms[len(ms)-1], "ms-max")
-	b.Logf("newcomer's page open → its first frame on the watcher's page, ms: %v", ms)
+	reportMs(b, ms, "newcomer's page open → its first frame on the watcher's page")
 }

@@ -24,10 +24,7 @@ func TestDirectPathCarriesMedia(t *testing.T) {
 	// Browsers negotiate AES-GCM without encrypted header extensions:
 	// the direct path seals with gcmSealer (gcmseal.go).
 	for _, c := range []*testClient{a, b} {
-		c.peer.out.mu.Lock()
-		seal := c.peer.out.seal
-		c.peer.out.mu.Unlock()
-		if seal == nil {
+		if sealerOf(c) == nil {
 			t.Fatalf("%s: the direct path does not use the AEAD sealer", c.id)
 		}
 	}
@@ -83,13 +80,17 @@ func TestDirectPathWithCryptex(t *testing.T) {
 		t.Fatalf("direct paths: %d, want 2", got)
 	}
 	for _, c := range []*testClient{a, b} {
-		c.peer.out.mu.Lock()
-		seal := c.peer.out.seal
-		c.peer.out.mu.Unlock()
-		if seal != nil {
+		if sealerOf(c) != nil {
 			t.Fatalf("%s: cryptex negotiated, yet the direct path seals without it", c.id)
 		}
 	}
+}
+
+// sealerOf is the AEAD sealer of c's direct send path, if it uses one.
+func sealerOf(c *testClient) *gcmSealer {
+	c.peer.out.mu.Lock()
+	defer c.peer.out.mu.Unlock()
+	return c.peer.out.seal
 }
 
 // Subscribers get RTCP sender reports for every forwarded stream, made by
