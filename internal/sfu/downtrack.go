@@ -215,19 +215,17 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 		d.curA.Store(-1)
 	}
 	// Writes before DTLS is up return 0 and are dropped by Pion.
-	first := n > 0 && !d.started
-	if first {
+	if n > 0 {
 		d.started = true
 	}
 	d.mu.Unlock()
 	if n > 0 && d.recv.router != nil {
 		d.recv.router.e.stats.forwarded(n)
 	}
-	if first && d.kind == webrtc.RTPCodecTypeVideo {
-		// Trailing: the keyframe answering an earlier PLI may have gone out
-		// before this subscriber could receive it.
-		l.keyframes.request(true)
-	}
+	// A video starts only on a keyframe (above), so a subscriber whose
+	// first packet went out has one: asking for another, as this did
+	// once, cost every new subscriber and every slot switch a second
+	// keyframe half a second later, from the publisher's uplink.
 	return true
 }
 

@@ -39,3 +39,35 @@ func TestFirstPacketAsksForKeyframeOnlyMidPicture(t *testing.T) {
 		})
 	}
 }
+
+// A subscriber that starts on a keyframe does not ask for another: it
+// has what it needs, and a second keyframe would only cost the
+// publisher's uplink (every new subscriber and every slot switch).
+func TestSubscriberStartingOnKeyframeAsksForNoOther(t *testing.T) {
+	var plis atomic.Int32
+	info := TrackInfo{ID: "pub-video-0", PeerID: "pub", Kind: "video"}
+	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}
+	r := newReceiver(info, codec, nil, nil, nil, func(uint32) { plis.Add(1) })
+	l := r.addLayer("", nil)
+	w := &discardWriter{}
+	d := newDownTrack(r, nil)
+	d.w, d.ssrc, d.pt = w, 1000, 96
+	r.addDownTrack(d)
+	for seq := uint16(1); seq <= 30; seq++ {
+		payload := []byte{0x10, 0x01, 1, 2, 3} // a delta frame
+		if seq == 1 {
+			payload = []byte{0x10, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00}
+		}
+		raw, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq,
+			Timestamp: uint32(seq) * 3000, SSRC: 5, Marker: true}, Payload: payload}).Marshal()
+		must(t, err)
+		l.handleLocked(raw, false)
+	}
+	if w.n != 30 {
+		t.Fatalf("the subscriber got %d packets, want all 30", w.n)
+	}
+	time.Sleep(pliInterval + 100*time.Millisecond) // a trailing request would fire by now
+	if got := plis.Load(); got != 0 {
+		t.Fatalf("%d keyframe requests for a subscriber that started on a keyframe", got)
+	}
+}
