@@ -16,13 +16,8 @@ func TestThreeBrowsersMeet(t *testing.T) {
 	a, base := apptest.Start(t)
 	browser := newBrowser(t)
 	names := []string{"Anna", "Bruno", "Carla"}
-	pages := make([]context.Context, len(names))
+	pages := browserPages(t, browser, len(names))
 	for i, name := range names {
-		if i == 0 {
-			pages[i] = browser
-		} else {
-			pages[i] = newTab(t, browser)
-		}
 		navigate(t, pages[i], roomURL(base, "demo", name))
 	}
 	for i, p := range pages {

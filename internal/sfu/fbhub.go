@@ -39,6 +39,9 @@ type feedbackHub struct {
 	wg     sync.WaitGroup
 }
 
+// twccInterval is how often every publisher gets transport-cc feedback.
+const twccInterval = 100 * time.Millisecond
+
 func newFeedbackHub(log *slog.Logger) *feedbackHub {
 	return &feedbackHub{log: log, twcc: map[*pubFeedback]struct{}{}}
 }
@@ -158,19 +161,18 @@ func (h *feedbackHub) unbind(f *pubFeedback, s *fbStream) {
 // browser can measure its round trip. Only reports on the publisher's
 // own streams: another's would skew that one's round trip.
 func (h *feedbackHub) senderReports(f *pubFeedback, pkts []rtcp.Packet) {
+	h.mu.Lock()
+	rd := h.rtcpIn
+	h.mu.Unlock()
+	if rd == nil {
+		return
+	}
 	for _, p := range pkts {
 		sr, ok := p.(*rtcp.SenderReport)
 		if !ok || h.owner(sr.SSRC) != f {
 			continue
 		}
-		raw, err := sr.Marshal()
-		if err != nil {
-			continue
-		}
-		h.mu.Lock()
-		rd := h.rtcpIn
-		h.mu.Unlock()
-		if rd != nil {
+		if raw, err := sr.Marshal(); err == nil {
 			_, _, _ = rd.Read(raw, nil)
 		}
 	}

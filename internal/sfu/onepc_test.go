@@ -52,12 +52,7 @@ func TestOnePCPublishesAndReceives(t *testing.T) {
 	e := newTestEngine(t)
 	r := e.NewRouter("room", nil)
 	defer r.Close()
-	var talkers []*testClient
-	for i := 0; i < 4; i++ {
-		c := newTestClient(t, r, fmt.Sprintf("t%d", i))
-		c.level.Store(int32(10 + 10*i))
-		talkers = append(talkers, c)
-	}
+	talkers := newTalkers(t, r, 4)
 	one := newTestClientOpts(t, r, "one", clientOpts{onePC: true})
 	one.level.Store(127)
 	if one.peer.pub != one.peer.sub {
@@ -94,19 +89,7 @@ func TestOnePCPublishesAndReceives(t *testing.T) {
 		return false, ""
 	})
 	one.peer.SetVideoPrefs([]VideoPref{{TrackID: "t1-video-0", Width: 640, Height: 360}})
-	var st *slotTrack
-	eventually(t, 10*time.Second, "t1's video on a slot", func() (bool, string) {
-		for _, x := range one.slotTracks() {
-			x.mu.Lock()
-			ok := x.kind == webrtc.RTPCodecTypeVideo && x.bySource["t1"] > 10
-			x.mu.Unlock()
-			if ok {
-				st = x
-				return true, ""
-			}
-		}
-		return false, fmt.Sprint(heardBySlots(one, "video"))
-	})
+	st := videoSlotCarrying(t, one, "t1", 10*time.Second)
 	if n := len(one.offersSoFar()); n != 0 {
 		t.Fatalf("the server made %d offers, want none", n)
 	}

@@ -47,8 +47,6 @@ type pubFeedback struct {
 	closed atomic.Bool
 }
 
-const twccInterval = 100 * time.Millisecond
-
 func newPubFeedback(hub *feedbackHub, id string, write func([]rtcp.Packet) error, log *slog.Logger) *pubFeedback {
 	var ssrc [4]byte
 	_, _ = rand.Read(ssrc[:])
@@ -205,15 +203,14 @@ func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []
 	if f.closed.Load() {
 		return nil
 	}
+	if !f.hub.bind(f, s) {
+		return nil
+	}
+	// Only now: nothing is generated for the stream before it sees a
+	// packet, which comes after bind returns.
 	f.refsMu.Lock()
 	f.refs[ssrc] = refs
 	f.refsMu.Unlock()
-	if !f.hub.bind(f, s) {
-		f.refsMu.Lock()
-		delete(f.refs, ssrc)
-		f.refsMu.Unlock()
-		return nil
-	}
 	return s
 }
 

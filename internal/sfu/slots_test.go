@@ -185,12 +185,7 @@ func TestSlotsCarryTheLoudest(t *testing.T) {
 	h := &speakerRecorder{}
 	r := e.NewRouter("room", h)
 	defer r.Close()
-	var talkers []*testClient
-	for i := 0; i < 8; i++ {
-		c := newTestClient(t, r, fmt.Sprintf("t%d", i))
-		c.level.Store(int32(10 + 10*i)) // t0 loudest
-		talkers = append(talkers, c)
-	}
+	talkers := newTalkers(t, r, 8)
 	listener := newTestClientOpts(t, r, "listener", clientOpts{slots: true})
 	listener.level.Store(127)
 
@@ -288,20 +283,7 @@ func TestVideoSlotSwitchesSource(t *testing.T) {
 	offers := len(listener.offersSoFar())
 
 	listener.peer.SetVideoPrefs([]VideoPref{{TrackID: videoOf(a)}, {TrackID: videoOf(b), Width: 640, Height: 360}})
-	var st *slotTrack
-	eventually(t, 5*time.Second, "the slot carries b", func() (bool, string) {
-		sts := listener.slotTracks()
-		for _, x := range sts {
-			x.mu.Lock()
-			ok := x.kind == webrtc.RTPCodecTypeVideo && x.bySource["b"] > 10
-			x.mu.Unlock()
-			if ok {
-				st = x
-				return true, ""
-			}
-		}
-		return false, fmt.Sprint(heardBySlots(listener, "video"))
-	})
+	st := videoSlotCarrying(t, listener, "b", 5*time.Second)
 	st.mu.Lock()
 	if fmt.Sprint(st.sources) != "[a b]" || !st.keyFirst["b"] || st.gaps != 0 || st.tsBack != 0 || st.bad != 0 {
 		t.Errorf("slot %s: sources %v, b starts on a keyframe %v, %d gaps, %d timestamps back, %d bad (%s)",
@@ -373,4 +355,24 @@ func TestNewcomerGetsVideoSlotsInItsFirstOffer(t *testing.T) {
 	if n := len(listener.offersSoFar()); n != 1 {
 		t.Fatalf("%d offers, want the first only", n)
 	}
+}
+
+// videoSlotCarrying waits until one of c's video slots has carried more
+// than 10 packets from src, and returns it.
+func videoSlotCarrying(t *testing.T, c *testClient, src string, timeout time.Duration) *slotTrack {
+	t.Helper()
+	var st *slotTrack
+	eventually(t, timeout, "a video slot carries "+src, func() (bool, string) {
+		for _, x := range c.slotTracks() {
+			x.mu.Lock()
+			ok := x.kind == webrtc.RTPCodecTypeVideo && x.bySource[src] > 10
+			x.mu.Unlock()
+			if ok {
+				st = x
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(heardBySlots(c, "video"))
+	})
+	return st
 }

@@ -38,13 +38,7 @@ func TestTopNAudio(t *testing.T) {
 	h := &speakerRecorder{}
 	r := e.NewRouter("room", h)
 	defer r.Close()
-	var talkers []*testClient
-	for i := 0; i < 8; i++ {
-		c := newTestClient(t, r, fmt.Sprintf("t%d", i))
-		// t0 is loudest (-10 dBov), t7 quietest (-80 dBov).
-		c.level.Store(int32(10 + 10*i))
-		talkers = append(talkers, c)
-	}
+	talkers := newTalkers(t, r, 8)
 	listener := newTestClient(t, r, "listener")
 	listener.level.Store(127)
 	for _, c := range talkers {
@@ -133,4 +127,16 @@ func TestLoudnessIgnoresBurstyArrival(t *testing.T) {
 			t.Fatalf("packet %d: loudness %.0f below speech while talking in bursts", i, l)
 		}
 	}
+}
+
+// newTalkers joins n publishing clients t0…t(n-1) to r, t0 the loudest
+// (-10 dBov) and each next one 10 dB quieter.
+func newTalkers(t *testing.T, r *Router, n int) []*testClient {
+	t.Helper()
+	talkers := make([]*testClient, n)
+	for i := range talkers {
+		talkers[i] = newTestClient(t, r, fmt.Sprintf("t%d", i))
+		talkers[i].level.Store(int32(10 + 10*i))
+	}
+	return talkers
 }
