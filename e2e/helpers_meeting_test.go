@@ -40,23 +40,17 @@ func joinedAll(t *testing.T, pages []context.Context, names []string) {
 // openPages opens one tab per name (the first in browser itself) on room.
 func openPages(t *testing.T, browser context.Context, base, room string, names ...string) []context.Context {
 	t.Helper()
-	pages := browserPages(t, browser, len(names))
+	pages := make([]context.Context, len(names))
 	for i, name := range names {
+		if i == 0 {
+			pages[i] = browser
+		} else {
+			pages[i] = newTab(t, browser)
+		}
 		navigate(t, pages[i], roomURL(base, room, name))
 		// One at a time: the join order decides who moderates (the first
 		// person in a room without a lobby).
 		joinedAll(t, pages[i:i+1], names[i:i+1])
-	}
-	return pages
-}
-
-// browserPages returns n pages of browser: its own first tab and n-1 new
-// ones.
-func browserPages(t testing.TB, browser context.Context, n int) []context.Context {
-	pages := make([]context.Context, n)
-	pages[0] = browser
-	for i := 1; i < n; i++ {
-		pages[i] = newTab(t, browser)
 	}
 	return pages
 }

@@ -106,9 +106,14 @@ func onePCMeeting(t *testing.T, onePC bool) {
 	browser := newBrowser(t)
 	names := []string{"Anna", "Bruno", "Carla", "Dario", "Elena"}
 	const viewer = 4 // Elena: no camera, no microphone
-	pages := browserPages(t, browser, len(names))
+	pages := make([]context.Context, len(names))
 	ids := make([]string, len(names))
 	for i, name := range names {
+		if i == 0 {
+			pages[i] = browser
+		} else {
+			pages[i] = newTab(t, browser)
+		}
 		onNewDocument(t, pages[i], watchPeersJS)
 		if i == viewer {
 			onNewDocument(t, pages[i], deniedMediaJS)
@@ -127,7 +132,15 @@ func onePCMeeting(t *testing.T, onePC bool) {
 		waitJS(t, pages[i], name+" joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
 		ids[i] = eval[string](t, pages[i], `window.conferDebug.participantId`)
 	}
-	logOnFailure(t, names, pages, `JSON.stringify({slots: window.conferDebug.slots(), rx: window.__rx})`)
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for i, p := range pages {
+			s, err := tryEval[string](p, `JSON.stringify({slots: window.conferDebug.slots(), rx: window.__rx})`)
+			t.Logf("%s: %s %v", names[i], s, err)
+		}
+	})
 
 	// Every camera in its owner's tile on every page, and the audio slots
 	// playing with packets rising.

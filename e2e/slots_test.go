@@ -253,9 +253,14 @@ func TestSlotsOffGrid(t *testing.T) {
 func gridMeeting(t *testing.T, names []string, slots bool) {
 	_, base := apptest.Start(t)
 	browser := newBrowser(t)
-	pages := browserPages(t, browser, len(names))
+	pages := make([]context.Context, len(names))
 	ids := make([]string, len(names))
 	for i, name := range names {
+		if i == 0 {
+			pages[i] = browser
+		} else {
+			pages[i] = newTab(t, browser)
+		}
 		colorCamera(t, pages[i], slotColors[i])
 		if !slots {
 			onNewDocument(t, pages[i], noSlotsJS)
@@ -264,7 +269,15 @@ func gridMeeting(t *testing.T, names []string, slots bool) {
 		waitJS(t, pages[i], name+" joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
 		ids[i] = eval[string](t, pages[i], `window.conferDebug.participantId`)
 	}
-	logOnFailure(t, names, pages, `JSON.stringify({slots: window.conferDebug.slots(), sizes: window.conferQuality.tileSizes()})`)
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for i, p := range pages {
+			s, err := tryEval[string](p, `JSON.stringify({slots: window.conferDebug.slots(), sizes: window.conferQuality.tileSizes()})`)
+			t.Logf("%s: %s %v", names[i], s, err)
+		}
+	})
 
 	// (a) everyone sees everyone else, each in the right tile.
 	for i, p := range pages {
@@ -489,8 +502,13 @@ func twoShares(t *testing.T, slots bool) {
 	_, base := apptest.Start(t)
 	browser := newBrowser(t)
 	names := []string{"Anna", "Bruno", "Carla"}
-	pages := browserPages(t, browser, len(names))
+	pages := make([]context.Context, len(names))
 	for i, name := range names {
+		if i == 0 {
+			pages[i] = browser
+		} else {
+			pages[i] = newTab(t, browser)
+		}
 		if !slots {
 			onNewDocument(t, pages[i], noSlotsJS)
 		}
@@ -543,18 +561,4 @@ func twoShares(t *testing.T, slots bool) {
 	gesture(t, pages[0], `document.getElementById('btn-share').click()`)
 	waitJS(t, carla, "one stage tab left", `window.conferDebug.stage().count === 1 && !document.getElementById('stage-area').hidden`, 15*time.Second)
 	onStage("Carla decodes the share left")
-}
-
-// logOnFailure logs, if the test fails, what js (a string expression)
-// gives on each page, by the page's participant name.
-func logOnFailure(t *testing.T, names []string, pages []context.Context, js string) {
-	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
-		for i, p := range pages {
-			s, err := tryEval[string](p, js)
-			t.Logf("%s: %s %v", names[i], s, err)
-		}
-	})
 }
