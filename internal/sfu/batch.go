@@ -35,10 +35,10 @@ type batchNet struct {
 	*stdnet.Net
 	mu    sync.Mutex
 	conns []*batchConn
-	cork  atomic.Int32 // fan-out loops running
-	sinks sync.Map     // netip.AddrPort → *srtpOut: subscribers whose RTCP is read here (rtcpin.go)
-	// pubSinks: netip.AddrPort → *srtpIn, publishers whose RTP is read here (srtpin.go).
-	pubSinks sync.Map
+	cork  atomic.Int32        // fan-out loops running
+	sinks addrTable[*srtpOut] // subscribers whose RTCP is read here (rtcpin.go)
+	// pubSinks: publishers whose RTP is read here (srtpin.go).
+	pubSinks addrTable[*srtpIn]
 	// gso: flushes may use UDP segmentation offload (gso.go).
 	gso         atomic.Bool
 	gsoOnce     sync.Once

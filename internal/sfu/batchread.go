@@ -106,15 +106,16 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 				continue // larger than any media or handshake datagram: drop
 			}
 			sa := &r.sa[i]
-			addr := netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), sa.Port<<8|sa.Port>>8)
+			port := sa.Port<<8 | sa.Port>>8
+			key := rawAddrKey(sa.Addr, port)
 			pkt := r.bufs[i][:h.len]
 			if isRTCP(pkt) {
-				if o := c.net.rtcpSink(addr); o != nil {
+				if o := c.net.sinks.get(key); o != nil {
 					o.in.readRTCP(pkt) // a subscriber's feedback: not for Pion
 					continue
 				}
 			} else if isRTP(pkt) {
-				if in := c.net.rtpSink(addr); in != nil {
+				if in := c.net.pubSinks.get(key); in != nil {
 					if !r.corked {
 						c.net.corkStart()
 						r.corked = true
@@ -132,7 +133,7 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 				}
 			}
 			c.uncork()
-			return copy(b, pkt), addr, nil
+			return copy(b, pkt), netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), port), nil
 		}
 		c.uncork()
 		if err := c.fill(); err != nil {
@@ -153,14 +154,6 @@ func (c *batchConn) uncork() {
 // not RTCP, at least a fixed header.
 func isRTP(b []byte) bool {
 	return len(b) >= 12 && b[0]&0xc0 == 0x80 && !isRTCP(b)
-}
-
-// rtpSink is the publisher whose media arrives from a, or nil.
-func (n *batchNet) rtpSink(a netip.AddrPort) *srtpIn {
-	if v, ok := n.pubSinks.Load(a); ok {
-		return v.(*srtpIn)
-	}
-	return nil
 }
 
 // fill waits until the socket is readable and reads a batch.

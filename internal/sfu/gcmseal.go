@@ -9,16 +9,18 @@ import (
 	"github.com/pion/srtp/v3"
 )
 
-// gcmSealer encrypts forwarded RTP on the direct send path (srtpout.go)
-// with the AEAD profiles browsers negotiate first (RFC 7714). It does
-// what Pion's srtp.Context does for them, minus two things the downTrack
-// already has: the rollover count (rocTracker) and the per-SSRC state
-// the context keeps in a map. That lookup, cold in the cache for each of
-// many subscribers, and the rollover bookkeeping were 7 % of the server's
-// CPU in the 10 × 40 benchmark; the seal itself is the standard
-// library's AES-GCM. Other profiles (AES-CM with HMAC-SHA1) and RFC 9335
-// encrypted header extensions stay with Pion's context.
-type gcmSealer struct {
+// gcmSRTP is SRTP with the AEAD profiles browsers negotiate first
+// (RFC 7714), for the direct paths: it encrypts forwarded RTP on the send
+// path (srtpout.go) and decrypts publishers' RTP on the receive path
+// (srtpin.go, layer.openDirect). It does what Pion's srtp.Context does
+// for them, minus two things the caller already has: the rollover count
+// (rocTracker) and the per-SSRC state the context keeps in a map. That
+// lookup, cold in the cache for each of many subscribers, and the
+// rollover bookkeeping were 7 % of the server's CPU in the 10 × 40
+// benchmark; the cipher itself is the standard library's AES-GCM. Other
+// profiles (AES-CM with HMAC-SHA1) and RFC 9335 encrypted header
+// extensions stay with Pion's context.
+type gcmSRTP struct {
 	aead cipher.AEAD
 	salt [12]byte
 	iv   [12]byte
@@ -27,9 +29,9 @@ type gcmSealer struct {
 // gcmTagLen is the authentication tag both AEAD profiles append.
 const gcmTagLen = 16
 
-// newGCMSealer derives the SRTP session key and salt from the master
+// newGCMSRTP derives the SRTP session key and salt from the master
 // key and salt; nil, nil for a profile it does not handle.
-func newGCMSealer(profile srtp.ProtectionProfile, masterKey, masterSalt []byte) (*gcmSealer, error) {
+func newGCMSRTP(profile srtp.ProtectionProfile, masterKey, masterSalt []byte) (*gcmSRTP, error) {
 	switch profile {
 	case srtp.ProtectionProfileAeadAes128Gcm, srtp.ProtectionProfileAeadAes256Gcm:
 	default:
@@ -54,7 +56,7 @@ func newGCMSealer(profile srtp.ProtectionProfile, masterKey, masterSalt []byte) 
 	if err != nil {
 		return nil, err
 	}
-	g := &gcmSealer{aead: aead}
+	g := &gcmSRTP{aead: aead}
 	copy(g.salt[:], salt)
 	return g, nil
 }
@@ -81,9 +83,28 @@ func srtpKDF(label byte, masterKey, masterSalt []byte, n int) ([]byte, error) {
 // seal encrypts pkt in place: its first hdrLen bytes are the RTP header
 // (authenticated, not encrypted), the rest the payload. pkt must have
 // room for the tag after it; the result is pkt extended by the tag.
-func (g *gcmSealer) seal(pkt []byte, hdrLen int, ssrc, roc uint32, seq uint16) []byte {
-	// RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt.
-	iv := &g.iv
+func (g *gcmSRTP) seal(pkt []byte, hdrLen int, ssrc, roc uint32, seq uint16) []byte {
+	g.nonce(&g.iv, ssrc, roc, seq)
+	return g.aead.Seal(pkt[:hdrLen], g.iv[:], pkt[hdrLen:], pkt[:hdrLen])
+}
+
+// open authenticates and decrypts pkt in place: the receive side of seal.
+// The result is the RTP packet without the tag. iv is the caller's
+// scratch: one connection's streams are opened concurrently.
+func (g *gcmSRTP) open(pkt []byte, hdrLen int, ssrc, roc uint32, seq uint16, iv *[12]byte) ([]byte, error) {
+	if len(pkt) < hdrLen+gcmTagLen {
+		return nil, errShortSRTP
+	}
+	g.nonce(iv, ssrc, roc, seq)
+	plain, err := g.aead.Open(pkt[hdrLen:hdrLen], iv[:], pkt[hdrLen:], pkt[:hdrLen])
+	if err != nil {
+		return nil, err
+	}
+	return pkt[:hdrLen+len(plain)], nil
+}
+
+// nonce is RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt.
+func (g *gcmSRTP) nonce(iv *[12]byte, ssrc, roc uint32, seq uint16) {
 	iv[0], iv[1] = 0, 0
 	binary.BigEndian.PutUint32(iv[2:], ssrc)
 	binary.BigEndian.PutUint32(iv[6:], roc)
@@ -91,5 +112,22 @@ func (g *gcmSealer) seal(pkt []byte, hdrLen int, ssrc, roc uint32, seq uint16) [
 	for i := range iv {
 		iv[i] ^= g.salt[i]
 	}
-	return g.aead.Seal(pkt[:hdrLen], iv[:], pkt[hdrLen:], pkt[:hdrLen])
+}
+
+var errShortSRTP = errors.New("sfu: SRTP packet shorter than its header and tag")
+
+// rtpHeaderLen is the length of the RTP header at the start of b: the
+// fixed part, the CSRCs and the header extension; false if b is shorter.
+func rtpHeaderLen(b []byte) (int, bool) {
+	if len(b) < 12 {
+		return 0, false
+	}
+	n := 12 + 4*int(b[0]&0x0f)
+	if b[0]&0x10 != 0 {
+		if len(b) < n+4 {
+			return 0, false
+		}
+		n += 4 + 4*int(binary.BigEndian.Uint16(b[n+2:]))
+	}
+	return n, len(b) >= n
 }

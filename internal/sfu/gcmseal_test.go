@@ -9,7 +9,7 @@ import (
 	"github.com/pion/srtp/v3"
 )
 
-// What gcmSealer encrypts, Pion's SRTP (which interoperates with the
+// What gcmSRTP encrypts, Pion's SRTP (which interoperates with the
 // browsers) decrypts, for both AEAD profiles and across a
 // sequence-number wrap; and it produces the very bytes Pion's own
 // encryption does.
@@ -26,7 +26,7 @@ func TestGCMSealerInteroperatesWithPion(t *testing.T) {
 			key, salt := make([]byte, tc.keyLen), make([]byte, 12)
 			_, _ = rand.Read(key)
 			_, _ = rand.Read(salt)
-			g, err := newGCMSealer(tc.profile, key, salt)
+			g, err := newGCMSRTP(tc.profile, key, salt)
 			must(t, err)
 			if g == nil {
 				t.Fatal("no sealer for an AEAD profile")
@@ -66,14 +66,14 @@ func TestGCMSealerInteroperatesWithPion(t *testing.T) {
 			}
 		})
 	}
-	if g, err := newGCMSealer(srtp.ProtectionProfileAes128CmHmacSha1_80, make([]byte, 16), make([]byte, 14)); g != nil || err != nil {
+	if g, err := newGCMSRTP(srtp.ProtectionProfileAes128CmHmacSha1_80, make([]byte, 16), make([]byte, 14)); g != nil || err != nil {
 		t.Fatalf("AES-CM profile: sealer %v, err %v; want none (Pion's context handles it)", g, err)
 	}
 }
 
 func BenchmarkGCMSeal(b *testing.B) {
 	key, salt := make([]byte, 16), make([]byte, 12)
-	g, err := newGCMSealer(srtp.ProtectionProfileAeadAes128Gcm, key, salt)
+	g, err := newGCMSRTP(srtp.ProtectionProfileAeadAes128Gcm, key, salt)
 	if err != nil {
 		b.Fatal(err)
 	}

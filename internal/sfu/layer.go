@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
+	"github.com/pion/transport/v5/replaydetector"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -49,7 +50,10 @@ type layer struct {
 	pi       pktInfo
 	gotFirst bool
 	roc      rocTracker // rollover count of the newest packet (srtpIn takeover)
-	fb       *fbStream  // NACK, receiver report and TWCC bookkeeping; nil in unit tests
+	// The direct receive path's SRTP state when it decrypts (openDirect).
+	replay replaydetector.CheckAccepter // nil until the first packet after a takeover
+	iv     [12]byte
+	fb     *fbStream // NACK, receiver report and TWCC bookkeeping; nil in unit tests
 }
 
 func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *layer {

@@ -31,23 +31,14 @@ func isRTCP(b []byte) bool {
 	return len(b) >= 8 && b[0]&0xc0 == 0x80 && b[1] >= 192 && b[1] <= 223
 }
 
-// rtcpSink is where the media socket's reader sends the RTCP of one
-// remote address.
-func (n *batchNet) rtcpSink(a netip.AddrPort) *srtpOut {
-	if v, ok := n.sinks.Load(a); ok {
-		return v.(*srtpOut)
-	}
-	return nil
-}
-
 // routeRTCP moves o's registration from one remote address to another
 // (either may be invalid: none).
 func (n *batchNet) routeRTCP(from, to netip.AddrPort, o *srtpOut) {
 	if from.IsValid() {
-		n.sinks.CompareAndDelete(from, o)
+		n.sinks.compareAndDelete(from, o)
 	}
 	if to.IsValid() {
-		n.sinks.Store(to, o)
+		n.sinks.store(to, o)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
+	"github.com/pion/transport/v5/replaydetector"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -32,6 +33,7 @@ type srtpIn struct {
 
 	mu    sync.Mutex // guards ctx, src, taken and hdr: one datagram at a time
 	ctx   *srtp.Context
+	open  *gcmSRTP       // when set, streams are decrypted here, not by ctx (layer.openDirect)
 	src   netip.AddrPort // the publisher's address, registered in batchNet.pubSinks
 	taken map[uint32]bool
 	hdr   rtp.Header
@@ -59,6 +61,12 @@ func (in *srtpIn) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		if err != nil {
 			return false, err
 		}
+		var open *gcmSRTP
+		if len(opts) == 0 { // no cryptex
+			if open, err = newGCMSRTP(cfg.Profile, cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt); err != nil {
+				return false, err
+			}
+		}
 		opts = append(opts, srtp.SRTPReplayProtection(srtpReplayWindow))
 		ctx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile, opts...)
 		if err != nil {
@@ -66,6 +74,7 @@ func (in *srtpIn) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		}
 		in.mu.Lock()
 		in.ctx = ctx
+		in.open = open
 		in.taken = map[uint32]bool{}
 		in.mu.Unlock()
 		first = true
@@ -84,7 +93,7 @@ func (in *srtpIn) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	defer in.mu.Unlock()
 	in.ready.Store(false)
 	if in.src.IsValid() {
-		bn.pubSinks.CompareAndDelete(in.src, in)
+		bn.pubSinks.compareAndDelete(in.src, in)
 		in.src = netip.AddrPort{}
 	}
 	if in.ctx == nil {
@@ -99,7 +108,7 @@ func (in *srtpIn) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	// them, possibly past a sequence-number wrap that this context did
 	// not see (layer.roc did).
 	clear(in.taken)
-	bn.pubSinks.Store(in.src, in)
+	bn.pubSinks.store(in.src, in)
 	in.ready.Store(true)
 	return nil
 }
@@ -109,7 +118,7 @@ func (in *srtpIn) stop(bn *batchNet) {
 	defer in.mu.Unlock()
 	in.ready.Store(false)
 	if in.src.IsValid() && bn != nil {
-		bn.pubSinks.CompareAndDelete(in.src, in)
+		bn.pubSinks.compareAndDelete(in.src, in)
 	}
 	in.src = netip.AddrPort{}
 }
@@ -172,6 +181,7 @@ func (in *srtpIn) readRTP(pkt []byte, sp *spreader) bool {
 			return false // its layer has not read from Pion yet
 		}
 		in.ctx.SetROC(ssrc, roc)
+		l.forgetReplays()
 		in.taken[ssrc] = true
 	}
 	in.mu.Unlock()
@@ -184,15 +194,66 @@ func (in *srtpIn) readRTP(pkt []byte, sp *spreader) bool {
 
 // forward decrypts pkt in place and hands it to its layer.
 func (in *srtpIn) forward(l *layer, pkt []byte) {
-	in.mu.Lock()
-	dec, err := in.ctx.DecryptRTP(pkt, pkt, &in.hdr)
-	in.mu.Unlock()
-	if err != nil {
-		in.bad.Add(1)
-		return
+	if in.open != nil {
+		if !l.openDirect(in.open, pkt) {
+			in.bad.Add(1)
+			return
+		}
+	} else {
+		in.mu.Lock()
+		dec, err := in.ctx.DecryptRTP(pkt, pkt, &in.hdr)
+		in.mu.Unlock()
+		if err != nil {
+			in.bad.Add(1)
+			return
+		}
+		l.handleLocked(dec, true)
 	}
 	if rt := l.r.router; rt != nil {
 		rt.e.stats.receivedDirect.Add(1)
 	}
-	l.handleLocked(dec, true)
+}
+
+// openDirect decrypts pkt in place with the connection's AEAD keys and
+// handles it; false if it does not authenticate or is a replay. Pion's
+// context would look the stream's state up in a map and track its
+// rollover count, which the layer already does (l.roc); with the
+// context's lock, header parsing and replay window that was about 4 %
+// of the server's CPU at 50 × 50.
+func (l *layer) openDirect(g *gcmSRTP, pkt []byte) bool {
+	hdrLen, ok := rtpHeaderLen(pkt)
+	if !ok {
+		return false
+	}
+	seq := binary.BigEndian.Uint16(pkt[2:4])
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.roc // a copy: handle advances the real one once it is authentic
+	roc := t.packetROC(seq)
+	if l.replay == nil {
+		l.replay = replaydetector.New(srtpReplayWindow, maxSRTPIndex).(replaydetector.CheckAccepter)
+	}
+	tok := l.replay.CheckSeq(uint64(roc)<<16 | uint64(seq))
+	if !tok.Passed() {
+		return false
+	}
+	dec, err := g.open(pkt, hdrLen, l.ssrc, roc, seq, &l.iv)
+	if err != nil {
+		return false
+	}
+	l.replay.Accept(tok)
+	l.handle(dec, true)
+	return true
+}
+
+// maxSRTPIndex is the largest SRTP packet index: 32 bits of rollover
+// count, 16 of sequence number.
+const maxSRTPIndex = 1<<48 - 1
+
+// forgetReplays starts a new replay window: the direct path takes the
+// stream over (again) where Pion's context left it.
+func (l *layer) forgetReplays() {
+	l.mu.Lock()
+	l.replay = nil
+	l.mu.Unlock()
 }

@@ -22,6 +22,14 @@ func TestDirectReceivePathCarriesMediaAndFeedback(t *testing.T) {
 	if got := e.Stats().DirectReceivePaths; got != 2 {
 		t.Fatalf("direct receive paths: %d, want 2 (one per publish connection)", got)
 	}
+	for _, c := range []*testClient{a, b} {
+		c.peer.in.mu.Lock()
+		own := c.peer.in.open != nil
+		c.peer.in.mu.Unlock()
+		if !own {
+			t.Fatalf("%s: the direct path decrypts with Pion's context, not its own AEAD code", c.id)
+		}
+	}
 	before := e.Stats()
 	rt := remoteOf(t, b, "alice", "video")
 	good0, _, _, _ := rt.snapshot()
@@ -112,13 +120,25 @@ func takeDirect(t *testing.T, in *srtpIn, pkt func(uint16) (plain, enc []byte), 
 	return to
 }
 
-func testStream(t *testing.T, k byte) (ctx func() *srtp.Context, pkt func(seq uint16) (plain, enc []byte)) {
+// testStream makes a publisher's encrypted stream and, for the receiving
+// side, a srtpIn that decrypts it with Pion's context or (own) its own
+// AEAD code, as a connection without cryptex does.
+func testStream(t *testing.T, k byte, own bool) (newIn func() *srtpIn, pkt func(seq uint16) (plain, enc []byte)) {
 	key, salt := make([]byte, 16), make([]byte, 12)
 	key[0] = k
-	ctx = func() *srtp.Context {
-		c, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm)
+	ctx := func(opts ...srtp.ContextOption) *srtp.Context {
+		c, err := srtp.CreateContext(key, salt, srtp.ProtectionProfileAeadAes128Gcm, opts...)
 		must(t, err)
 		return c
+	}
+	newIn = func() *srtpIn {
+		in := &srtpIn{ctx: ctx(srtp.SRTPReplayProtection(srtpReplayWindow)), taken: map[uint32]bool{}}
+		if own {
+			g, err := newGCMSRTP(srtp.ProtectionProfileAeadAes128Gcm, key, salt)
+			must(t, err)
+			in.open = g
+		}
+		return in
 	}
 	pub := ctx()
 	pkt = func(seq uint16) (plain, enc []byte) {
@@ -132,7 +152,13 @@ func testStream(t *testing.T, k byte) (ctx func() *srtp.Context, pkt func(seq ui
 		must(t, err)
 		return plain, enc
 	}
-	return ctx, pkt
+	return newIn, pkt
+}
+
+// decryptors runs a test with each of the direct path's decryptors.
+func decryptors(t *testing.T, test func(t *testing.T, own bool)) {
+	t.Run("pion", func(t *testing.T) { test(t, false) })
+	t.Run("own", func(t *testing.T) { test(t, true) })
 }
 
 // A stream the direct path takes over after Pion's path carried it past
@@ -140,10 +166,14 @@ func testStream(t *testing.T, k byte) (ctx func() *srtp.Context, pkt func(seq ui
 // that do not authenticate are dropped; a stream whose layer has read
 // nothing yet stays with Pion.
 func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
-	newCtx, pkt := testStream(t, 7)
+	decryptors(t, testTakeoverROC)
+}
+
+func testTakeoverROC(t *testing.T, own bool) {
+	newIn, pkt := testStream(t, 7, own)
 	l, ws := newBenchReceiver(1)
 	l.ssrc = 4242
-	in := &srtpIn{ctx: newCtx(), taken: map[uint32]bool{}}
+	in := newIn()
 	in.ready.Store(true)
 	in.addLayer(l)
 
@@ -167,6 +197,24 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 	if !in.readRTP(enc, nil) || in.bad.Load() != 1 || ws[0].n != sent+45 {
 		t.Fatalf("forged packet: bad %d, forwarded %d", in.bad.Load(), ws[0].n-sent)
 	}
+	// Replayed: a packet that went through already, recent or old.
+	for _, old := range []uint16{seq - 1, seq - 30} {
+		_, enc = pkt(old)
+		if !in.readRTP(enc, nil) || ws[0].n != sent+45 {
+			t.Fatalf("replay of seq %d forwarded", old)
+		}
+	}
+	// Truncated: a header and less than a tag.
+	_, enc = pkt(seq)
+	if !in.readRTP(enc[:20], nil) || ws[0].n != sent+45 {
+		t.Fatal("a truncated packet was forwarded")
+	}
+	// The stream goes on after all that.
+	_, enc = pkt(seq)
+	if !in.readRTP(enc, nil) || ws[0].n != sent+46 {
+		t.Fatalf("the next authentic packet was not forwarded")
+	}
+	seq++
 	// Another SSRC is not this path's.
 	_, enc = pkt(seq + 1)
 	binary.BigEndian.PutUint32(enc[8:], 999)
@@ -184,7 +232,11 @@ func TestDirectReceiveTakesOverRolloverCount(t *testing.T) {
 // a stream across a sequence-number wrap, it takes the stream over with
 // the rollover count Pion's packets showed, not the one it last knew.
 func TestDirectReceiveResyncsAfterPionPath(t *testing.T) {
-	newCtx, pkt := testStream(t, 9)
+	decryptors(t, testResync)
+}
+
+func testResync(t *testing.T, own bool) {
+	newIn, pkt := testStream(t, 9, own)
 	bn, err := newBatchNet()
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +249,7 @@ func TestDirectReceiveResyncsAfterPionPath(t *testing.T) {
 	}
 	l, ws := newBenchReceiver(1)
 	l.ssrc = 4242
-	in := &srtpIn{ctx: newCtx(), taken: map[uint32]bool{}}
+	in := newIn()
 	must(t, in.setPair(pair(webrtc.ICEProtocolUDP), bn))
 	in.addLayer(l)
 	plain, _ := pkt(60000)
@@ -233,15 +285,21 @@ func FuzzSRTPIn(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, ws := newBenchReceiver(1)
-		l.ssrc = 0x1092
-		l.roc.started = true
-		in := &srtpIn{ctx: ctx, taken: map[uint32]bool{}}
-		in.ready.Store(true)
-		in.addLayer(l)
-		in.readRTP(b, nil)
-		if ws[0].n != 0 {
-			t.Fatal("forwarded a packet that cannot have decrypted")
+		g, err := newGCMSRTP(srtp.ProtectionProfileAeadAes128Gcm, key, salt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, open := range []*gcmSRTP{nil, g} {
+			l, ws := newBenchReceiver(1)
+			l.ssrc = 0x1092
+			l.roc.started = true
+			in := &srtpIn{ctx: ctx, open: open, taken: map[uint32]bool{}}
+			in.ready.Store(true)
+			in.addLayer(l)
+			in.readRTP(append([]byte(nil), b...), nil)
+			if ws[0].n != 0 {
+				t.Fatalf("forwarded a packet that cannot have decrypted (own decryption: %v)", open != nil)
+			}
 		}
 	})
 }
@@ -284,7 +342,7 @@ func TestDirectReceiveDropsStalePackets(t *testing.T) {
 	in := &srtpIn{}
 	in.ready.Store(true)
 	src := client.LocalAddr().(*net.UDPAddr).AddrPort()
-	bn.pubSinks.Store(netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), in)
+	bn.pubSinks.store(netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), in)
 
 	rtpPkt := []byte{0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0x10, 0x92, 1, 2, 3}
 	stun := []byte{0x00, 0x01, 0, 0, 0x21, 0x12, 0xa4, 0x42, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9}

@@ -34,8 +34,8 @@ type srtpOut struct {
 
 	mu   sync.Mutex
 	ctx  *srtp.Context
-	seal *gcmSealer // the AEAD profiles' RTP, instead of ctx (gcmseal.go)
-	gen  uint32     // counts the times the path came up (rocTracker.synced)
+	seal *gcmSRTP // the AEAD profiles' RTP, instead of ctx (gcmseal.go)
+	gen  uint32   // counts the times the path came up (rocTracker.synced)
 	conn *batchConn
 	dst  netip.AddrPort
 	hdr  rtp.Header
@@ -81,9 +81,9 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 	if err != nil {
 		return false, err
 	}
-	var seal *gcmSealer
+	var seal *gcmSRTP
 	if len(opts) == 0 { // no cryptex
-		if seal, err = newGCMSealer(cfg.Profile, cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt); err != nil {
+		if seal, err = newGCMSRTP(cfg.Profile, cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt); err != nil {
 			return false, err
 		}
 	}

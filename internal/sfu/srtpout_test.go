@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -22,7 +23,7 @@ func TestDirectPathCarriesMedia(t *testing.T) {
 		t.Fatalf("direct paths: %d, want 2 (one per subscribe connection)", got)
 	}
 	// Browsers negotiate AES-GCM without encrypted header extensions:
-	// the direct path seals with gcmSealer (gcmseal.go).
+	// the direct path seals with gcmSRTP (gcmseal.go).
 	for _, c := range []*testClient{a, b} {
 		if sealerOf(c) == nil {
 			t.Fatalf("%s: the direct path does not use the AEAD sealer", c.id)
@@ -87,7 +88,7 @@ func TestDirectPathWithCryptex(t *testing.T) {
 }
 
 // sealerOf is the AEAD sealer of c's direct send path, if it uses one.
-func sealerOf(c *testClient) *gcmSealer {
+func sealerOf(c *testClient) *gcmSRTP {
 	c.peer.out.mu.Lock()
 	defer c.peer.out.mu.Unlock()
 	return c.peer.out.seal
@@ -186,7 +187,8 @@ func TestDirectPathTakesOverRolloverCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sink.Close()
-	ctx, _ := testStream(t, 1)
+	newIn, _ := testStream(t, 1, false)
+	ctx := func() *srtp.Context { return newIn().ctx }
 	l, _ := newBenchReceiver(0)
 	d := newDownTrack(l.r, nil)
 	d.w, d.ssrc, d.pt = &discardWriter{}, 4242, 96
