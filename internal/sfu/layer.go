@@ -10,7 +10,6 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
-	"github.com/pion/transport/v5/replaydetector"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -51,7 +50,7 @@ type layer struct {
 	gotFirst bool
 	roc      rocTracker // rollover count of the newest packet (srtpIn takeover)
 	// The direct receive path's SRTP state when it decrypts (openDirect).
-	replay replaydetector.CheckAccepter // nil until the first packet after a takeover
+	replay replayWindow
 	iv     [12]byte
 	fb     *fbStream // NACK, receiver report and TWCC bookkeeping; nil in unit tests
 }

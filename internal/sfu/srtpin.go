@@ -8,7 +8,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
-	"github.com/pion/transport/v5/replaydetector"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -230,30 +229,60 @@ func (l *layer) openDirect(g *gcmSRTP, pkt []byte) bool {
 	defer l.mu.Unlock()
 	t := l.roc // a copy: handle advances the real one once it is authentic
 	roc := t.packetROC(seq)
-	if l.replay == nil {
-		l.replay = replaydetector.New(srtpReplayWindow, maxSRTPIndex).(replaydetector.CheckAccepter)
-	}
-	tok := l.replay.CheckSeq(uint64(roc)<<16 | uint64(seq))
-	if !tok.Passed() {
+	index := uint64(roc)<<16 | uint64(seq)
+	if !l.replay.fresh(index) {
 		return false
 	}
 	dec, err := g.open(pkt, hdrLen, l.ssrc, roc, seq, &l.iv)
 	if err != nil {
 		return false
 	}
-	l.replay.Accept(tok)
+	l.replay.accept(index)
 	l.handle(dec, true)
 	return true
 }
-
-// maxSRTPIndex is the largest SRTP packet index: 32 bits of rollover
-// count, 16 of sequence number.
-const maxSRTPIndex = 1<<48 - 1
 
 // forgetReplays starts a new replay window: the direct path takes the
 // stream over (again) where Pion's context left it.
 func (l *layer) forgetReplays() {
 	l.mu.Lock()
-	l.replay = nil
+	l.replay = replayWindow{}
 	l.mu.Unlock()
+}
+
+// replayWindow refuses SRTP packets whose index was accepted before or
+// is older than the window (RFC 3711 §3.3.2), srtpReplayWindow (64)
+// indexes wide as Pion's default, in one word: Pion's detector keeps the
+// window in a general big-integer type whose shifts cost more than the
+// AES-GCM open of a packet.
+type replayWindow struct {
+	started bool
+	top     uint64 // the highest index accepted
+	seen    uint64 // bit i: index top-i was accepted
+}
+
+// fresh tells whether index may be accepted.
+func (w *replayWindow) fresh(index uint64) bool {
+	if !w.started || index > w.top {
+		return true
+	}
+	d := w.top - index
+	return d < srtpReplayWindow && w.seen&(1<<d) == 0
+}
+
+// accept records an authentic packet's index.
+func (w *replayWindow) accept(index uint64) {
+	switch {
+	case !w.started:
+		w.started, w.top, w.seen = true, index, 1
+	case index > w.top:
+		if d := index - w.top; d < srtpReplayWindow {
+			w.seen = w.seen<<d | 1
+		} else {
+			w.seen = 1
+		}
+		w.top = index
+	default:
+		w.seen |= 1 << (w.top - index)
+	}
 }

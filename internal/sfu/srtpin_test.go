@@ -424,3 +424,26 @@ func TestSpreadOnlyWhenReaderLags(t *testing.T) {
 		t.Fatal("a batch that waited 20 ms did not switch to the workers")
 	}
 }
+
+func TestReplayWindow(t *testing.T) {
+	var w replayWindow
+	steps := []struct {
+		index uint64
+		fresh bool
+	}{
+		{1000, true}, {1000, false}, // a replay of the newest
+		{999, true}, {999, false}, // late but new, then replayed
+		{1001, true}, {1000 - 62, true}, {1001 - 64, false}, // the window's edge
+		{1001 + 63, true}, {1001, false}, {1000, false}, // slid by 63: still remembered
+		{1001 + 63 + 200, true}, {1001 + 63, false}, // a jump: everything before is too old
+		{1<<48 - 1, true}, {1<<48 - 2, true}, {1<<48 - 1, false}, // the largest index
+	}
+	for i, s := range steps {
+		if got := w.fresh(s.index); got != s.fresh {
+			t.Fatalf("step %d: index %d fresh = %v, want %v", i, s.index, got, s.fresh)
+		}
+		if s.fresh {
+			w.accept(s.index)
+		}
+	}
+}
