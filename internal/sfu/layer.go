@@ -38,6 +38,8 @@ type layer struct {
 	bitrate   atomic.Uint64
 	lastBytes uint64 // tick goroutine only
 
+	// taken: the direct receive path decrypts this stream (srtpin.go).
+	taken atomic.Bool
 	// inflight: packets of this layer queued on a worker (spread.go).
 	inflight atomic.Int32
 

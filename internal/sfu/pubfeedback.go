@@ -160,6 +160,7 @@ type fbStream struct {
 	info   interceptor.StreamInfo
 	rd     interceptor.RTPReader
 	attrs  interceptor.Attributes
+	hdr    *rtp.Header // the header attrs carries (the layer's, parsed in place)
 	twccID uint8
 }
 
@@ -218,7 +219,10 @@ func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []
 func (s *fbStream) observe(pkt []byte, h *rtp.Header, now time.Time) {
 	attrs := s.attrs
 	if rtpHeaderKey != nil {
-		attrs[rtpHeaderKey] = h
+		if s.hdr != h { // once: the layer parses every packet into the same header
+			attrs[rtpHeaderKey] = h
+			s.hdr = h
+		}
 	} else {
 		attrs = interceptor.Attributes{}
 	}

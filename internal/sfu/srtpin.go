@@ -30,15 +30,16 @@ import (
 type srtpIn struct {
 	ready atomic.Bool
 
-	mu    sync.Mutex // guards ctx, src, taken and hdr: one datagram at a time
-	ctx   *srtp.Context
-	open  *gcmSRTP       // when set, streams are decrypted here, not by ctx (layer.openDirect)
-	src   netip.AddrPort // the publisher's address, registered in batchNet.pubSinks
-	taken map[uint32]bool
-	hdr   rtp.Header
+	mu   sync.Mutex // guards ctx, src, takeovers and hdr: one datagram at a time
+	ctx  *srtp.Context
+	open *gcmSRTP       // when set, streams are decrypted here, not by ctx (layer.openDirect)
+	src  netip.AddrPort // the publisher's address, registered in batchNet.pubSinks
+	hdr  rtp.Header
 
+	// layers: the streams this path may take; a handful (simulcast
+	// layers and audio), so a scan beats a map that is cold in the cache.
 	lmu    sync.Mutex // serialises writes to layers
-	layers atomic.Pointer[map[uint32]*layer]
+	layers atomic.Pointer[[]*layer]
 
 	bad atomic.Uint64 // datagrams that did not decrypt
 }
@@ -74,7 +75,6 @@ func (in *srtpIn) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		in.mu.Lock()
 		in.ctx = ctx
 		in.open = open
-		in.taken = map[uint32]bool{}
 		in.mu.Unlock()
 		first = true
 	}
@@ -106,7 +106,11 @@ func (in *srtpIn) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	// Streams are taken over afresh: while the path was off Pion read
 	// them, possibly past a sequence-number wrap that this context did
 	// not see (layer.roc did).
-	clear(in.taken)
+	if ls := in.layers.Load(); ls != nil {
+		for _, l := range *ls {
+			l.taken.Store(false)
+		}
+	}
 	bn.pubSinks.store(in.src, in)
 	in.ready.Store(true)
 	return nil
@@ -126,11 +130,11 @@ func (in *srtpIn) stop(bn *batchNet) {
 func (in *srtpIn) addLayer(l *layer) {
 	in.lmu.Lock()
 	defer in.lmu.Unlock()
-	next := map[uint32]*layer{l.ssrc: l}
+	next := []*layer{l}
 	if old := in.layers.Load(); old != nil {
-		for k, v := range *old {
-			if k != l.ssrc {
-				next[k] = v
+		for _, o := range *old {
+			if o.ssrc != l.ssrc {
+				next = append(next, o)
 			}
 		}
 	}
@@ -139,19 +143,18 @@ func (in *srtpIn) addLayer(l *layer) {
 
 func (in *srtpIn) removeLayer(l *layer) {
 	in.lmu.Lock()
-	old := in.layers.Load()
-	if old != nil && (*old)[l.ssrc] == l {
-		next := make(map[uint32]*layer, len(*old))
-		for k, v := range *old {
-			if v != l {
-				next[k] = v
+	if old := in.layers.Load(); old != nil {
+		next := make([]*layer, 0, len(*old))
+		for _, o := range *old {
+			if o != l {
+				next = append(next, o)
 			}
 		}
 		in.layers.Store(&next)
 	}
 	in.lmu.Unlock()
 	in.mu.Lock()
-	delete(in.taken, l.ssrc) // a stream that comes back restarts from Pion
+	l.taken.Store(false) // a stream that comes back restarts from Pion
 	in.mu.Unlock()
 }
 
@@ -168,26 +171,40 @@ func (in *srtpIn) readRTP(pkt []byte, sp *spreader) bool {
 		return false
 	}
 	ssrc := binary.BigEndian.Uint32(pkt[8:12])
-	l := (*layers)[ssrc]
+	var l *layer
+	for _, c := range *layers {
+		if c.ssrc == ssrc {
+			l = c
+			break
+		}
+	}
 	if l == nil {
 		return false
 	}
-	in.mu.Lock()
-	if !in.taken[ssrc] {
-		roc, ok := l.takeoverROC(binary.BigEndian.Uint16(pkt[2:4]))
-		if !ok {
-			in.mu.Unlock()
-			return false // its layer has not read from Pion yet
-		}
-		in.ctx.SetROC(ssrc, roc)
-		l.forgetReplays()
-		in.taken[ssrc] = true
+	if !l.taken.Load() && !in.takeOver(l, binary.BigEndian.Uint16(pkt[2:4])) {
+		return false // its layer has not read from Pion yet
 	}
-	in.mu.Unlock()
 	if sp.take(in, l, pkt) {
 		return true
 	}
 	in.forward(l, pkt)
+	return true
+}
+
+// takeOver starts decrypting l's stream here, at packet seq.
+func (in *srtpIn) takeOver(l *layer, seq uint16) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if l.taken.Load() {
+		return true
+	}
+	roc, ok := l.takeoverROC(seq)
+	if !ok {
+		return false
+	}
+	in.ctx.SetROC(l.ssrc, roc)
+	l.forgetReplays()
+	l.taken.Store(true)
 	return true
 }
 

@@ -132,7 +132,7 @@ func testStream(t *testing.T, k byte, own bool) (newIn func() *srtpIn, pkt func(
 		return c
 	}
 	newIn = func() *srtpIn {
-		in := &srtpIn{ctx: ctx(srtp.SRTPReplayProtection(srtpReplayWindow)), taken: map[uint32]bool{}}
+		in := &srtpIn{ctx: ctx(srtp.SRTPReplayProtection(srtpReplayWindow))}
 		if own {
 			g, err := newGCMSRTP(srtp.ProtectionProfileAeadAes128Gcm, key, salt)
 			must(t, err)
@@ -293,7 +293,7 @@ func FuzzSRTPIn(f *testing.F) {
 			l, ws := newBenchReceiver(1)
 			l.ssrc = 0x1092
 			l.roc.started = true
-			in := &srtpIn{ctx: ctx, open: open, taken: map[uint32]bool{}}
+			in := &srtpIn{ctx: ctx, open: open}
 			in.ready.Store(true)
 			in.addLayer(l)
 			in.readRTP(append([]byte(nil), b...), nil)
