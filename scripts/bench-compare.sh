@@ -23,11 +23,13 @@ results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 for r in $(seq "$ROUNDS"); do
     for b in "${builds[@]}"; do
-        line=$(GEN=$GEN "$here/bench-media.sh" "$b" "$P" "$S" "$@" 2>&1 | grep '^RESULT' || true)
+        out=$(GEN=$GEN "$here/bench-media.sh" "$b" "$P" "$S" "$@" 2>&1 || true)
+        line=$(grep '^RESULT' <<<"$out" || true)
+        stolen=$(sed -n 's/^cpu time stolen by the host during the run: \([0-9.]*\) %/\1/p' <<<"$out")
         us=$(sed -n 's/.*server_us_per_pkt=\([0-9.]*\).*/\1/p' <<<"$line")
         kib=$(sed -n 's/.*server_rss_per_sub_kib=\([0-9]*\).*/\1/p' <<<"$line")
         loss=$(sed -n 's/.*loss_pct=\([0-9.]*\).*/\1/p' <<<"$line")
-        echo "round $r  $b  µs/pkt ${us:-?}  KiB/participant ${kib:-?}  loss ${loss:-?} %"
+        echo "round $r  $b  µs/pkt ${us:-?}  KiB/participant ${kib:-?}  loss ${loss:-?} %  stolen ${stolen:-?} %"
         [ -n "$us" ] && echo "$b $us $kib" >>"$results"
     done
 done

@@ -34,8 +34,14 @@ if [ -n "${PPROF:-}" ]; then
     (sleep 14; curl -s -o cpu.prof "http://127.0.0.1:6060/debug/pprof/profile?seconds=8"
      curl -s -o heap.prof "http://127.0.0.1:6060/debug/pprof/heap?gc=1") &
 fi
+# Stolen time (another guest on the same host): figures from a run with
+# much of it are not comparable with a quiet run's.
+steal() { awk '/^cpu /{print $9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+read -r st0 all0 < <(steal)
 "$GEN" loadtest --url http://127.0.0.1:18081 --room demo --publishers "$P" --subscribers "$S" \
     "${extra[@]}" --duration 20s --simulcast --layout speaker --server-pid "$SP" "$@"
+read -r st1 all1 < <(steal)
+awk -v s=$((st1 - st0)) -v a=$((all1 - all0)) 'BEGIN {if (a > 0) printf "cpu time stolen by the host during the run: %.1f %%\n", 100 * s / a}'
 curl -s http://127.0.0.1:18081/metrics | grep -E '^confer_sfu_(packets_forwarded|stale_dropped|direct_paths|direct_receive_paths|packets_received|packets_received_direct|packets_spread|gso_segments|retransmitted)_total' || true
 kill "$SP" 2>/dev/null || true
 wait 2>/dev/null || true
