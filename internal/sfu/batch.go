@@ -39,6 +39,9 @@ type batchNet struct {
 	sinks addrTable[*srtpOut] // subscribers whose RTCP is read here (rtcpin.go)
 	// pubSinks: publishers whose RTP is read here (srtpin.go).
 	pubSinks addrTable[*srtpIn]
+	// ice: connections' ICE credentials, to learn the other addresses
+	// their peers send from (altaddr.go).
+	ice iceRegistry
 	// gso: flushes may use UDP segmentation offload (gso.go).
 	gso         atomic.Bool
 	gsoOnce     sync.Once

@@ -132,8 +132,12 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 					}
 				}
 			}
+			addr := netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), port)
+			if isSTUNRequest(pkt) && (c.net.pubSinks.get(key) == nil || c.net.sinks.get(key) == nil) {
+				c.net.learn(addr, pkt) // a peer's other address? (altaddr.go)
+			}
 			c.uncork()
-			return copy(b, pkt), netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), port), nil
+			return copy(b, pkt), addr, nil
 		}
 		c.uncork()
 		if err := c.fill(); err != nil {

@@ -3,6 +3,7 @@ package sfu
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -34,7 +35,11 @@ type srtpIn struct {
 	ctx  *srtp.Context
 	open *gcmSRTP       // when set, streams are decrypted here, not by ctx (layer.openDirect)
 	src  netip.AddrPort // the publisher's address, registered in batchNet.pubSinks
-	hdr  rtp.Header
+	// aliases: other addresses the publisher sends from (altaddr.go);
+	// ufrag: the connection's local ICE username fragment.
+	aliases []netip.AddrPort
+	ufrag   string
+	hdr     rtp.Header
 
 	// layers: the streams this path may take; a handful (simulcast
 	// layers and audio), so a scan beats a map that is cold in the cache.
@@ -78,6 +83,7 @@ func (in *srtpIn) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		in.mu.Unlock()
 		first = true
 	}
+	in.registerICE(pc, bn)
 	pair, err := pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil {
 		return first, errFastPathSock
@@ -103,6 +109,7 @@ func (in *srtpIn) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 		return err
 	}
 	in.src = src
+	in.aliases = slices.DeleteFunc(in.aliases, func(a netip.AddrPort) bool { return a == src })
 	// Streams are taken over afresh: while the path was off Pion read
 	// them, possibly past a sequence-number wrap that this context did
 	// not see (layer.roc did).
@@ -120,8 +127,12 @@ func (in *srtpIn) stop(bn *batchNet) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.ready.Store(false)
-	if in.src.IsValid() && bn != nil {
-		bn.pubSinks.compareAndDelete(in.src, in)
+	if bn != nil {
+		if in.src.IsValid() {
+			bn.pubSinks.compareAndDelete(in.src, in)
+		}
+		in.dropAliases(bn)
+		bn.ice.unregister(in.ufrag, in, nil)
 	}
 	in.src = netip.AddrPort{}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,21 @@ func TestDirectReceivePathCarriesMediaAndFeedback(t *testing.T) {
 		c.peer.in.mu.Unlock()
 		if !own {
 			t.Fatalf("%s: the direct path decrypts with Pion's context, not its own AEAD code", c.id)
+		}
+	}
+	// The paths know the connection's ICE credentials, the ones the
+	// client was given, to learn the other addresses it may send from.
+	for _, c := range []*testClient{a, b} {
+		c.peer.in.mu.Lock()
+		ufrag := c.peer.in.ufrag
+		c.peer.in.mu.Unlock()
+		creds, ok := e.batch.ice.lookup(ufrag)
+		if !ok || creds.in != &c.peer.in {
+			t.Fatalf("%s: publish connection's ICE credentials not registered (ufrag %q)", c.id, ufrag)
+		}
+		if rd := c.pub.RemoteDescription(); rd == nil || !strings.Contains(rd.SDP, "a=ice-ufrag:"+ufrag+"\r\n") ||
+			!strings.Contains(rd.SDP, "a=ice-pwd:"+creds.pwd+"\r\n") {
+			t.Fatalf("%s: registered ICE credentials are not the ones the client got", c.id)
 		}
 	}
 	before := e.Stats()

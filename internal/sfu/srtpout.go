@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,11 @@ type srtpOut struct {
 	pion *srtp.SessionSRTP
 
 	in srtcpIn // the subscriber's RTCP, same keys (rtcpin.go)
+
+	// aliases: other addresses the subscriber sends RTCP from
+	// (altaddr.go); ufrag: the connection's local ICE username fragment.
+	aliases []netip.AddrPort
+	ufrag   string
 }
 
 var (
@@ -67,6 +73,7 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		// Connected again after an ICE restart: same DTLS session, same
 		// keys. A new context would restart the rollover counter, which
 		// must never repeat an SRTP index under one key.
+		o.registerICE(pc, bn) // new credentials after an ICE restart
 		pair, err := dt.ICETransport().GetSelectedCandidatePair()
 		if err != nil {
 			return false, errFastPathSock
@@ -103,6 +110,7 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 	o.ctx, o.seal = ctx, seal
 	o.pion, _ = pionSRTPOf(dt)
 	o.mu.Unlock()
+	o.registerICE(pc, bn)
 	return true, o.setPair(pair, bn)
 }
 
@@ -126,6 +134,7 @@ func (o *srtpOut) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	}
 	o.conn = c
 	o.dst = dst
+	o.aliases = slices.DeleteFunc(o.aliases, func(a netip.AddrPort) bool { return a == dst })
 	bn.routeRTCP(netip.AddrPort{}, o.dst, o)
 	o.gen++
 	o.ready.Store(true)
@@ -154,6 +163,8 @@ func (o *srtpOut) stop(bn *batchNet) {
 	o.conn = nil
 	if bn != nil {
 		bn.routeRTCP(o.dst, netip.AddrPort{}, o)
+		o.dropAliases(bn)
+		bn.ice.unregister(o.ufrag, nil, o)
 	}
 	o.mu.Unlock()
 }
