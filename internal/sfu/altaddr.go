@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 
@@ -154,20 +155,23 @@ func (n *batchNet) learn(from netip.AddrPort, pkt []byte) {
 	}
 }
 
+// newAlias adds from to list unless it is the path's own address, known
+// already, or one too many.
+func newAlias(list *[]netip.AddrPort, from, own netip.AddrPort) bool {
+	if from == own || len(*list) >= maxAliases || slices.Contains(*list, from) {
+		return false
+	}
+	*list = append(*list, from)
+	return true
+}
+
 // addAlias routes from's RTP to this publisher path too.
 func (in *srtpIn) addAlias(from netip.AddrPort, bn *batchNet) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.ctx == nil || from == in.src || len(in.aliases) >= maxAliases {
-		return
+	if in.ctx != nil && newAlias(&in.aliases, from, in.src) {
+		bn.pubSinks.store(from, in)
 	}
-	for _, a := range in.aliases {
-		if a == from {
-			return
-		}
-	}
-	in.aliases = append(in.aliases, from)
-	bn.pubSinks.store(from, in)
 }
 
 // dropAliases forgets the extra addresses; in.mu is held.
@@ -182,16 +186,9 @@ func (in *srtpIn) dropAliases(bn *batchNet) {
 func (o *srtpOut) addAlias(from netip.AddrPort, bn *batchNet) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.ctx == nil || from == o.dst || len(o.aliases) >= maxAliases {
-		return
+	if o.ctx != nil && newAlias(&o.aliases, from, o.dst) {
+		bn.routeRTCP(netip.AddrPort{}, from, o)
 	}
-	for _, a := range o.aliases {
-		if a == from {
-			return
-		}
-	}
-	o.aliases = append(o.aliases, from)
-	bn.routeRTCP(netip.AddrPort{}, from, o)
 }
 
 // dropAliases forgets the extra addresses; o.mu is held.
@@ -202,34 +199,20 @@ func (o *srtpOut) dropAliases(bn *batchNet) {
 	o.aliases = nil
 }
 
-// registerICE records the connection's current ICE credentials.
-func (o *srtpOut) registerICE(pc *webrtc.PeerConnection, bn *batchNet) {
-	ufrag, pwd, ok := localICE(pc)
+// registerICE records pc's current ICE credentials for in or out (the
+// other nil); *ufrag, guarded by mu, is the fragment they had before
+// (an ICE restart changes it).
+func (n *batchNet) registerICE(pc *webrtc.PeerConnection, mu *sync.Mutex, ufrag *string, in *srtpIn, out *srtpOut) {
+	u, pwd, ok := localICE(pc)
 	if !ok {
 		return
 	}
-	o.mu.Lock()
-	old := o.ufrag
-	o.ufrag = ufrag
-	o.mu.Unlock()
-	if old != "" && old != ufrag {
-		bn.ice.unregister(old, nil, o)
+	mu.Lock()
+	old := *ufrag
+	*ufrag = u
+	mu.Unlock()
+	if old != "" && old != u {
+		n.ice.unregister(old, in, out)
 	}
-	bn.ice.register(ufrag, pwd, nil, o)
-}
-
-// registerICE records the connection's current ICE credentials.
-func (in *srtpIn) registerICE(pc *webrtc.PeerConnection, bn *batchNet) {
-	ufrag, pwd, ok := localICE(pc)
-	if !ok {
-		return
-	}
-	in.mu.Lock()
-	old := in.ufrag
-	in.ufrag = ufrag
-	in.mu.Unlock()
-	if old != "" && old != ufrag { // an ICE restart
-		bn.ice.unregister(old, in, nil)
-	}
-	bn.ice.register(ufrag, pwd, in, nil)
+	n.ice.register(u, pwd, in, out)
 }

@@ -83,7 +83,7 @@ func (in *srtpIn) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		in.mu.Unlock()
 		first = true
 	}
-	in.registerICE(pc, bn)
+	bn.registerICE(pc, &in.mu, &in.ufrag, in, nil)
 	pair, err := pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
 	if err != nil {
 		return first, errFastPathSock

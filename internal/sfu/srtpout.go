@@ -73,7 +73,7 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		// Connected again after an ICE restart: same DTLS session, same
 		// keys. A new context would restart the rollover counter, which
 		// must never repeat an SRTP index under one key.
-		o.registerICE(pc, bn) // new credentials after an ICE restart
+		bn.registerICE(pc, &o.mu, &o.ufrag, nil, o) // new credentials after an ICE restart
 		pair, err := dt.ICETransport().GetSelectedCandidatePair()
 		if err != nil {
 			return false, errFastPathSock
@@ -110,7 +110,7 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 	o.ctx, o.seal = ctx, seal
 	o.pion, _ = pionSRTPOf(dt)
 	o.mu.Unlock()
-	o.registerICE(pc, bn)
+	bn.registerICE(pc, &o.mu, &o.ufrag, nil, o)
 	return true, o.setPair(pair, bn)
 }
 
