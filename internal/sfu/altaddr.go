@@ -46,24 +46,13 @@ type iceRegistry struct {
 	m  map[string]*iceCreds
 }
 
-// localICE reads the local ICE credentials of pc from its description.
+// localICE is pc's current local ICE username fragment and password.
 func localICE(pc *webrtc.PeerConnection) (ufrag, pwd string, ok bool) {
-	ld := pc.CurrentLocalDescription()
-	if ld == nil {
-		ld = pc.LocalDescription()
-	}
-	if ld == nil {
+	p, err := pc.SCTP().Transport().ICETransport().GetLocalParameters()
+	if err != nil || p.UsernameFragment == "" || p.Password == "" {
 		return "", "", false
 	}
-	for _, line := range strings.Split(ld.SDP, "\n") {
-		line = strings.TrimSpace(line)
-		if v, found := strings.CutPrefix(line, "a=ice-ufrag:"); found && ufrag == "" {
-			ufrag = v
-		} else if v, found := strings.CutPrefix(line, "a=ice-pwd:"); found && pwd == "" {
-			pwd = v
-		}
-	}
-	return ufrag, pwd, ufrag != "" && pwd != ""
+	return p.UsernameFragment, p.Password, true
 }
 
 // register records in or out (one may be nil) under ufrag.

@@ -31,7 +31,7 @@ import (
 type srtpIn struct {
 	ready atomic.Bool
 
-	mu   sync.Mutex // guards ctx, src, takeovers and hdr: one datagram at a time
+	mu   sync.Mutex // guards ctx, src, aliases, ufrag, takeovers and hdr: one datagram at a time
 	ctx  *srtp.Context
 	open *gcmSRTP       // when set, streams are decrypted here, not by ctx (layer.openDirect)
 	src  netip.AddrPort // the publisher's address, registered in batchNet.pubSinks
