@@ -156,6 +156,7 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 			a.meetingRoutes(mux)
 			a.API.Register(mux)
 			a.Usage.register(mux, a)
+			a.mediaRoutes(mux)
 			api.RegisterPages(mux, static, log)
 			if sso != nil {
 				sso.Register(mux)

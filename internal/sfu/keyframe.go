@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,7 @@ const pliInterval = 500 * time.Millisecond
 type keyframeRequester struct {
 	interval time.Duration
 	send     func()
+	sent     atomic.Uint64 // requests that reached the publisher (snapshot.go)
 
 	mu     sync.Mutex
 	last   time.Time
@@ -48,6 +50,7 @@ func (k *keyframeRequester) request(trailing bool) {
 	}
 	k.last = now
 	k.mu.Unlock()
+	k.sent.Add(1)
 	k.send()
 }
 
@@ -60,6 +63,7 @@ func (k *keyframeRequester) fire() {
 	}
 	k.last = time.Now()
 	k.mu.Unlock()
+	k.sent.Add(1)
 	k.send()
 }
 

@@ -32,6 +32,7 @@ type layer struct {
 	packets atomic.Uint64
 	lastAt  atomic.Int64 // unix nanoseconds of the newest packet
 	sentAt  atomic.Int64 // … of the newest packet forwarded to anyone (NACKs: pubfeedback.go)
+	keyAt   atomic.Int64 // … of the newest video keyframe packet (snapshot.go)
 	width   atomic.Uint32
 	height  atomic.Uint32
 	// Computed by the allocator tick.
@@ -218,6 +219,9 @@ func (l *layer) handle(pkt []byte, batched bool) {
 			l.pi.level = ext[0] & 0x7f
 			l.r.audio.observe(l.pi.level, l.hdr.Timestamp, now)
 		}
+	}
+	if l.pi.key && l.r.kind != codecOther {
+		l.keyAt.Store(now)
 	}
 	if !l.gotFirst {
 		// A stream that starts mid-picture (a layer the encoder was

@@ -99,10 +99,18 @@ func (p *Peer) handleRTCP(pkts []rtcp.Packet, scratch []byte) {
 	}
 }
 
+// trackBySSRC finds the downTrack that feedback about ssrc is for. A
+// slot's SSRC names whatever source the slot carries now: the map may
+// still hold an earlier source's downTrack (Bind and a source change can
+// write it in either order), so it is resolved through the slot.
 func (p *Peer) trackBySSRC(ssrc uint32) *downTrack {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.bySSRC[ssrc]
+	d := p.bySSRC[ssrc]
+	p.mu.Unlock()
+	if d != nil && d.slot != nil {
+		return d.slot.current()
+	}
+	return d
 }
 
 // setRTCPMode records how RTCP is read from now on; leaving the direct

@@ -163,6 +163,13 @@ func (s *slot) vacateLocked() *downTrack {
 	return d
 }
 
+// current is the downTrack forwarding the slot's source now, nil if none.
+func (s *slot) current() *downTrack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
 // source is the track the slot carries now, nil if none.
 func (s *slot) source() *receiver {
 	s.mu.Lock()

@@ -416,3 +416,38 @@ func TestUndeliveredPacketsDoNotMoveTheRolloverCount(t *testing.T) {
 		t.Fatalf("rollover state %+v after the first delivered packet, want count 0 from seq 3", d.roc)
 	}
 }
+
+// Feedback about a slot's SSRC reaches the source the slot carries now,
+// even when the SSRC map still names an earlier one (Bind and a source
+// change write it in either order): otherwise a subscriber's NACKs and
+// PLIs for the new source go to the old one's publisher, and a lost
+// packet freezes the tile until something else asks for a keyframe.
+func TestSlotFeedbackFindsTheCurrentSource(t *testing.T) {
+	p := &Peer{bySSRC: map[uint32]*downTrack{}}
+	s := newSlot(p, webrtc.RTPCodecTypeVideo, 0)
+	s.ssrc = 5
+	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}
+	src := func(id string) *downTrack {
+		d := newDownTrack(newReceiver(TrackInfo{ID: id + "-video-0", PeerID: id, Kind: "video"}, codec, nil, nil, nil, nil), nil)
+		d.slot = s
+		return d
+	}
+	a, b := src("a"), src("b")
+	s.cur = b
+	p.bySSRC[5] = a // stale
+	if got := p.trackBySSRC(5); got != b {
+		t.Fatalf("feedback for the slot goes to %v, want b's downTrack", got.id)
+	}
+	s.cur = nil
+	if got := p.trackBySSRC(5); got != nil {
+		t.Fatalf("feedback for an empty slot goes to %s, want nowhere", got.id)
+	}
+	own := newDownTrack(newReceiver(TrackInfo{ID: "c-video-0", PeerID: "c", Kind: "video"}, codec, nil, nil, nil, nil), nil)
+	p.bySSRC[6] = own
+	if got := p.trackBySSRC(6); got != own {
+		t.Fatal("feedback for a track of its own m-line does not reach it")
+	}
+	if got := p.trackBySSRC(7); got != nil {
+		t.Fatal("feedback for an unknown SSRC found a track")
+	}
+}
