@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/confer-dev/confer/internal/app"
 )
 
 // gesture runs JavaScript as if the user had clicked (transient
@@ -53,4 +56,18 @@ func openPages(t *testing.T, browser context.Context, base, room string, names .
 		joinedAll(t, pages[i:i+1], names[i:i+1])
 	}
 	return pages
+}
+
+// logMediaOnFailure prints the server's media snapshot (sfu.Snapshot) if
+// the test fails: which layers each publisher sends and what each
+// subscriber gets, to tell a frozen tile's cause. Call it after the
+// browser is made, so that it runs while the pages are still in the room.
+func logMediaOnFailure(t *testing.T, a *app.App) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		b, _ := json.Marshal(a.Engine.Snapshot())
+		t.Logf("server media snapshot: %s", b)
+	})
 }

@@ -102,8 +102,9 @@ func TestOnePCMeeting(t *testing.T) { onePCMeeting(t, true) }
 func TestOnePCOffMeeting(t *testing.T) { onePCMeeting(t, false) }
 
 func onePCMeeting(t *testing.T, onePC bool) {
-	_, base := apptest.Start(t)
+	a, base := apptest.Start(t)
 	browser := newBrowser(t)
+	logMediaOnFailure(t, a)
 	names := []string{"Anna", "Bruno", "Carla", "Dario", "Elena"}
 	const viewer = 4 // Elena: no camera, no microphone
 	pages := make([]context.Context, len(names))

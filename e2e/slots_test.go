@@ -251,8 +251,9 @@ func TestSlotsOffGrid(t *testing.T) {
 }
 
 func gridMeeting(t *testing.T, names []string, slots bool) {
-	_, base := apptest.Start(t)
+	a, base := apptest.Start(t)
 	browser := newBrowser(t)
+	logMediaOnFailure(t, a)
 	pages := make([]context.Context, len(names))
 	ids := make([]string, len(names))
 	for i, name := range names {

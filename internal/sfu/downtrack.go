@@ -43,8 +43,9 @@ type downTrack struct {
 	rtcpReading atomic.Bool   // readRTCP runs (rtcpin.go)
 
 	// Fast, lock-free rejection of packets of layers that are neither
-	// current nor target (two of three for a simulcast track).
-	curA, tgtA atomic.Int32
+	// current nor target (two of three for a simulcast track), nor the
+	// layer a repair may fall back to.
+	curA, tgtA, fixA atomic.Int32
 
 	// prefs and allocation (allocator.go).
 	prefW, prefH atomic.Uint32 // tile size the client reported
@@ -62,6 +63,7 @@ type downTrack struct {
 	closed  bool
 	cur     int // layer forwarded, -1 none
 	tgt     int // layer wanted, -1 paused
+	fix     int // repair: a lower layer to switch to on its keyframe, -1 none (repair)
 	keyReq  int64
 	m       munger
 	mStart  munger     // m before the switch that starts the stream (writeRTP)
@@ -83,8 +85,10 @@ func newDownTrack(recv *receiver, subscriber *Peer) *downTrack {
 		subscriber: subscriber,
 		cur:        -1,
 		tgt:        recv.defaultLayer(),
+		fix:        -1,
 	}
 	d.curA.Store(-1)
+	d.fixA.Store(-1)
 	d.tgtA.Store(int32(d.tgt))
 	d.want.Store(int32(d.tgt))
 	if subscriber != nil {
@@ -158,7 +162,7 @@ const keyframeRetry = int64(time.Second)
 // fan-out loop needs only one.
 func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInfo, scratch *[mtu]byte) (forwarded bool) {
 	li := int32(l.idx)
-	if li != d.curA.Load() && li != d.tgtA.Load() {
+	if li != d.curA.Load() && li != d.tgtA.Load() && li != d.fixA.Load() {
 		return false
 	}
 	starting := false // this packet would be the first to go out
@@ -169,7 +173,7 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 	}
 	now := l.lastAt.Load()
 	if l.idx != d.cur {
-		if l.idx != d.tgt {
+		if l.idx != d.tgt && (l.idx != d.fix || !pi.key) {
 			d.mu.Unlock()
 			return false
 		}
@@ -193,6 +197,9 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 		d.m.rebase(l.idx, h, pi, now, d.recv.clock)
 		d.cur = l.idx
 		d.curA.Store(li)
+		d.endRepair()
+	} else if pi.key && d.fix >= 0 {
+		d.endRepair() // the current layer's own keyframe came first
 	}
 	d.hdr = *h
 	d.hdr.SSRC = d.ssrc
@@ -272,6 +279,7 @@ func (d *downTrack) setTarget(layer int) (changed bool) {
 	if layer < 0 {
 		d.cur = -1
 		d.curA.Store(-1)
+		d.endRepair()
 	}
 	d.keyReq = time.Now().UnixNano()
 	d.mu.Unlock()
@@ -284,6 +292,47 @@ func (d *downTrack) setTarget(layer int) (changed bool) {
 		}
 	}
 	return true
+}
+
+// repair answers the subscriber's keyframe request (its decoder lost the
+// picture). The current layer is asked for a keyframe, and for simulcast
+// the lowest live layer too: whichever keyframe comes first restarts the
+// picture, and the allocator's target brings the better layer back on its
+// next keyframe. Waiting only for the current layer froze tiles for a
+// minute when a publisher's encoder stopped answering on its 360p layer
+// (Chromium on a starved CPU, seen in the six-browser test) while its
+// 180p layer answered within a second.
+func (d *downTrack) repair() {
+	c := d.current()
+	if c < 0 {
+		return
+	}
+	if l := d.recv.layers[c].Load(); l != nil {
+		l.keyframes.request(false)
+	}
+	if c == 0 || !d.recv.simulcast.Load() {
+		return
+	}
+	lo := liveAtOrBelow(d.recv, 0, time.Now().UnixNano())
+	l := d.recv.layers[lo].Load()
+	if lo >= c || l == nil {
+		return
+	}
+	d.mu.Lock()
+	if d.cur == c && !d.closed {
+		d.fix = lo
+		d.fixA.Store(int32(lo))
+	}
+	d.mu.Unlock()
+	// Trailing: a keyframe requested moments ago for someone else may
+	// have gone by before this subscriber lost its picture.
+	l.keyframes.request(true)
+}
+
+// endRepair forgets the fallback layer; d.mu is held.
+func (d *downTrack) endRepair() {
+	d.fix = -1
+	d.fixA.Store(-1)
 }
 
 // startKeyframe asks d's source for a keyframe so that a video that has
@@ -395,11 +444,7 @@ func (d *downTrack) reportedLoss(frac uint8) {
 func (d *downTrack) feedback(p rtcp.Packet, scratch []byte) {
 	switch p := p.(type) {
 	case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-		if c := d.current(); c >= 0 {
-			if l := d.recv.layers[c].Load(); l != nil {
-				l.keyframes.request(false)
-			}
-		}
+		d.repair()
 	case *rtcp.TransportLayerNack:
 		for i := range p.Nacks {
 			p.Nacks[i].Range(func(seq uint16) bool {

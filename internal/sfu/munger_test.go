@@ -1,9 +1,11 @@
 package sfu
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -136,5 +138,84 @@ func TestDownTrackSwitchesOnKeyframeOnly(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("got %v, want %v", got, want)
 		}
+	}
+}
+
+// TestRepairFallsBackToALowerLayer: a subscriber that lost the picture on
+// the high layer (PLI) restarts on whichever keyframe comes first; when
+// the high layer's encoder does not answer, that is the low layer's, and
+// the high layer comes back on its own next keyframe.
+func TestRepairFallsBackToALowerLayer(t *testing.T) {
+	info := TrackInfo{ID: "v", PeerID: "pub", Kind: "video"}
+	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}
+	r := newReceiver(info, codec, nil, nil, nil, nil)
+	l0 := r.addLayer("q", nil)
+	l1 := r.addLayer("h", nil)
+	var got []uint16 // picture ids as sent
+	var keys []bool
+	d := newDownTrack(r, nil)
+	d.w, d.ssrc, d.pt = writerFunc(func(h *rtp.Header, p []byte) (int, error) {
+		var pi pktInfo
+		parseVP8(p, &pi)
+		got = append(got, pi.picID)
+		keys = append(keys, pi.key)
+		return 1, nil
+	}), 1, 96
+	r.addDownTrack(d)
+	pkt := func(l *layer, seq uint16, pic uint16, key bool) {
+		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000}, Payload: vp8Pkt(pic, 0, key)}
+		raw, _ := p.Marshal()
+		l.handle(raw, false)
+	}
+	d.setTarget(1)
+	pkt(l0, 10, 1, true)
+	pkt(l1, 500, 50, true) // on layer 1
+	pkt(l1, 501, 51, false)
+	if d.current() != 1 {
+		t.Fatalf("on layer %d, want 1", d.current())
+	}
+	sent := l0.keyframes.sent.Load()
+	d.feedback(&rtcp.PictureLossIndication{MediaSSRC: 1}, nil)
+	if d.fixA.Load() != 0 {
+		t.Fatalf("repair layer %d, want 0", d.fixA.Load())
+	}
+	if l0.keyframes.sent.Load() == sent {
+		// Inside the throttle window a trailing request is scheduled.
+		l0.keyframes.mu.Lock()
+		pending := l0.keyframes.timer != nil
+		l0.keyframes.mu.Unlock()
+		if !pending {
+			t.Fatal("the low layer was not asked for a keyframe")
+		}
+	}
+	pkt(l0, 11, 2, false)   // a delta of the low layer: not sent
+	pkt(l1, 502, 52, false) // the high layer goes on meanwhile
+	pkt(l0, 12, 3, true)    // the low layer's keyframe: switch
+	pkt(l1, 503, 53, false) // dropped
+	pkt(l0, 13, 4, false)
+	if d.current() != 0 || d.fixA.Load() != -1 || d.target() != 1 {
+		t.Fatalf("after the repair: current %d, repair %d, target %d; want 0, -1, 1", d.current(), d.fixA.Load(), d.target())
+	}
+	pkt(l1, 504, 54, true) // the high layer's keyframe: back up
+	pkt(l0, 14, 5, false)  // dropped
+	if d.current() != 1 {
+		t.Fatalf("on layer %d after the high keyframe, want 1", d.current())
+	}
+	// Sent: 50, 51, 52 (layer 1), then 53 (layer 0's keyframe, renumbered),
+	// 54, then 55 (layer 1's keyframe); every layer change on a keyframe.
+	want := []uint16{50, 51, 52, 53, 54, 55}
+	wantKey := []bool{true, false, false, true, false, true}
+	if fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(keys) != fmt.Sprint(wantKey) {
+		t.Fatalf("sent pictures %v keys %v, want %v %v", got, keys, want, wantKey)
+	}
+
+	// A keyframe on the current layer ends a repair too.
+	d.feedback(&rtcp.PictureLossIndication{MediaSSRC: 1}, nil)
+	if d.fixA.Load() != 0 {
+		t.Fatal("no repair started")
+	}
+	pkt(l1, 505, 55, true)
+	if d.fixA.Load() != -1 || d.current() != 1 {
+		t.Fatalf("after the current layer's keyframe: repair %d, current %d", d.fixA.Load(), d.current())
 	}
 }

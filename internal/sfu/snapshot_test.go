@@ -3,6 +3,7 @@ package sfu
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -16,6 +17,9 @@ func TestSnapshotShowsWhatFlows(t *testing.T) {
 	defer r.Close()
 	newTestClient(t, r, "a")
 	b := newTestClientOpts(t, r, "b", clientOpts{slots: true})
+	eventually(t, 5*time.Second, "a's video published", func() (bool, string) {
+		return slices.ContainsFunc(r.Tracks(), func(ti TrackInfo) bool { return ti.ID == "a-video-0" }), ""
+	})
 	b.peer.SetVideoPrefs([]VideoPref{{TrackID: "a-video-0", Width: 320, Height: 180}})
 
 	var snap Snapshot
