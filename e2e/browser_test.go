@@ -125,11 +125,13 @@ func waitJS(t testing.TB, ctx context.Context, what, js string, d time.Duration)
 
 func navigate(t testing.TB, ctx context.Context, url string) {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 20*time.Second)
+	c, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
+	start := time.Now()
 	if err := chromedp.Do(c, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("navigate %s: %v", url, err)
 	}
+	t.Logf("navigate %s: %v", url, time.Since(start))
 }
 
 func screenshot(t testing.TB, ctx context.Context, name string, w, h int64) {

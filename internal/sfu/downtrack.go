@@ -220,6 +220,7 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 		d.m = d.mStart
 		d.cur = -1
 		d.curA.Store(-1)
+		d.startLow()
 	}
 	// Writes before DTLS is up return 0 and are dropped by Pion.
 	if n > 0 {
@@ -280,6 +281,8 @@ func (d *downTrack) setTarget(layer int) (changed bool) {
 		d.cur = -1
 		d.curA.Store(-1)
 		d.endRepair()
+	} else if d.cur < 0 {
+		d.startLow()
 	}
 	d.keyReq = time.Now().UnixNano()
 	d.mu.Unlock()
@@ -329,6 +332,21 @@ func (d *downTrack) repair() {
 	l.keyframes.request(true)
 }
 
+// startLow lets a video that has not started (or restarts) start on the
+// lowest live layer's keyframe too, if that comes before the target's:
+// the first picture sooner, and no wait at all on a layer whose encoder
+// does not answer keyframe requests. The target follows on its own next
+// keyframe. d.mu is held.
+func (d *downTrack) startLow() {
+	if d.cur >= 0 || d.tgt <= 0 || !d.recv.simulcast.Load() {
+		return
+	}
+	if lo := liveAtOrBelow(d.recv, 0, time.Now().UnixNano()); lo < d.tgt {
+		d.fix = lo
+		d.fixA.Store(int32(lo))
+	}
+}
+
 // endRepair forgets the fallback layer; d.mu is held.
 func (d *downTrack) endRepair() {
 	d.fix = -1
@@ -350,6 +368,11 @@ func (d *downTrack) startKeyframe() {
 	if l := d.recv.layers[max(d.target(), 0)].Load(); l != nil {
 		l.keyframes.request(true)
 	}
+	if f := int(d.fixA.Load()); f >= 0 && f != d.target() {
+		if l := d.recv.layers[f].Load(); l != nil {
+			l.keyframes.request(true)
+		}
+	}
 }
 
 // resync makes the next forwarded packet start a new epoch (after a
@@ -358,6 +381,7 @@ func (d *downTrack) resync() {
 	d.mu.Lock()
 	d.cur = -1
 	d.curA.Store(-1)
+	d.startLow()
 	d.mu.Unlock()
 }
 

@@ -168,8 +168,8 @@ func TestRepairFallsBackToALowerLayer(t *testing.T) {
 		l.handle(raw, false)
 	}
 	d.setTarget(1)
-	pkt(l0, 10, 1, true)
 	pkt(l1, 500, 50, true) // on layer 1
+	pkt(l0, 10, 1, false)   // the low layer is live, not sent
 	pkt(l1, 501, 51, false)
 	if d.current() != 1 {
 		t.Fatalf("on layer %d, want 1", d.current())
@@ -217,5 +217,50 @@ func TestRepairFallsBackToALowerLayer(t *testing.T) {
 	pkt(l1, 505, 55, true)
 	if d.fixA.Load() != -1 || d.current() != 1 {
 		t.Fatalf("after the current layer's keyframe: repair %d, current %d", d.fixA.Load(), d.current())
+	}
+}
+
+// TestStartOnTheLowLayersKeyframe: a video that has not started takes the
+// first keyframe at or below its target, and moves up on the target's.
+func TestStartOnTheLowLayersKeyframe(t *testing.T) {
+	info := TrackInfo{ID: "v", PeerID: "pub", Kind: "video"}
+	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}
+	r := newReceiver(info, codec, nil, nil, nil, nil)
+	l0 := r.addLayer("q", nil)
+	l1 := r.addLayer("h", nil)
+	l2 := r.addLayer("f", nil)
+	var got []uint16
+	d := newDownTrack(r, nil)
+	d.w, d.ssrc, d.pt = writerFunc(func(h *rtp.Header, p []byte) (int, error) {
+		var pi pktInfo
+		parseVP8(p, &pi)
+		got = append(got, pi.picID)
+		return 1, nil
+	}), 1, 96
+	r.addDownTrack(d)
+	pkt := func(l *layer, seq uint16, pic uint16, key bool) {
+		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000}, Payload: vp8Pkt(pic, 0, key)}
+		raw, _ := p.Marshal()
+		l.handle(raw, false)
+	}
+	pkt(l0, 10, 1, false)
+	pkt(l1, 500, 50, false)
+	pkt(l2, 900, 90, false)
+	d.setTarget(1) // the tile wants layer 1 before anything started
+	pkt(l2, 901, 91, true) // above the target: no
+	pkt(l1, 501, 51, false)
+	pkt(l0, 11, 2, true) // the low layer's keyframe comes first: start there
+	pkt(l0, 12, 3, false)
+	if d.current() != 0 || d.target() != 1 {
+		t.Fatalf("current %d target %d, want 0 and 1", d.current(), d.target())
+	}
+	pkt(l1, 502, 52, true) // the target's keyframe: up
+	pkt(l0, 13, 4, false)
+	pkt(l1, 503, 53, false)
+	if d.current() != 1 || d.fixA.Load() != -1 {
+		t.Fatalf("current %d repair %d, want 1 and -1", d.current(), d.fixA.Load())
+	}
+	if fmt.Sprint(got) != "[2 3 4 5]" {
+		t.Fatalf("sent pictures %v, want [2 3 4 5]", got)
 	}
 }

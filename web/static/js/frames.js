@@ -4,7 +4,15 @@
 // such a video hidden (data-video-waiting, see the CSS) until a frame that
 // arrived after the switch is rendered.
 
-const FALLBACK_MS = 1500; // a keyframe takes a round trip and the encoder's time
+// A keyframe takes a round trip and the encoder's time: under 0.6 s
+// mostly, but 2–5 s from a publisher whose CPU is starved (a phone, a
+// busy PC). Showing the video before then shows the slot's previous
+// person under this person's name, which is worse than the avatar a
+// little longer. With requestVideoFrameCallback the new frame is seen
+// for sure, so the fallback is only for a video that never renders;
+// without it, resize/timeupdate events are a guess and the wait shorter.
+const FALLBACK_MS = 15000;
+const FALLBACK_NO_RVFC_MS = 4000;
 
 /** How waits ended (frame | event | timeout | cancel) and the last waits in ms, for conferDebug. */
 export const frameStats = { frame: 0, event: 0, timeout: 0, cancel: 0, ms: [] };
@@ -26,9 +34,10 @@ export function hideUntilFrame(mark, video) {
     if (how !== 'cancel') frameStats.ms = [...frameStats.ms.slice(-19), Math.round(performance.now() - since)];
   };
   const onEvent = () => finish('event');
-  const timer = setTimeout(() => finish('timeout'), FALLBACK_MS);
+  const rvfc = 'requestVideoFrameCallback' in video;
+  const timer = setTimeout(() => finish('timeout'), rvfc ? FALLBACK_MS : FALLBACK_NO_RVFC_MS);
   mark.dataset.videoWaiting = 'true';
-  if ('requestVideoFrameCallback' in video) {
+  if (rvfc) {
     const frame = (now, meta) => {
       handle = 0;
       if (done) return;
