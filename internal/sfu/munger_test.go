@@ -169,7 +169,7 @@ func TestRepairFallsBackToALowerLayer(t *testing.T) {
 	}
 	d.setTarget(1)
 	pkt(l1, 500, 50, true) // on layer 1
-	pkt(l0, 10, 1, false)   // the low layer is live, not sent
+	pkt(l0, 10, 1, false)  // the low layer is live, not sent
 	pkt(l1, 501, 51, false)
 	if d.current() != 1 {
 		t.Fatalf("on layer %d, want 1", d.current())
@@ -246,7 +246,7 @@ func TestStartOnTheLowLayersKeyframe(t *testing.T) {
 	pkt(l0, 10, 1, false)
 	pkt(l1, 500, 50, false)
 	pkt(l2, 900, 90, false)
-	d.setTarget(1) // the tile wants layer 1 before anything started
+	d.setTarget(1)         // the tile wants layer 1 before anything started
 	pkt(l2, 901, 91, true) // above the target: no
 	pkt(l1, 501, 51, false)
 	pkt(l0, 11, 2, true) // the low layer's keyframe comes first: start there
