@@ -42,8 +42,6 @@ type readBatch struct {
 	// their sends leave in one flush when the batch is done (batch.go).
 	corked bool
 	now    int64 // unix ns when the batch's forwarding began
-	filled int64 // unix ns of the latest batch (napIfBusy)
-	gap    int64 // ns between the latest two batches
 }
 
 func (r *readBatch) init() {
@@ -142,7 +140,6 @@ func (c *batchConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 			return copy(b, pkt), addr, nil
 		}
 		c.uncork()
-		c.napIfBusy()
 		if err := c.fill(); err != nil {
 			return 0, netip.AddrPort{}, err
 		}
@@ -161,30 +158,6 @@ func (c *batchConn) uncork() {
 // not RTCP, at least a fixed header.
 func isRTP(b []byte) bool {
 	return len(b) >= 12 && b[0]&0xc0 == 0x80 && !isRTCP(b)
-}
-
-// readHold is how long a busy reader naps before its next read, so that
-// datagrams gather into one batch instead of waking the reader one by one
-// (CONFER_READ_HOLD, e.g. "1ms"; 0 never naps).
-var readHold = func() time.Duration {
-	d, err := time.ParseDuration(os.Getenv("CONFER_READ_HOLD"))
-	if err != nil {
-		return 0
-	}
-	return d
-}()
-
-// napIfBusy waits readHold before the next read when packets come often:
-// the last batch had several, or came soon after the one before. A full
-// batch means more are waiting: no nap then.
-func (c *batchConn) napIfBusy() {
-	r := c.rd
-	if readHold <= 0 || r.n == maxRead {
-		return
-	}
-	if r.n >= 2 || r.gap < int64(2*readHold) {
-		time.Sleep(readHold)
-	}
 }
 
 // fill waits until the socket is readable and reads a batch.
@@ -214,8 +187,6 @@ func (c *batchConn) fillFd(fd uintptr) bool {
 		switch errno {
 		case 0:
 			r.n, r.next = int(got), 0
-			now := time.Now().UnixNano()
-			r.gap, r.filled = now-r.filled, now
 			if r.n == maxRead && r.lagging(c.net.spread) {
 				c.net.spread.behind() // datagrams are queuing: use more cores
 			}
