@@ -7,11 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"github.com/confer-dev/confer/internal/apptest"
-	"github.com/confer-dev/confer/internal/client"
-	"github.com/confer-dev/confer/internal/loadtest"
 	"github.com/confer-dev/confer/internal/sfu"
 	"github.com/confer-dev/confer/internal/store"
 )
@@ -22,23 +18,9 @@ import (
 func TestMediaSnapshot(t *testing.T) {
 	a, base := apptest.Start(t)
 	apptest.AddRoom(t, a, "snap", 10, "")
-	video, audio, err := loadtest.TestMedia()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	for _, name := range []string{"A", "B"} {
-		c, err := client.Join(ctx, base, "snap", client.Options{Name: name},
-			func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go drainTrack(tr) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(c.Close)
-		if _, err := c.PublishMedia(ctx, client.MediaOptions{Video: video[2:], Audio: audio}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	joinPublishing(t, ctx, base, "snap", "A", "B")
 
 	op := apptest.SignIn(t, a, base, apptest.AddAccount(t, a, "ops@example.org", "", store.RolePlatformAdmin, ""))
 	var got struct{ Rooms []sfu.Snapshot }

@@ -22,15 +22,28 @@ import (
 func TestTrackGauges(t *testing.T) {
 	a, base := apptest.Start(t)
 	apptest.AddRoom(t, a, "tracks", 10, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cs := joinPublishing(t, ctx, base, "tracks", "A", "B", "C")
+	waitGauges(t, base, 6, 12)
+	for _, c := range cs {
+		c.Leave(ctx)
+	}
+	waitGauges(t, base, 0, 0)
+}
+
+// joinPublishing joins one Go client per name to room, each publishing
+// the load tester's camera (its top layer) and microphone and draining
+// what it receives.
+func joinPublishing(t *testing.T, ctx context.Context, base, room string, names ...string) []*client.Client {
+	t.Helper()
 	video, audio, err := loadtest.TestMedia()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	var cs []*client.Client
-	for _, name := range []string{"A", "B", "C"} {
-		c, err := client.Join(ctx, base, "tracks", client.Options{Name: name},
+	for _, name := range names {
+		c, err := client.Join(ctx, base, room, client.Options{Name: name},
 			func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go drainTrack(tr) })
 		if err != nil {
 			t.Fatal(err)
@@ -41,11 +54,7 @@ func TestTrackGauges(t *testing.T) {
 		}
 		cs = append(cs, c)
 	}
-	waitGauges(t, base, 6, 12)
-	for _, c := range cs {
-		c.Leave(ctx)
-	}
-	waitGauges(t, base, 0, 0)
+	return cs
 }
 
 func drainTrack(tr *webrtc.TrackRemote) {

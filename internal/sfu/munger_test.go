@@ -146,27 +146,9 @@ func TestDownTrackSwitchesOnKeyframeOnly(t *testing.T) {
 // the high layer's encoder does not answer, that is the low layer's, and
 // the high layer comes back on its own next keyframe.
 func TestRepairFallsBackToALowerLayer(t *testing.T) {
-	info := TrackInfo{ID: "v", PeerID: "pub", Kind: "video"}
-	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}
-	r := newReceiver(info, codec, nil, nil, nil, nil)
-	l0 := r.addLayer("q", nil)
-	l1 := r.addLayer("h", nil)
-	var got []uint16 // picture ids as sent
-	var keys []bool
-	d := newDownTrack(r, nil)
-	d.w, d.ssrc, d.pt = writerFunc(func(h *rtp.Header, p []byte) (int, error) {
-		var pi pktInfo
-		parseVP8(p, &pi)
-		got = append(got, pi.picID)
-		keys = append(keys, pi.key)
-		return 1, nil
-	}), 1, 96
-	r.addDownTrack(d)
-	pkt := func(l *layer, seq uint16, pic uint16, key bool) {
-		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000}, Payload: vp8Pkt(pic, 0, key)}
-		raw, _ := p.Marshal()
-		l.handle(raw, false)
-	}
+	ls, d, sent := vp8Simulcast("q", "h")
+	l0, l1 := ls[0], ls[1]
+	pkt := sendVP8
 	d.setTarget(1)
 	pkt(l1, 500, 50, true) // on layer 1
 	pkt(l0, 10, 1, false)  // the low layer is live, not sent
@@ -174,12 +156,12 @@ func TestRepairFallsBackToALowerLayer(t *testing.T) {
 	if d.current() != 1 {
 		t.Fatalf("on layer %d, want 1", d.current())
 	}
-	sent := l0.keyframes.sent.Load()
+	asked := l0.keyframes.sent.Load()
 	d.feedback(&rtcp.PictureLossIndication{MediaSSRC: 1}, nil)
 	if d.fixA.Load() != 0 {
 		t.Fatalf("repair layer %d, want 0", d.fixA.Load())
 	}
-	if l0.keyframes.sent.Load() == sent {
+	if l0.keyframes.sent.Load() == asked {
 		// Inside the throttle window a trailing request is scheduled.
 		l0.keyframes.mu.Lock()
 		pending := l0.keyframes.timer != nil
@@ -205,8 +187,8 @@ func TestRepairFallsBackToALowerLayer(t *testing.T) {
 	// 54, then 55 (layer 1's keyframe); every layer change on a keyframe.
 	want := []uint16{50, 51, 52, 53, 54, 55}
 	wantKey := []bool{true, false, false, true, false, true}
-	if fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(keys) != fmt.Sprint(wantKey) {
-		t.Fatalf("sent pictures %v keys %v, want %v %v", got, keys, want, wantKey)
+	if fmt.Sprint(sent.pics) != fmt.Sprint(want) || fmt.Sprint(sent.keys) != fmt.Sprint(wantKey) {
+		t.Fatalf("sent pictures %v keys %v, want %v %v", sent.pics, sent.keys, want, wantKey)
 	}
 
 	// A keyframe on the current layer ends a repair too.
@@ -223,26 +205,9 @@ func TestRepairFallsBackToALowerLayer(t *testing.T) {
 // TestStartOnTheLowLayersKeyframe: a video that has not started takes the
 // first keyframe at or below its target, and moves up on the target's.
 func TestStartOnTheLowLayersKeyframe(t *testing.T) {
-	info := TrackInfo{ID: "v", PeerID: "pub", Kind: "video"}
-	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}
-	r := newReceiver(info, codec, nil, nil, nil, nil)
-	l0 := r.addLayer("q", nil)
-	l1 := r.addLayer("h", nil)
-	l2 := r.addLayer("f", nil)
-	var got []uint16
-	d := newDownTrack(r, nil)
-	d.w, d.ssrc, d.pt = writerFunc(func(h *rtp.Header, p []byte) (int, error) {
-		var pi pktInfo
-		parseVP8(p, &pi)
-		got = append(got, pi.picID)
-		return 1, nil
-	}), 1, 96
-	r.addDownTrack(d)
-	pkt := func(l *layer, seq uint16, pic uint16, key bool) {
-		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000}, Payload: vp8Pkt(pic, 0, key)}
-		raw, _ := p.Marshal()
-		l.handle(raw, false)
-	}
+	ls, d, sent := vp8Simulcast("q", "h", "f")
+	l0, l1, l2 := ls[0], ls[1], ls[2]
+	pkt := sendVP8
 	pkt(l0, 10, 1, false)
 	pkt(l1, 500, 50, false)
 	pkt(l2, 900, 90, false)
@@ -260,7 +225,43 @@ func TestStartOnTheLowLayersKeyframe(t *testing.T) {
 	if d.current() != 1 || d.fixA.Load() != -1 {
 		t.Fatalf("current %d repair %d, want 1 and -1", d.current(), d.fixA.Load())
 	}
-	if fmt.Sprint(got) != "[2 3 4 5]" {
-		t.Fatalf("sent pictures %v, want [2 3 4 5]", got)
+	if fmt.Sprint(sent.pics) != "[2 3 4 5]" {
+		t.Fatalf("sent pictures %v, want [2 3 4 5]", sent.pics)
 	}
+}
+
+// sentVP8 is what a test downTrack sent: picture ids and keyframe flags.
+type sentVP8 struct {
+	pics []uint16
+	keys []bool
+}
+
+// vp8Simulcast makes a VP8 receiver with one layer per rid and a
+// downTrack on it that records what it sends.
+func vp8Simulcast(rids ...string) ([]*layer, *downTrack, *sentVP8) {
+	info := TrackInfo{ID: "v", PeerID: "pub", Kind: "video"}
+	codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}}
+	r := newReceiver(info, codec, nil, nil, nil, nil)
+	var ls []*layer
+	for _, rid := range rids {
+		ls = append(ls, r.addLayer(rid, nil))
+	}
+	sent := &sentVP8{}
+	d := newDownTrack(r, nil)
+	d.w, d.ssrc, d.pt = writerFunc(func(h *rtp.Header, p []byte) (int, error) {
+		var pi pktInfo
+		parseVP8(p, &pi)
+		sent.pics = append(sent.pics, pi.picID)
+		sent.keys = append(sent.keys, pi.key)
+		return 1, nil
+	}), 1, 96
+	r.addDownTrack(d)
+	return ls, d, sent
+}
+
+// sendVP8 feeds layer l one VP8 packet.
+func sendVP8(l *layer, seq uint16, pic uint16, key bool) {
+	p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000}, Payload: vp8Pkt(pic, 0, key)}
+	raw, _ := p.Marshal()
+	l.handle(raw, false)
 }
