@@ -69,6 +69,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 	// SRTP read buffers: shrink after a burst, drop stale packets
 	// (buffers.go); one stale counter for both paths (batchread.go).
 	tuneBuffers(&se, bn.stale)
+	// Late retransmissions must not count as replays (srtpin.go).
+	se.SetSRTPReplayProtectionWindow(srtpReplayWindow)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	// mDNS names are useless to clients and cost a multicast socket.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

@@ -50,8 +50,12 @@ type srtpIn struct {
 }
 
 // srtpReplayWindow is how many recent SRTP indexes are remembered to
-// refuse replays, as Pion does by default.
-const srtpReplayWindow = 64
+// refuse replays: 1024, as libwebrtc. Pion's default of 64 refused a
+// retransmission that came more than 64 packets after the original: a
+// lost keyframe packet recovered by NACK a second later on a busy
+// publisher, so that layer's subscribers waited for keyframes that never
+// completed (seen on a starved machine: minutes on Chromium's 360p layer).
+const srtpReplayWindow = 1024
 
 // start derives the decryption context from the publish connection's
 // DTLS session and registers the connection's remote address. It is
@@ -279,14 +283,20 @@ func (l *layer) forgetReplays() {
 }
 
 // replayWindow refuses SRTP packets whose index was accepted before or
-// is older than the window (RFC 3711 §3.3.2), srtpReplayWindow (64)
-// indexes wide as Pion's default, in one word: Pion's detector keeps the
-// window in a general big-integer type whose shifts cost more than the
+// is older than the window (RFC 3711 §3.3.2), srtpReplayWindow indexes
+// wide. The bitmap is a ring: index i is bit i mod the window, so the
+// usual step (the next index) clears and sets one bit. Pion's detector
+// keeps the window in a big-integer type whose shifts cost more than the
 // AES-GCM open of a packet.
 type replayWindow struct {
 	started bool
-	top     uint64 // the highest index accepted
-	seen    uint64 // bit i: index top-i was accepted
+	top     uint64                        // the highest index accepted
+	seen    [srtpReplayWindow / 64]uint64 // bit i mod window: index i accepted, for i in (top-window, top]
+}
+
+func (w *replayWindow) bit(i uint64) (word int, mask uint64) {
+	b := i % srtpReplayWindow
+	return int(b / 64), 1 << (b % 64)
 }
 
 // fresh tells whether index may be accepted.
@@ -294,23 +304,30 @@ func (w *replayWindow) fresh(index uint64) bool {
 	if !w.started || index > w.top {
 		return true
 	}
-	d := w.top - index
-	return d < srtpReplayWindow && w.seen&(1<<d) == 0
+	if w.top-index >= srtpReplayWindow {
+		return false
+	}
+	word, mask := w.bit(index)
+	return w.seen[word]&mask == 0
 }
 
 // accept records an authentic packet's index.
 func (w *replayWindow) accept(index uint64) {
 	switch {
 	case !w.started:
-		w.started, w.top, w.seen = true, index, 1
+		w.started, w.top, w.seen = true, index, [srtpReplayWindow / 64]uint64{}
 	case index > w.top:
-		if d := index - w.top; d < srtpReplayWindow {
-			w.seen = w.seen<<d | 1
+		// The indexes skipped over take the bits of ones now too old.
+		if index-w.top >= srtpReplayWindow {
+			w.seen = [srtpReplayWindow / 64]uint64{}
 		} else {
-			w.seen = 1
+			for i := w.top + 1; i < index; i++ {
+				word, mask := w.bit(i)
+				w.seen[word] &^= mask
+			}
 		}
 		w.top = index
-	default:
-		w.seen |= 1 << (w.top - index)
 	}
+	word, mask := w.bit(index)
+	w.seen[word] |= mask
 }

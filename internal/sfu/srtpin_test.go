@@ -447,11 +447,13 @@ func TestReplayWindow(t *testing.T) {
 		index uint64
 		fresh bool
 	}{
-		{1000, true}, {1000, false}, // a replay of the newest
-		{999, true}, {999, false}, // late but new, then replayed
-		{1001, true}, {1000 - 62, true}, {1001 - 64, false}, // the window's edge
-		{1001 + 63, true}, {1001, false}, {1000, false}, // slid by 63: still remembered
-		{1001 + 63 + 200, true}, {1001 + 63, false}, // a jump: everything before is too old
+		{5000, true}, {5000, false}, // a replay of the newest
+		{4999, true}, {4999, false}, // late but new, then replayed
+		{5001, true}, {5001 - 1023, true}, {5001 - 1024, false}, // the window's edge
+		{5001 + 1023, true}, {5001, false}, {5000, false}, // slid by 1023: still remembered
+		{5001 + 900, true}, {5001 + 901, true}, // late but new, in the skipped range
+		{5001 + 1023 + 2000, true}, {5001 + 1023, false}, // a jump: everything before is too old
+		{5001 + 1023 + 2000 - 500, true}, {5001 + 1023 + 2000 - 500, false}, // after the jump: late, then replayed
 		{1<<48 - 1, true}, {1<<48 - 2, true}, {1<<48 - 1, false}, // the largest index
 	}
 	for i, s := range steps {
