@@ -23,7 +23,7 @@ func videoOfJS(pid string) string {
   (await pc.getStats()).forEach(r => {
     if (r.type === 'inbound-rtp' && r.kind === 'video' && r.trackIdentifier === track.id)
       out = {frames: r.framesDecoded || 0, width: r.frameWidth || 0, freezes: r.freezeCount || 0,
-             nacks: r.nackCount || 0, lost: r.packetsLost || 0};
+             freezeMs: Math.round((r.totalFreezesDuration || 0) * 1000), nacks: r.nackCount || 0, lost: r.packetsLost || 0};
   });
   const b = v.getBoundingClientRect();
   out.tileW = Math.round(b.width);
@@ -35,9 +35,11 @@ type videoStats struct {
 	Frames  int `json:"frames"`
 	Width   int `json:"width"`
 	Freezes int `json:"freezes"`
-	NACKs   int `json:"nacks"`
-	Lost    int `json:"lost"`
-	TileW   int `json:"tileW"`
+	// FreezeMs: the freezes' total duration.
+	FreezeMs int `json:"freezeMs"`
+	NACKs    int `json:"nacks"`
+	Lost     int `json:"lost"`
+	TileW    int `json:"tileW"`
 }
 
 // waitWidth polls until the page decodes pid's video at a width that ok
@@ -115,8 +117,8 @@ func TestSimulcastLayersInBrowsers(t *testing.T) {
 	s4 := waitWidth(t, stage, "Stella (grid)", pid, "< stage layer", func(w int) bool { return w > 0 && w < s2.Width }, 60*time.Second)
 	t.Logf("after the switch: Sam %dpx wide, Stella %dpx wide", s3.Width, s4.Width)
 
-	// No freeze across the switches: frames kept coming, and Chromium
-	// counted at most one freeze per viewer.
+	// No freeze across the switches beyond the keyframe wait: frames kept
+	// coming, and the picture stood still under 1.5 s in all.
 	for _, c := range []struct {
 		name          string
 		before, after videoStats
@@ -130,10 +132,14 @@ func TestSimulcastLayersInBrowsers(t *testing.T) {
 		if now.Frames <= c.after.Frames {
 			t.Errorf("%s: frames stopped after the switch (%d → %d)", c.name, c.after.Frames, now.Frames)
 		}
-		if d := now.Freezes - c.before.Freezes; d > 1 {
-			t.Errorf("%s: %d freezes during the layer switch", c.name, d)
+		// A switch up waits for the bigger layer's keyframe; on a slow
+		// machine Chromium counts that wait as one freeze or two short
+		// ones (0.3–1 s in all, for the old build too). A tile that
+		// stands still longer, or stutters, fails.
+		if d, ms := now.Freezes-c.before.Freezes, now.FreezeMs-c.before.FreezeMs; d > 2 || ms > 1500 {
+			t.Errorf("%s: %d freezes, %d ms in all, during the layer switch", c.name, d, ms)
 		}
-		t.Logf("%s: freezes %d → %d, frames %d → %d, NACKs %d", c.name, c.before.Freezes, now.Freezes, c.before.Frames, now.Frames, now.NACKs)
+		t.Logf("%s: freezes %d → %d (%d → %d ms), frames %d → %d, NACKs %d", c.name, c.before.Freezes, now.Freezes, c.before.FreezeMs, now.FreezeMs, c.before.Frames, now.Frames, now.NACKs)
 	}
 }
 

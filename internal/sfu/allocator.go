@@ -224,9 +224,14 @@ func (p *Peer) allocate(now time.Time, speaker string) {
 	for i, d := range videos {
 		a := alloc[i]
 		prev := d.want.Load()
-		if limited && a > int(prev)+1 {
-			a = int(prev) + 1 // recover one step per tick
+		// Recover one step per tick after the budget held a track below
+		// its tile's wish; a tile that grows while the budget is ample
+		// gets its layer at once: each step is a keyframe switch, which
+		// Chromium counts as a freeze.
+		if limited && prev < d.wish.Load() && a > int(prev)+1 {
+			a = int(prev) + 1
 		}
+		d.wish.Store(int32(want[i]))
 		d.want.Store(int32(a))
 		if a < 0 {
 			d.setTarget(-1)

@@ -101,6 +101,16 @@ func TestAllocator(t *testing.T) {
 		t.Fatalf("recovered: %s", got)
 	}
 
+	// A thumbnail that grows while the budget is ample gets the top layer
+	// at once, not one step per tick (each step is a keyframe switch).
+	p.setPrefsForTest(map[*downTrack][2]int{thumbs[0]: {1280, 720}})
+	p.allocate(now, "carol")
+	if got := targets(); got != "screen=2 speaker=2 hidden=-1 thumbs=2000" {
+		t.Fatalf("grown thumbnail: %s", got)
+	}
+	p.setPrefsForTest(map[*downTrack][2]int{thumbs[0]: {320, 180}})
+	p.allocate(now, "carol")
+
 	// A layer the publisher stopped sending is not forwarded: the best
 	// live one below it is.
 	speaker.recv.layers[2].Load().lastAt.Store(now.Add(-5 * time.Second).UnixNano())

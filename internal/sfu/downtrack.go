@@ -52,6 +52,7 @@ type downTrack struct {
 	hasPrefs     atomic.Bool
 	prefPaused   atomic.Bool  // the client said the tile is not visible
 	want         atomic.Int32 // layer allocated before liveness (dynacast input)
+	wish         atomic.Int32 // layer the tile asked for at the last allocation
 	gauge        atomic.Int32 // subscribed-tracks gauge state (stats.go)
 
 	mu      sync.Mutex // guards the fields below: writes come from layer readers and the RTCP reader
@@ -61,9 +62,11 @@ type downTrack struct {
 	hdr     rtp.Header // scratch header, reused for every packet
 	started bool       // a packet actually went out
 	closed  bool
-	cur     int // layer forwarded, -1 none
-	tgt     int // layer wanted, -1 paused
-	fix     int // repair: a lower layer to switch to on its keyframe, -1 none (repair)
+	cur     int   // layer forwarded, -1 none
+	tgt     int   // layer wanted, -1 paused
+	fix     int   // a lower layer to fall back to on its keyframe, -1 none (repair)
+	fixAt   int64 // when fix was set, unix ns
+	fixReq  int64 // when fix's layer was last asked for a keyframe
 	keyReq  int64
 	m       munger
 	mStart  munger     // m before the switch that starts the stream (writeRTP)
@@ -173,11 +176,16 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 	}
 	now := l.lastAt.Load()
 	if l.idx != d.cur {
-		if l.idx != d.tgt && (l.idx != d.fix || !pi.key) {
-			d.mu.Unlock()
-			return false
-		}
-		if !pi.key {
+		if l.idx != d.tgt {
+			take, ask := d.fallBack(l, pi, now)
+			if !take {
+				d.mu.Unlock()
+				if ask {
+					l.keyframes.request(true)
+				}
+				return false
+			}
+		} else if !pi.key {
 			// Keep forwarding the current layer; nudge the publisher if
 			// the keyframe is slow to come.
 			retry := now-d.keyReq > keyframeRetry
@@ -297,14 +305,19 @@ func (d *downTrack) setTarget(layer int) (changed bool) {
 	return true
 }
 
+// repairGrace is how long a video waiting for a keyframe (a subscriber's
+// PLI, or a start) waits for its own layer's before it takes the lowest
+// layer's instead. A healthy encoder answers well within it; each
+// fallback costs the viewer a drop to the low layer and a second switch
+// back up, which Chromium counts as one more freeze.
+const repairGrace = 500 * time.Millisecond
+
 // repair answers the subscriber's keyframe request (its decoder lost the
-// picture). The current layer is asked for a keyframe, and for simulcast
-// the lowest live layer too: whichever keyframe comes first restarts the
-// picture, and the allocator's target brings the better layer back on its
-// next keyframe. Waiting only for the current layer froze tiles for a
-// minute when a publisher's encoder stopped answering on its 360p layer
-// (Chromium on a starved CPU, seen in the six-browser test) while its
-// 180p layer answered within a second.
+// picture): the current layer is asked for a keyframe, and for simulcast
+// the lowest live layer is armed as a fallback (fallBack). Waiting only
+// for the current layer froze tiles for a minute when a publisher's
+// encoder did not deliver on its 360p layer (Chromium on a starved CPU,
+// seen in the six-browser test) while its 180p layer did.
 func (d *downTrack) repair() {
 	c := d.current()
 	if c < 0 {
@@ -316,35 +329,52 @@ func (d *downTrack) repair() {
 	if c == 0 || !d.recv.simulcast.Load() {
 		return
 	}
-	lo := liveAtOrBelow(d.recv, 0, time.Now().UnixNano())
-	l := d.recv.layers[lo].Load()
-	if lo >= c || l == nil {
+	now := time.Now().UnixNano()
+	lo := liveAtOrBelow(d.recv, 0, now)
+	if lo >= c || d.recv.layers[lo].Load() == nil {
 		return
 	}
 	d.mu.Lock()
-	if d.cur == c && !d.closed {
-		d.fix = lo
-		d.fixA.Store(int32(lo))
+	if d.cur == c && !d.closed && d.fix < 0 {
+		d.armFix(lo, now)
 	}
 	d.mu.Unlock()
-	// Trailing: a keyframe requested moments ago for someone else may
-	// have gone by before this subscriber lost its picture.
-	l.keyframes.request(true)
 }
 
-// startLow lets a video that has not started (or restarts) start on the
-// lowest live layer's keyframe too, if that comes before the target's:
-// the first picture sooner, and no wait at all on a layer whose encoder
-// does not answer keyframe requests. The target follows on its own next
-// keyframe. d.mu is held.
+// startLow arms the lowest live layer as a fallback for a video that has
+// not started (or restarts), in case its target's keyframe does not come.
+// d.mu is held.
 func (d *downTrack) startLow() {
 	if d.cur >= 0 || d.tgt <= 0 || !d.recv.simulcast.Load() {
 		return
 	}
-	if lo := liveAtOrBelow(d.recv, 0, time.Now().UnixNano()); lo < d.tgt {
-		d.fix = lo
-		d.fixA.Store(int32(lo))
+	now := time.Now().UnixNano()
+	if lo := liveAtOrBelow(d.recv, 0, now); lo < d.tgt {
+		d.armFix(lo, now)
 	}
+}
+
+func (d *downTrack) armFix(lo int, now int64) {
+	d.fix, d.fixAt, d.fixReq = lo, now, 0
+	d.fixA.Store(int32(lo))
+}
+
+// fallBack decides about a packet of layer l, neither current nor target:
+// take it (a keyframe of the fallback layer once repairGrace has passed:
+// the switch happens), or ask l for a keyframe (after the grace, at most
+// once per keyframeRetry). d.mu is held.
+func (d *downTrack) fallBack(l *layer, pi *pktInfo, now int64) (take, ask bool) {
+	if l.idx != d.fix || now-d.fixAt < int64(repairGrace) {
+		return false, false
+	}
+	if pi.key {
+		return true, false
+	}
+	if now-d.fixReq > keyframeRetry {
+		d.fixReq = now
+		return false, true
+	}
+	return false, false
 }
 
 // endRepair forgets the fallback layer; d.mu is held.
@@ -367,11 +397,6 @@ func (d *downTrack) startKeyframe() {
 	}
 	if l := d.recv.layers[max(d.target(), 0)].Load(); l != nil {
 		l.keyframes.request(true)
-	}
-	if f := int(d.fixA.Load()); f >= 0 && f != d.target() {
-		if l := d.recv.layers[f].Load(); l != nil {
-			l.keyframes.request(true)
-		}
 	}
 }
 

@@ -142,13 +142,18 @@ func TestDownTrackSwitchesOnKeyframeOnly(t *testing.T) {
 }
 
 // TestRepairFallsBackToALowerLayer: a subscriber that lost the picture on
-// the high layer (PLI) restarts on whichever keyframe comes first; when
-// the high layer's encoder does not answer, that is the low layer's, and
-// the high layer comes back on its own next keyframe.
+// the high layer (PLI) gets that layer's next keyframe if it comes within
+// repairGrace; if not, the low layer is asked for one and the picture
+// restarts there, and the high layer comes back on its own next keyframe.
 func TestRepairFallsBackToALowerLayer(t *testing.T) {
 	ls, d, sent := vp8Simulcast("q", "h")
 	l0, l1 := ls[0], ls[1]
 	pkt := sendVP8
+	graceOver := func() {
+		d.mu.Lock()
+		d.fixAt -= int64(repairGrace)
+		d.mu.Unlock()
+	}
 	d.setTarget(1)
 	pkt(l1, 500, 50, true) // on layer 1
 	pkt(l0, 10, 1, false)  // the low layer is live, not sent
@@ -156,30 +161,34 @@ func TestRepairFallsBackToALowerLayer(t *testing.T) {
 	if d.current() != 1 {
 		t.Fatalf("on layer %d, want 1", d.current())
 	}
-	asked := l0.keyframes.sent.Load()
 	d.feedback(&rtcp.PictureLossIndication{MediaSSRC: 1}, nil)
 	if d.fixA.Load() != 0 {
 		t.Fatalf("repair layer %d, want 0", d.fixA.Load())
 	}
+	pkt(l0, 11, 2, true)    // within the grace: not taken
+	pkt(l1, 502, 52, false) // the high layer goes on meanwhile
+	if d.current() != 1 {
+		t.Fatal("fell back to the low layer within the grace")
+	}
+	graceOver()
+	asked := l0.keyframes.sent.Load()
+	pkt(l0, 12, 3, false) // after the grace: the low layer is asked for a keyframe
 	if l0.keyframes.sent.Load() == asked {
-		// Inside the throttle window a trailing request is scheduled.
 		l0.keyframes.mu.Lock()
-		pending := l0.keyframes.timer != nil
+		pending := l0.keyframes.timer != nil // inside the throttle window: trailing
 		l0.keyframes.mu.Unlock()
 		if !pending {
 			t.Fatal("the low layer was not asked for a keyframe")
 		}
 	}
-	pkt(l0, 11, 2, false)   // a delta of the low layer: not sent
-	pkt(l1, 502, 52, false) // the high layer goes on meanwhile
-	pkt(l0, 12, 3, true)    // the low layer's keyframe: switch
+	pkt(l0, 13, 4, true)    // the low layer's keyframe: switch
 	pkt(l1, 503, 53, false) // dropped
-	pkt(l0, 13, 4, false)
+	pkt(l0, 14, 5, false)
 	if d.current() != 0 || d.fixA.Load() != -1 || d.target() != 1 {
 		t.Fatalf("after the repair: current %d, repair %d, target %d; want 0, -1, 1", d.current(), d.fixA.Load(), d.target())
 	}
 	pkt(l1, 504, 54, true) // the high layer's keyframe: back up
-	pkt(l0, 14, 5, false)  // dropped
+	pkt(l0, 15, 6, false)  // dropped
 	if d.current() != 1 {
 		t.Fatalf("on layer %d after the high keyframe, want 1", d.current())
 	}
@@ -191,7 +200,7 @@ func TestRepairFallsBackToALowerLayer(t *testing.T) {
 		t.Fatalf("sent pictures %v keys %v, want %v %v", sent.pics, sent.keys, want, wantKey)
 	}
 
-	// A keyframe on the current layer ends a repair too.
+	// The current layer's own keyframe ends a repair.
 	d.feedback(&rtcp.PictureLossIndication{MediaSSRC: 1}, nil)
 	if d.fixA.Load() != 0 {
 		t.Fatal("no repair started")
@@ -202,8 +211,9 @@ func TestRepairFallsBackToALowerLayer(t *testing.T) {
 	}
 }
 
-// TestStartOnTheLowLayersKeyframe: a video that has not started takes the
-// first keyframe at or below its target, and moves up on the target's.
+// TestStartOnTheLowLayersKeyframe: a video that has not started and whose
+// target's keyframe does not come within repairGrace starts on the low
+// layer's, and moves up on the target's.
 func TestStartOnTheLowLayersKeyframe(t *testing.T) {
 	ls, d, sent := vp8Simulcast("q", "h", "f")
 	l0, l1, l2 := ls[0], ls[1], ls[2]
@@ -214,19 +224,26 @@ func TestStartOnTheLowLayersKeyframe(t *testing.T) {
 	d.setTarget(1)         // the tile wants layer 1 before anything started
 	pkt(l2, 901, 91, true) // above the target: no
 	pkt(l1, 501, 51, false)
-	pkt(l0, 11, 2, true) // the low layer's keyframe comes first: start there
-	pkt(l0, 12, 3, false)
+	pkt(l0, 11, 2, true) // within the grace: the target's may still come
+	if d.current() != -1 {
+		t.Fatalf("started on layer %d within the grace", d.current())
+	}
+	d.mu.Lock()
+	d.fixAt -= int64(repairGrace) // the grace passes
+	d.mu.Unlock()
+	pkt(l0, 12, 3, true) // the low layer's keyframe: start there
+	pkt(l0, 13, 4, false)
 	if d.current() != 0 || d.target() != 1 {
 		t.Fatalf("current %d target %d, want 0 and 1", d.current(), d.target())
 	}
 	pkt(l1, 502, 52, true) // the target's keyframe: up
-	pkt(l0, 13, 4, false)
+	pkt(l0, 14, 5, false)
 	pkt(l1, 503, 53, false)
 	if d.current() != 1 || d.fixA.Load() != -1 {
 		t.Fatalf("current %d repair %d, want 1 and -1", d.current(), d.fixA.Load())
 	}
-	if fmt.Sprint(sent.pics) != "[2 3 4 5]" {
-		t.Fatalf("sent pictures %v, want [2 3 4 5]", sent.pics)
+	if fmt.Sprint(sent.pics) != "[3 4 5 6]" {
+		t.Fatalf("sent pictures %v, want [3 4 5 6]", sent.pics)
 	}
 }
 
