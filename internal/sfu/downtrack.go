@@ -326,17 +326,12 @@ func (d *downTrack) repair() {
 	if l := d.recv.layers[c].Load(); l != nil {
 		l.keyframes.request(false)
 	}
-	if c == 0 || !d.recv.simulcast.Load() {
-		return
-	}
-	now := time.Now().UnixNano()
-	lo := liveAtOrBelow(d.recv, 0, now)
-	if lo >= c || d.recv.layers[lo].Load() == nil {
+	if c == 0 {
 		return
 	}
 	d.mu.Lock()
 	if d.cur == c && !d.closed && d.fix < 0 {
-		d.armFix(lo, now)
+		d.armFallback(c)
 	}
 	d.mu.Unlock()
 }
@@ -345,18 +340,22 @@ func (d *downTrack) repair() {
 // not started (or restarts), in case its target's keyframe does not come.
 // d.mu is held.
 func (d *downTrack) startLow() {
-	if d.cur >= 0 || d.tgt <= 0 || !d.recv.simulcast.Load() {
-		return
-	}
-	now := time.Now().UnixNano()
-	if lo := liveAtOrBelow(d.recv, 0, now); lo < d.tgt {
-		d.armFix(lo, now)
+	if d.cur < 0 && d.tgt > 0 {
+		d.armFallback(d.tgt)
 	}
 }
 
-func (d *downTrack) armFix(lo int, now int64) {
-	d.fix, d.fixAt, d.fixReq = lo, now, 0
-	d.fixA.Store(int32(lo))
+// armFallback makes the lowest live layer, if below the layer waited
+// for, the fallback of a simulcast track. d.mu is held.
+func (d *downTrack) armFallback(waited int) {
+	if !d.recv.simulcast.Load() {
+		return
+	}
+	now := time.Now().UnixNano()
+	if lo := liveAtOrBelow(d.recv, 0, now); lo < waited {
+		d.fix, d.fixAt, d.fixReq = lo, now, 0
+		d.fixA.Store(int32(lo))
+	}
 }
 
 // fallBack decides about a packet of layer l, neither current nor target:

@@ -172,12 +172,10 @@ func (s *slot) current() *downTrack {
 
 // source is the track the slot carries now, nil if none.
 func (s *slot) source() *receiver {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cur == nil {
-		return nil
+	if d := s.current(); d != nil {
+		return d.recv
 	}
-	return s.cur.recv
+	return nil
 }
 
 // startRTCPReader reads the slot's RTCP from Pion when the direct path

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 )
@@ -73,10 +74,7 @@ type SubSnapshot struct {
 func (r *Router) Snapshot() Snapshot {
 	now := time.Now()
 	r.mu.Lock()
-	recvs := make([]*receiver, 0, len(r.receivers))
-	for _, recv := range r.receivers {
-		recvs = append(recvs, recv)
-	}
+	recvs := slices.Collect(maps.Values(r.receivers))
 	peers := r.peersLocked()
 	r.mu.Unlock()
 	s := Snapshot{Room: r.name, ActiveSpeaker: r.ActiveSpeaker()}
@@ -94,10 +92,7 @@ func (r *Router) Snapshot() Snapshot {
 // Snapshot returns the media state of every meeting on this engine.
 func (e *Engine) Snapshot() []Snapshot {
 	e.mu.Lock()
-	routers := make([]*Router, 0, len(e.routers))
-	for r := range e.routers {
-		routers = append(routers, r)
-	}
+	routers := slices.Collect(maps.Keys(e.routers))
 	e.mu.Unlock()
 	out := make([]Snapshot, 0, len(routers))
 	for _, r := range routers {
