@@ -141,6 +141,9 @@ func TestSendSocketSharesAddressAndNeverReads(t *testing.T) {
 	if got := c.out.addrPort(); got != local {
 		t.Fatalf("send socket bound to %v, media socket %v", got, local)
 	}
+	if v, err := unix.GetsockoptInt(c.out.fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER); err != nil || v != unix.IP_PMTUDISC_PROBE {
+		t.Fatalf("send socket path MTU mode %d (%v), want probe: DF set, no IP ID drawn", v, err)
+	}
 	const peers, each = 16, 8
 	for i := 0; i < peers; i++ {
 		p, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})

@@ -74,6 +74,13 @@ func openSendSocket(c *net.UDPConn) (*sendSocket, error) {
 	if err := errors.Join(
 		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1),
 		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, socketBuffer),
+		// DF on every datagram, never fragmented here (media datagrams are
+		// ≈ 1,200 bytes). Under the default ("want") the kernel draws each
+		// datagram's IP ID from a shared, hashed generator
+		// (__ip_select_ident, 1.5 % of the server's CPU); with DF set this
+		// way the ID is 0. "Probe", not "do": a path MTU learned for one
+		// subscriber must not fail a sendmmsg batch with EMSGSIZE.
+		unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_PROBE),
 		unix.Bind(fd, sa),
 	); err != nil {
 		_ = unix.Close(fd)
