@@ -174,8 +174,8 @@ func (c *batchConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) 
 	c.n++
 	if c.n == maxBatch {
 		c.flushLocked()
-	} else {
-		c.queued.Store(1)
+	} else if c.n == 1 {
+		c.queued.Store(1) // once a batch: an atomic store is a locked instruction
 	}
 	c.mu.Unlock()
 	return len(b), nil

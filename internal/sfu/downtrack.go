@@ -160,19 +160,20 @@ var scratchPool = sync.Pool{New: func() any { return new([mtu]byte) }}
 const keyframeRetry = int64(time.Second)
 
 // writeRTP sends one packet of layer l to the subscriber, if l is the
-// layer this subscriber gets, and says whether it was. It allocates nothing.
-// scratch is where a rewritten payload is built; the caller's, as one
-// fan-out loop needs only one.
-func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInfo, scratch *[mtu]byte) (forwarded bool) {
+// layer this subscriber gets, and says whether it was, and how many bytes
+// left (0 before the connection is up). It allocates nothing. scratch is
+// where a rewritten payload is built; the caller's, as one fan-out loop
+// needs only one.
+func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInfo, scratch *[mtu]byte) (forwarded bool, sent int) {
 	li := int32(l.idx)
 	if li != d.curA.Load() && li != d.tgtA.Load() && li != d.fixA.Load() {
-		return false
+		return false, 0
 	}
 	starting := false // this packet would be the first to go out
 	d.mu.Lock()
 	if d.w == nil || d.closed {
 		d.mu.Unlock()
-		return false
+		return false, 0
 	}
 	now := l.lastAt.Load()
 	if l.idx != d.cur {
@@ -183,7 +184,7 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 				if ask {
 					l.keyframes.request(true)
 				}
-				return false
+				return false, 0
 			}
 		} else if !pi.key {
 			// Keep forwarding the current layer; nudge the publisher if
@@ -196,7 +197,7 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 			if retry {
 				l.keyframes.request(true)
 			}
-			return false
+			return false, 0
 		}
 		if !d.started {
 			starting = true
@@ -235,14 +236,11 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 		d.started = true
 	}
 	d.mu.Unlock()
-	if n > 0 && d.recv.router != nil {
-		d.recv.router.e.stats.forwarded(n)
-	}
 	// A video starts only on a keyframe (above), so a subscriber whose
 	// first packet went out has one: asking for another, as this did
 	// once, cost every new subscriber and every slot switch a second
 	// keyframe half a second later, from the publisher's uplink.
-	return true
+	return true, n
 }
 
 // send writes d.hdr and payload through the direct path when it is up,

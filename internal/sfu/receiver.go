@@ -181,13 +181,22 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo, batched boo
 		// One sendmmsg for the whole fan-out (batch.go).
 		r.router.e.batch.corkStart()
 	}
+	packets, bytes := 0, 0
 	for _, d := range dts {
-		if d.writeRTP(l, &l.hdr, payload, pi, scratch) {
-			forwarded = true
+		f, n := d.writeRTP(l, &l.hdr, payload, pi, scratch)
+		forwarded = forwarded || f
+		if n > 0 {
+			packets++
+			bytes += n
 		}
 	}
 	if cork {
 		r.router.e.batch.corkEnd()
+	}
+	// Counted once a fan-out: atomic adds on shared counters for every
+	// packet cost as much as the rest of the bookkeeping.
+	if packets > 0 && r.router != nil {
+		r.router.e.stats.forwarded(packets, bytes)
 	}
 	return forwarded
 }

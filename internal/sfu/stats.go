@@ -73,9 +73,10 @@ func (d *downTrack) countDead() {
 	}
 }
 
-func (s *engineStats) forwarded(n int) {
-	s.packets.Add(1)
-	s.bytes.Add(uint64(n))
+// forwarded counts packets sent to subscribers, bytes in all.
+func (s *engineStats) forwarded(packets, bytes int) {
+	s.packets.Add(uint64(packets))
+	s.bytes.Add(uint64(bytes))
 }
 
 // Stats returns the engine's counters (the load tester divides server CPU
