@@ -1,10 +1,11 @@
 package sfu
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -28,6 +29,8 @@ type Router struct {
 	order     uint64 // insertion counter, for a stable Tracks() order
 	rank      map[string]uint64
 	closed    bool
+
+	slotScratch slotScratch // assignSlots' (slots.go), on the tick goroutine
 
 	events notifier // RouterHandler calls, in order
 
@@ -140,11 +143,16 @@ func (r *Router) Tracks() []TrackInfo {
 }
 
 func (r *Router) sortedReceiversLocked() []*receiver {
-	out := make([]*receiver, 0, len(r.receivers))
+	return r.appendSortedReceiversLocked(make([]*receiver, 0, len(r.receivers)))
+}
+
+// appendSortedReceiversLocked appends the receivers to out in join order.
+func (r *Router) appendSortedReceiversLocked(out []*receiver) []*receiver {
+	n := len(out)
 	for _, recv := range r.receivers {
 		out = append(out, recv)
 	}
-	sort.Slice(out, func(i, j int) bool { return r.rank[out[i].info.ID] < r.rank[out[j].info.ID] })
+	slices.SortFunc(out[n:], func(a, b *receiver) int { return cmp.Compare(r.rank[a.info.ID], r.rank[b.info.ID]) })
 	return out
 }
 

@@ -89,11 +89,15 @@ func (r *Router) peerList() []*Peer {
 
 // peersLocked is peerList for a caller that holds r.mu.
 func (r *Router) peersLocked() []*Peer {
-	peers := make([]*Peer, 0, len(r.peers))
+	return r.appendPeersLocked(make([]*Peer, 0, len(r.peers)))
+}
+
+// appendPeersLocked appends the router's peers to out.
+func (r *Router) appendPeersLocked(out []*Peer) []*Peer {
 	for _, p := range r.peers {
-		peers = append(peers, p)
+		out = append(out, p)
 	}
-	return peers
+	return out
 }
 
 // allocateAll measures layer bitrates (when dt > 0), allocates every
