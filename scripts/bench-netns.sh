@@ -17,6 +17,10 @@
 # sends, as before (1/25 to 1/50 of the packets, see benchmarks.md).
 set -euo pipefail
 NS=confer-bench
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
+    echo "bench-netns: needs root and iproute2 (ip) to make a network namespace; run the benchmark without NETNS=1 instead" >&2
+    exit 2
+fi
 if ip netns list | grep -qw "$NS"; then exit 0; fi
 command -v ethtool >/dev/null || apt-get install -y ethtool >/dev/null
 ip netns add "$NS"
