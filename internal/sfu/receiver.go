@@ -174,7 +174,7 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo, batched boo
 	}
 	payload := pkt[n:]
 	dts := *r.unpaused.Load()
-	scratch := scratchPool.Get().(*[mtu]byte)
+	scratch := scratchPool.Get().(*sendScratch)
 	defer scratchPool.Put(scratch)
 	cork := r.router != nil && len(dts) >= 2 && !batched
 	if cork {

@@ -40,7 +40,6 @@ type srtpOut struct {
 	conn *batchConn
 	dst  netip.AddrPort
 	hdr  rtp.Header
-	buf  [mtu + 64]byte
 	// pion is the SRTP session of Pion's own path, whose rollover counts
 	// syncPion corrects when that path takes a stream back; nil if a
 	// Pion upgrade hid it (pionSRTPOf).
@@ -177,8 +176,9 @@ const srtcpReplayWindow = 64
 // not ready and the caller must use Pion's. rt is the sending downTrack's
 // rollover state and roc this packet's rollover count: the first packet
 // a stream sends on this path after it came up sets the context's
-// counter, since Pion's path may have sent (and wrapped) meanwhile.
-func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte, rt *rocTracker, roc uint32) (n int, ok bool) {
+// counter, since Pion's path may have sent (and wrapped) meanwhile. The
+// datagram is built in wire, the caller's (sendScratch).
+func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte, rt *rocTracker, roc uint32, wire *[mtu + 64]byte) (n int, ok bool) {
 	if !o.ready.Load() {
 		return 0, false
 	}
@@ -187,13 +187,13 @@ func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte, rt *rocTracker, roc ui
 	if o.conn == nil {
 		return 0, false
 	}
-	hn, err := h.MarshalTo(o.buf[:])
+	hn, err := h.MarshalTo(wire[:])
 	if err != nil || hn+len(payload) > mtu {
 		return 0, true // cannot be sent either way: drop
 	}
-	n = hn + copy(o.buf[hn:], payload)
+	n = hn + copy(wire[hn:], payload)
 	if o.seal != nil {
-		if _, err := o.conn.WriteToAddrPort(o.seal.seal(o.buf[:n], hn, h.SSRC, roc, h.SequenceNumber), o.dst); err != nil {
+		if _, err := o.conn.WriteToAddrPort(o.seal.seal(wire[:n], hn, h.SSRC, roc, h.SequenceNumber), o.dst); err != nil {
 			return 0, true
 		}
 		return n, true
@@ -202,7 +202,7 @@ func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte, rt *rocTracker, roc ui
 		o.ctx.SetROC(h.SSRC, roc)
 		rt.synced = o.gen
 	}
-	pkt, err := o.ctx.EncryptRTP(o.buf[:n], o.buf[:n], &o.hdr)
+	pkt, err := o.ctx.EncryptRTP(wire[:n], wire[:n], &o.hdr)
 	if err != nil {
 		return 0, true
 	}

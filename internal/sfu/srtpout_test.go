@@ -197,7 +197,7 @@ func TestDirectPathTakesOverRolloverCount(t *testing.T) {
 	send := func() {
 		d.mu.Lock()
 		d.hdr = rtp.Header{Version: 2, PayloadType: 96, SSRC: 4242, SequenceNumber: seq, Timestamp: uint32(seq) * 3000}
-		d.send(payload, 1)
+		d.send(payload, 1, new([mtu + 64]byte))
 		d.mu.Unlock()
 		seq++
 	}
@@ -263,7 +263,7 @@ func TestPionPathTakesOverRolloverCount(t *testing.T) {
 	send := func(seq uint16) {
 		d.mu.Lock()
 		d.hdr = rtp.Header{Version: 2, PayloadType: d.pt, SSRC: d.ssrc, SequenceNumber: seq, Timestamp: uint32(seq) * 960}
-		d.send(mediaTail("bob", 'a', seq), 1)
+		d.send(mediaTail("bob", 'a', seq), 1, new([mtu + 64]byte))
 		d.mu.Unlock()
 	}
 	arrives := func(seq uint16, what string) {
