@@ -172,8 +172,8 @@ const keyframeRetry = int64(time.Second)
 // writeRTP sends one packet of layer l to the subscriber, if l is the
 // layer this subscriber gets, and says whether it was, and how many bytes
 // left (0 before the connection is up). It allocates nothing. scratch is
-// where a rewritten payload is built; the caller's, as one fan-out loop
-// needs only one.
+// where the packet is built (sendScratch); the caller's, as one fan-out
+// loop needs only one.
 func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInfo, scratch *sendScratch) (forwarded bool, sent int) {
 	li := int32(l.idx)
 	if li != d.curA.Load() && li != d.tgtA.Load() && li != d.fixA.Load() {
@@ -255,8 +255,8 @@ func (d *downTrack) writeRTP(l *layer, h *rtp.Header, payload []byte, pi *pktInf
 
 // send writes d.hdr and payload through the direct path when it is up,
 // else through Pion, and counts it for sender reports. now is the packet's
-// arrival (0 for a retransmission, which does not move the RTP clock).
-// Called with d.mu held.
+// arrival (0 for a retransmission, which does not move the RTP clock);
+// the direct path builds the datagram in wire. Called with d.mu held.
 func (d *downTrack) send(payload []byte, now int64, wire *[mtu + 64]byte) int {
 	n, ok := 0, false
 	// A packet that does not go out (before DTLS is up) must not move the
