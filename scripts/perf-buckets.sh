@@ -23,7 +23,7 @@ BEGIN {
     re[4] = "downTrack\\)\\.writeRTP|receiver\\)\\.forward"; name[4] = "fan-out bookkeeping (layer choice, rewrite, queueing)"
     re[5] = "fillFd";                                  name[5] = "recvmmsg"
     re[6] = "gcmSRTP\\)\\.open";                       name[6] = "SRTP open of incoming packets"
-    re[7] = "pion/interceptor";                        name[7] = "publisher feedback (Pion NACK and receiver-report interceptors)"
+    re[7] = "pion/interceptor|fbStream|feedbackHub"; name[7] = "publisher feedback (NACKs, receiver reports, transport-cc)"
     re[8] = "srtpIn\\)\\.readRTP";                     name[8] = "per incoming packet, the rest (parse, stats, audio level, cache)"
     re[9] = "Router\\)\\.loop";                        name[9] = "the room'"'"'s periodic work (slots, allocation, reports)"
     re[10] = "runtime\\.(schedule|findRunnable|park_m|netpoll|mcall)"; name[10] = "Go scheduler and netpoller (wake-ups)"

@@ -5,177 +5,62 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/rtcp"
 )
 
-// feedbackHub runs the clocks of every publisher's feedback in an
-// engine: one NACK generator and one receiver-report generator (Pion's
-// interceptors, which keep their per-stream state by SSRC) and one
-// transport-cc clock, instead of three timers per publisher. Each timer
-// tick wakes a thread of an otherwise idle server: at 50 publishers that
-// was about 1,050 wake-ups a second and a fifth of the server's CPU in
-// the 50 × 50 benchmark (docs/benchmarks.md).
-//
-// What the interceptors write is handed to the publisher that owns the
-// stream's SSRC (pubFeedback.feedback). SSRCs are the publishers' own
-// random choices; should two publishers pick the same one, the second
-// stream gets no NACKs or receiver reports (its forwarding is unaffected)
-// rather than sharing the first one's state.
+// feedbackHub is the one clock of every publisher's feedback in an
+// engine (pubfeedback.go): NACKs and transport-cc feedback every 100 ms,
+// receiver reports every second, instead of timers per publisher. Each
+// timer tick wakes a thread of an otherwise idle server: at 50
+// publishers, three timers each were about 1,050 wake-ups a second and a
+// fifth of the server's CPU in the 50 × 50 benchmark (docs/benchmarks.md).
 type feedbackHub struct {
 	log *slog.Logger
 
-	owners sync.Map // uint32 SSRC → *pubFeedback
-
-	mu     sync.Mutex
-	chain  interceptor.Interceptor // nil while no stream is bound
-	rtcpIn interceptor.RTCPReader  // publishers' sender reports
-	bound  int                     // streams bound to chain
-	twcc   map[*pubFeedback]struct{}
-	ticker bool // the transport-cc loop runs
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	streams map[*fbStream]struct{}
+	twcc    map[*pubFeedback]struct{} // publishers with transport-cc
+	ticker  bool                      // the loop runs
+	closed  bool
+	stop    chan struct{} // closed by close
+	wg      sync.WaitGroup
 }
 
-// twccInterval is how often every publisher gets transport-cc feedback.
-const twccInterval = 100 * time.Millisecond
+const (
+	// fbInterval is how often NACKs and transport-cc feedback go out,
+	// as Pion's interceptors do.
+	fbInterval = 100 * time.Millisecond
+	// rrEvery: receiver reports go out every rrEvery ticks (1 s).
+	rrEvery = 10
+)
 
 func newFeedbackHub(log *slog.Logger) *feedbackHub {
-	return &feedbackHub{log: log, twcc: map[*pubFeedback]struct{}{}}
+	return &feedbackHub{log: log, streams: map[*fbStream]struct{}{}, twcc: map[*pubFeedback]struct{}{}, stop: make(chan struct{})}
 }
 
-// chainLocked builds the shared chain on first use; h.mu is held.
-func (h *feedbackHub) chainLocked() (interceptor.Interceptor, error) {
-	if h.chain != nil {
-		return h.chain, nil
-	}
-	reg := &interceptor.Registry{}
-	gen, err := nack.NewGeneratorInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	reg.Add(gen)
-	rr, err := report.NewReceiverInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	reg.Add(rr)
-	chain, err := reg.Build("publishers")
-	if err != nil {
-		return nil, err
-	}
-	chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
-		h.dispatch(pkts)
-		return 0, nil
-	}))
-	h.rtcpIn = chain.BindRTCPReader(interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		return len(b), a, nil // the caller passes the packet itself
-	}))
-	h.chain = chain
-	return chain, nil
-}
-
-// dispatch hands each packet the interceptors made to its publisher.
-// Both write one packet per stream.
-func (h *feedbackHub) dispatch(pkts []rtcp.Packet) {
-	for _, p := range pkts {
-		var ssrc uint32
-		switch p := p.(type) {
-		case *rtcp.TransportLayerNack:
-			ssrc = p.MediaSSRC
-		case *rtcp.ReceiverReport:
-			if len(p.Reports) == 0 {
-				continue
-			}
-			ssrc = p.Reports[0].SSRC
-		default:
-			continue
-		}
-		if f := h.owner(ssrc); f != nil {
-			if err := f.feedback([]rtcp.Packet{p}); err != nil {
-				f.log.Debug("send publisher feedback", "err", err)
-			}
-		}
-	}
-}
-
-func (h *feedbackHub) owner(ssrc uint32) *pubFeedback {
-	if v, ok := h.owners.Load(ssrc); ok {
-		return v.(*pubFeedback)
-	}
-	return nil
-}
-
-// bind registers stream s of f; false if the hub is closed or another
-// publisher owns the SSRC.
-func (h *feedbackHub) bind(f *pubFeedback, s *fbStream) bool {
-	if v, loaded := h.owners.LoadOrStore(s.info.SSRC, f); loaded && v.(*pubFeedback) != f {
-		f.log.Warn("publisher feedback: SSRC already in use by another publisher", "ssrc", s.info.SSRC)
-		return false
-	}
+// bind adds s to the clock's rounds.
+func (h *feedbackHub) bind(s *fbStream) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	chain, err := h.chainLocked()
-	if h.closed || err != nil {
-		if err != nil {
-			h.log.Warn("publisher feedback", "err", err)
-		}
-		h.owners.CompareAndDelete(s.info.SSRC, f)
-		return false
+	if h.closed {
+		return
 	}
-	h.bound++
-	s.rd = chain.BindRemoteStream(&s.info, interceptor.RTPReaderFunc(
-		func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-			return len(b), a, nil // the caller passes the packet itself
-		}))
+	h.streams[s] = struct{}{}
 	if s.twccID != 0 {
-		h.twcc[f] = struct{}{}
-		if !h.ticker {
-			h.ticker = true
-			h.wg.Add(1)
-			go h.twccLoop()
-		}
+		h.twcc[s.f] = struct{}{}
 	}
-	return true
-}
-
-// unbind forgets stream s; the last one stops the interceptors' timers.
-func (h *feedbackHub) unbind(f *pubFeedback, s *fbStream) {
-	h.owners.CompareAndDelete(s.info.SSRC, f)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.chain == nil {
-		return
-	}
-	h.chain.UnbindRemoteStream(&s.info)
-	if h.bound--; h.bound == 0 {
-		_ = h.chain.Close()
-		h.chain, h.rtcpIn = nil, nil
+	if !h.ticker {
+		h.ticker = true
+		h.wg.Add(1)
+		go h.loop()
 	}
 }
 
-// senderReports passes a publisher's sender reports to the
-// receiver-report interceptor, which answers them (LSR/DLSR) so the
-// browser can measure its round trip. Only reports on the publisher's
-// own streams: another's would skew that one's round trip.
-func (h *feedbackHub) senderReports(f *pubFeedback, pkts []rtcp.Packet) {
+// unbind forgets s; the clock stops when nothing is left.
+func (h *feedbackHub) unbind(s *fbStream) {
 	h.mu.Lock()
-	rd := h.rtcpIn
+	delete(h.streams, s)
 	h.mu.Unlock()
-	if rd == nil {
-		return
-	}
-	for _, p := range pkts {
-		sr, ok := p.(*rtcp.SenderReport)
-		if !ok || h.owner(sr.SSRC) != f {
-			continue
-		}
-		if raw, err := sr.Marshal(); err == nil {
-			_, _, _ = rd.Read(raw, nil)
-		}
-	}
 }
 
 // leave stops f's transport-cc feedback.
@@ -185,42 +70,81 @@ func (h *feedbackHub) leave(f *pubFeedback) {
 	h.mu.Unlock()
 }
 
-// twccLoop sends every publisher the transport-cc feedback for the
-// packets recorded since the last round; it ends when none is left.
-func (h *feedbackHub) twccLoop() {
+// loop sends what is due each tick; it ends when no stream is left.
+func (h *feedbackHub) loop() {
 	defer h.wg.Done()
-	t := time.NewTicker(twccInterval)
+	t := time.NewTicker(fbInterval)
 	defer t.Stop()
-	var pubs []*pubFeedback
-	for range t.C {
+	var (
+		pubs    []*pubFeedback
+		streams []*fbStream
+		out     = map[*pubFeedback][]rtcp.Packet{}
+		reports = map[*pubFeedback]*rtcp.ReceiverReport{}
+	)
+	for tick := 1; ; tick++ {
+		select {
+		case <-t.C:
+		case <-h.stop:
+		}
 		h.mu.Lock()
-		if len(h.twcc) == 0 || h.closed {
+		if h.closed || (len(h.streams) == 0 && len(h.twcc) == 0) {
 			h.ticker = false
 			h.mu.Unlock()
 			return
 		}
-		pubs = pubs[:0]
+		pubs, streams = pubs[:0], streams[:0]
 		for f := range h.twcc {
 			pubs = append(pubs, f)
+		}
+		for s := range h.streams {
+			streams = append(streams, s)
 		}
 		h.mu.Unlock()
 		for _, f := range pubs {
 			f.sendTWCC()
 		}
+		now := time.Now().UnixNano()
+		rr := tick%rrEvery == 0
+		for _, s := range streams {
+			if p := s.nackPacket(now); p != nil {
+				out[s.f] = append(out[s.f], p)
+			}
+			if rr {
+				r := reports[s.f]
+				if r == nil {
+					r = &rtcp.ReceiverReport{SSRC: s.f.ssrc}
+					reports[s.f] = r
+				}
+				r.Reports = append(r.Reports, s.report(now))
+			}
+		}
+		for f, r := range reports {
+			// One report block a stream, at most 31 a packet.
+			for len(r.Reports) > 0 {
+				n := min(len(r.Reports), 31)
+				out[f] = append(out[f], &rtcp.ReceiverReport{SSRC: r.SSRC, Reports: r.Reports[:n]})
+				r.Reports = r.Reports[n:]
+			}
+		}
+		clear(reports)
+		for f, pkts := range out {
+			f.send(pkts, "nack and receiver reports")
+		}
+		clear(out)
 		clear(pubs)
+		clear(streams)
 	}
 }
 
-// close stops every timer; nothing binds afterwards.
+// close stops the clock; nothing binds afterwards.
 func (h *feedbackHub) close() {
 	h.mu.Lock()
-	h.closed = true
-	clear(h.twcc)
-	chain := h.chain
-	h.chain, h.rtcpIn, h.bound = nil, nil, 0
-	h.mu.Unlock()
-	if chain != nil {
-		_ = chain.Close()
+	if !h.closed {
+		h.closed = true
+		close(h.stop)
 	}
+	clear(h.twcc)
+	clear(h.streams)
+	h.mu.Unlock()
 	h.wg.Wait()
 }

@@ -14,9 +14,10 @@ import (
 
 // rtcpLog records what one publisher was sent.
 type rtcpLog struct {
-	mu    sync.Mutex
-	nacks map[uint32]int
-	rrs   map[uint32][]rtcp.ReceptionReport
+	mu     sync.Mutex
+	nacks  map[uint32]int
+	nacked map[uint32]map[uint16]bool // the sequence numbers asked for
+	rrs    map[uint32][]rtcp.ReceptionReport
 }
 
 func (l *rtcpLog) write(pkts []rtcp.Packet) error {
@@ -26,6 +27,14 @@ func (l *rtcpLog) write(pkts []rtcp.Packet) error {
 		switch p := p.(type) {
 		case *rtcp.TransportLayerNack:
 			l.nacks[p.MediaSSRC]++
+			if l.nacked[p.MediaSSRC] == nil {
+				l.nacked[p.MediaSSRC] = map[uint16]bool{}
+			}
+			for _, pair := range p.Nacks {
+				for _, seq := range pair.PacketList() {
+					l.nacked[p.MediaSSRC][seq] = true
+				}
+			}
 		case *rtcp.ReceiverReport:
 			for _, r := range p.Reports {
 				l.rrs[r.SSRC] = append(l.rrs[r.SSRC], r)
@@ -50,7 +59,7 @@ func (l *rtcpLog) get() (map[uint32]int, map[uint32][]rtcp.ReceptionReport) {
 }
 
 func newRTCPLog() *rtcpLog {
-	return &rtcpLog{nacks: map[uint32]int{}, rrs: map[uint32][]rtcp.ReceptionReport{}}
+	return &rtcpLog{nacks: map[uint32]int{}, nacked: map[uint32]map[uint16]bool{}, rrs: map[uint32][]rtcp.ReceptionReport{}}
 }
 
 // feedStream sends seq 1..n on s, skipping lost.
@@ -75,10 +84,10 @@ var hubTestCodec = webrtc.RTPCodecParameters{
 }
 
 // One engine-wide clock serves every publisher, and each publisher hears
-// only about its own streams: NACKs and receiver reports go to the
-// publisher whose SSRC they name; a second publisher that claims an SSRC
-// already in use gets no feedback for it and disturbs nothing; a
-// publisher's sender report about another's stream is ignored.
+// only about its own streams, even one whose SSRC another publisher uses
+// too (SSRCs are each browser's random choice): NACKs name only its own
+// losses, and its receiver reports answer only its own sender reports.
+// When the last stream goes, the clock stops.
 func TestFeedbackHubKeepsPublishersApart(t *testing.T) {
 	hub := newFeedbackHub(slog.New(slog.DiscardHandler))
 	defer hub.close()
@@ -91,45 +100,61 @@ func TestFeedbackHubKeepsPublishersApart(t *testing.T) {
 	const ssrcA, ssrcB = 1111, 2222
 	sa := a.bind(ssrcA, hubTestCodec, nil, fbRefs{})
 	sb := b.bind(ssrcB, hubTestCodec, nil, fbRefs{})
-	if sa == nil || sb == nil {
-		t.Fatal("binding distinct SSRCs failed")
+	sbA := b.bind(ssrcA, hubTestCodec, nil, fbRefs{}) // bob's own stream, alice's number
+	if sa == nil || sb == nil || sbA == nil {
+		t.Fatal("bind failed")
 	}
-	if stolen := b.bind(ssrcA, hubTestCodec, nil, fbRefs{}); stolen != nil {
-		t.Fatal("bob could bind alice's SSRC")
-	}
-	// Bob reports having sent alice's stream: the receiver reports alice
-	// gets must not echo it (it would skew her round-trip time).
-	const forgedNTP = 0x1234_5678_9abc_def0
-	b.senderReports([]rtcp.Packet{&rtcp.SenderReport{SSRC: ssrcA, NTPTime: forgedNTP}})
+	// Bob's sender report on his stream numbered like alice's: the
+	// receiver reports alice gets must not echo it (it would skew her
+	// round-trip time).
+	const bobsNTP = 0x1234_5678_9abc_def0
+	b.senderReports([]rtcp.Packet{&rtcp.SenderReport{SSRC: ssrcA, NTPTime: bobsNTP}})
 
 	feedStream(t, sa, ssrcA, 40, 10)
 	feedStream(t, sb, ssrcB, 40, 20)
-	eventually(t, 3*time.Second, "NACKs and receiver reports for both", func() (bool, string) {
+	feedStream(t, sbA, ssrcA, 40, 30)
+	eventually(t, 3*time.Second, "NACKs and receiver reports for every stream", func() (bool, string) {
 		nA, rA := logA.get()
 		nB, rB := logB.get()
-		return nA[ssrcA] > 0 && nB[ssrcB] > 0 && len(rA[ssrcA]) > 0 && len(rB[ssrcB]) > 0,
-			fmt.Sprintf("alice nacks %v reports %d, bob nacks %v reports %d", nA, len(rA[ssrcA]), nB, len(rB[ssrcB]))
+		return nA[ssrcA] > 0 && nB[ssrcB] > 0 && len(rA[ssrcA]) > 0 && len(rB[ssrcB]) > 0 && len(rB[ssrcA]) > 0,
+			fmt.Sprintf("alice nacks %v reports %d, bob nacks %v reports %d+%d", nA, len(rA[ssrcA]), nB, len(rB[ssrcB]), len(rB[ssrcA]))
 	})
-	nA, rA := logA.get()
-	nB, rB := logB.get()
-	if len(nA) != 1 || len(nB) != 1 || len(rA) != 1 || len(rB) != 1 {
-		t.Fatalf("feedback crossed publishers: alice nacks %v reports %v, bob nacks %v reports %v", nA, rA, nB, rB)
+	logA.mu.Lock()
+	logB.mu.Lock()
+	aliceAsked, bobAsked, bobAskedB := logA.nacked[ssrcA], logB.nacked[ssrcA], logB.nacked[ssrcB]
+	_, aliceGotB := logA.nacked[ssrcB]
+	logB.mu.Unlock()
+	logA.mu.Unlock()
+	if !aliceAsked[10] || aliceAsked[30] || aliceGotB || len(aliceAsked) != 1 {
+		t.Fatalf("alice was asked for %v (and bob's stream: %v), want only 10", aliceAsked, aliceGotB)
 	}
+	if !bobAsked[30] || bobAsked[10] || len(bobAsked) != 1 || !bobAskedB[20] || len(bobAskedB) != 1 {
+		t.Fatalf("bob was asked for %v on %d and %v on %d, want 30 and 20", bobAsked, ssrcA, bobAskedB, ssrcB)
+	}
+	_, rA := logA.get()
 	for _, r := range rA[ssrcA] {
-		if r.LastSenderReport == uint32(forgedNTP>>16&0xffffffff) {
-			t.Fatal("alice's receiver report answers bob's forged sender report")
+		if r.LastSenderReport == uint32(bobsNTP>>16&0xffffffff) {
+			t.Fatal("alice's receiver report answers bob's sender report")
 		}
 	}
+	eventually(t, 3*time.Second, "bob's report on his stream answers his sender report", func() (bool, string) {
+		_, rB := logB.get()
+		for _, r := range rB[ssrcA] {
+			if r.LastSenderReport == uint32(bobsNTP>>16&0xffffffff) {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprint(rB[ssrcA])
+	})
 
-	// When the last stream goes, so do the timers.
 	sa.unbind()
 	sb.unbind()
-	hub.mu.Lock()
-	chain := hub.chain
-	hub.mu.Unlock()
-	if chain != nil {
-		t.Fatal("the interceptors' timers outlive the last stream")
-	}
+	sbA.unbind()
+	eventually(t, 2*time.Second, "the clock stops with the last stream", func() (bool, string) {
+		hub.mu.Lock()
+		defer hub.mu.Unlock()
+		return !hub.ticker, ""
+	})
 }
 
 // A publisher's own sender report is answered: the receiver report

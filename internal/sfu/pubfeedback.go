@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -17,20 +16,22 @@ import (
 )
 
 // pubFeedback makes the RTCP a publisher needs from the server: NACKs
-// for lost packets and receiver reports (Pion's interceptors) and
-// transport-wide congestion control feedback, which the browser's
-// congestion control needs to raise its uplink to all simulcast layers.
+// for lost packets, receiver reports, and transport-wide congestion
+// control feedback, which the browser's congestion control needs to raise
+// its uplink to all simulcast layers.
 //
-// The interceptors run here rather than inside the publish
-// PeerConnection because most packets never pass through Pion: the media
-// socket's reader decrypts them itself (srtpin.go). Their clocks are the
-// engine's, shared by all publishers (fbhub.go). Pion's own TWCC
-// interceptor is not used: it hands every packet to its goroutine over a
-// channel, a thread wake-up per packet; a twcc.Recorder under a lock
-// does the same work on the reading goroutine.
+// Most packets never pass through Pion (the media socket's reader
+// decrypts them itself, srtpin.go), so this is done here rather than by
+// interceptors inside the publish PeerConnection: each packet is
+// recorded as its layer handles it (fbStream.observe), and the engine's
+// one clock (fbhub.go) sends what is due. Pion's TWCC interceptor is not
+// used either: it hands every packet to its goroutine over a channel, a
+// thread wake-up per packet; a twcc.Recorder under a lock does the same
+// work on the reading goroutine.
 type pubFeedback struct {
 	hub   *feedbackHub
 	id    string
+	ssrc  uint32 // the sender SSRC of the RTCP we send
 	write func([]rtcp.Packet) error
 	log   *slog.Logger
 
@@ -38,26 +39,25 @@ type pubFeedback struct {
 	twcc   *twcc.Recorder
 	start  time.Time
 
-	// refsMu guards refs: by SSRC, what the feedback of each bound
-	// stream depends on. Its own lock: the interceptors write from their
-	// goroutines.
-	refsMu sync.Mutex
-	refs   map[uint32]fbRefs
+	mu      sync.Mutex
+	streams map[uint32]*fbStream // by the publisher's SSRC
 
 	closed atomic.Bool
 }
 
 func newPubFeedback(hub *feedbackHub, id string, write func([]rtcp.Packet) error, log *slog.Logger) *pubFeedback {
-	var ssrc [4]byte
-	_, _ = rand.Read(ssrc[:])
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	ssrc := binary.BigEndian.Uint32(b[:])
 	return &pubFeedback{
-		hub:   hub,
-		id:    id,
-		write: write,
-		log:   log,
-		twcc:  twcc.NewRecorder(binary.BigEndian.Uint32(ssrc[:])),
-		start: time.Now(),
-		refs:  map[uint32]fbRefs{},
+		hub:     hub,
+		id:      id,
+		ssrc:    ssrc,
+		write:   write,
+		log:     log,
+		twcc:    twcc.NewRecorder(ssrc),
+		start:   time.Now(),
+		streams: map[uint32]*fbStream{},
 	}
 }
 
@@ -77,156 +77,54 @@ type fbRefs struct {
 	downLoss *lossMax
 }
 
-// feedback writes what the interceptors made, minus NACKs for streams
-// nobody receives, with audio loss raised to what listeners see.
-func (f *pubFeedback) feedback(pkts []rtcp.Packet) error {
-	if f.closed.Load() {
-		return nil
-	}
-	now := time.Now().UnixNano()
-	out := pkts[:0]
-	for _, p := range pkts {
-		switch p := p.(type) {
-		case *rtcp.TransportLayerNack:
-			if !f.watched(p.MediaSSRC, now) {
-				continue
-			}
-		case *rtcp.ReceiverReport:
-			// Only the fraction is raised, not the cumulative count:
-			// WebRTC's congestion control works from the counts, its
-			// Opus encoder's expected loss (and so FEC) from the fraction.
-			for i := range p.Reports {
-				r := &p.Reports[i]
-				if dl := f.ref(r.SSRC).downLoss; dl != nil {
-					r.FractionLost = max(r.FractionLost, dl.get(now))
-				}
-			}
-		}
-		out = append(out, p)
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return f.write(out)
-}
-
-func (f *pubFeedback) ref(ssrc uint32) fbRefs {
-	f.refsMu.Lock()
-	defer f.refsMu.Unlock()
-	return f.refs[ssrc]
-}
-
-// watched tells whether a stream went out to a subscriber lately; a
-// stream bound without a sentAt (unknown) counts as watched.
-func (f *pubFeedback) watched(ssrc uint32, now int64) bool {
-	at := f.ref(ssrc).sentAt
-	return at == nil || now-at.Load() < int64(nackWatch)
-}
-
-// sendTWCC sends transport-cc feedback for the packets recorded since
-// the last call (the hub's clock calls it).
-func (f *pubFeedback) sendTWCC() {
-	if f.closed.Load() {
-		return
-	}
-	f.twccMu.Lock()
-	pkts := f.twcc.BuildFeedbackPacket()
-	f.twccMu.Unlock()
-	if len(pkts) == 0 {
-		return
-	}
-	if err := f.write(pkts); err != nil {
-		f.log.Debug("send transport-cc feedback", "err", err)
-	}
-}
-
-// senderReports passes the publisher's sender reports on to the
-// receiver-report interceptor (feedbackHub.senderReports).
-func (f *pubFeedback) senderReports(pkts []rtcp.Packet) {
-	f.hub.senderReports(f, pkts)
-}
-
-// close stops the publisher's feedback; its streams unbind as they end.
-func (f *pubFeedback) close() {
-	if f.closed.CompareAndSwap(false, true) {
-		f.hub.leave(f)
-	}
-}
-
-// fbStream is one incoming stream's binding to the feedback chain.
-// Guarded by its layer's mu.
+// fbStream is one incoming stream's feedback state.
 type fbStream struct {
 	f      *pubFeedback
-	info   interceptor.StreamInfo
-	rd     interceptor.RTPReader
-	attrs  interceptor.Attributes
-	hdr    *rtp.Header // the header attrs carries (the layer's, parsed in place)
+	ssrc   uint32
+	refs   fbRefs
 	twccID uint8
+
+	mu      sync.Mutex // the layer's packets against the hub's clock
+	stats   recvStats
+	nack    *nackLog // nil: the stream takes no NACKs (audio)
+	missing []uint16 // nacks' scratch
 }
 
-// rtpHeaderKey is the key under which interceptors cache a packet's parsed
-// header in its Attributes. It is unexported; reading it back once lets
-// the layer hand over the header it already parsed, so the chain neither
-// parses again nor allocates per packet. nil if Pion changed the scheme
-// (then each packet gets fresh Attributes: correct, just slower).
-var rtpHeaderKey = func() any {
-	a := interceptor.Attributes{}
-	if _, err := a.GetRTPHeader([]byte{0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1}); err != nil {
-		return nil
-	}
-	for k := range a {
-		return k
-	}
-	return nil
-}()
-
-// bind registers one incoming stream (a layer) with the chain; nil if
-// the chain cannot be built or the feedback has closed.
+// bind registers one incoming stream (a layer); nil once the feedback
+// has closed.
 func (f *pubFeedback) bind(ssrc uint32, codec webrtc.RTPCodecParameters, exts []webrtc.RTPHeaderExtensionParameter, refs fbRefs) *fbStream {
-	s := &fbStream{f: f, attrs: interceptor.Attributes{}}
-	s.info = interceptor.StreamInfo{
-		SSRC:        ssrc,
-		PayloadType: uint8(codec.PayloadType),
-		MimeType:    codec.MimeType,
-		ClockRate:   codec.ClockRate,
-		Channels:    codec.Channels,
-		SDPFmtpLine: codec.SDPFmtpLine,
-	}
+	s := &fbStream{f: f, ssrc: ssrc, refs: refs}
+	s.stats.clockRate = float64(codec.ClockRate)
 	for _, fb := range codec.RTCPFeedback {
-		s.info.RTCPFeedback = append(s.info.RTCPFeedback, interceptor.RTCPFeedback{Type: fb.Type, Parameter: fb.Parameter})
+		if fb.Type == "nack" && fb.Parameter == "" {
+			s.nack = &nackLog{}
+		}
 	}
 	for _, e := range exts {
-		s.info.RTPHeaderExtensions = append(s.info.RTPHeaderExtensions, interceptor.RTPHeaderExtension{URI: e.URI, ID: e.ID})
 		if e.URI == sdp.TransportCCURI {
 			s.twccID = uint8(e.ID)
 		}
 	}
+	f.mu.Lock()
 	if f.closed.Load() {
+		f.mu.Unlock()
 		return nil
 	}
-	if !f.hub.bind(f, s) {
-		return nil
-	}
-	// Only now: nothing is generated for the stream before it sees a
-	// packet, which comes after bind returns.
-	f.refsMu.Lock()
-	f.refs[ssrc] = refs
-	f.refsMu.Unlock()
+	f.streams[ssrc] = s
+	f.mu.Unlock()
+	f.hub.bind(s)
 	return s
 }
 
 // observe records one packet whose header h the caller parsed.
 func (s *fbStream) observe(pkt []byte, h *rtp.Header, now time.Time) {
-	attrs := s.attrs
-	if rtpHeaderKey != nil {
-		if s.hdr != h { // once: the layer parses every packet into the same header
-			attrs[rtpHeaderKey] = h
-			s.hdr = h
-		}
-	} else {
-		attrs = interceptor.Attributes{}
+	ns := now.UnixNano()
+	s.mu.Lock()
+	if s.nack != nil {
+		s.nack.add(h.SequenceNumber)
 	}
-	_, _, _ = s.rd.Read(pkt, attrs)
+	s.stats.add(h.SequenceNumber, h.Timestamp, ns)
+	s.mu.Unlock()
 	if s.twccID == 0 {
 		return
 	}
@@ -239,8 +137,94 @@ func (s *fbStream) observe(pkt []byte, h *rtp.Header, now time.Time) {
 }
 
 func (s *fbStream) unbind() {
-	s.f.refsMu.Lock()
-	delete(s.f.refs, s.info.SSRC)
-	s.f.refsMu.Unlock()
-	s.f.hub.unbind(s.f, s)
+	s.f.mu.Lock()
+	if s.f.streams[s.ssrc] == s {
+		delete(s.f.streams, s.ssrc)
+	}
+	s.f.mu.Unlock()
+	s.f.hub.unbind(s)
+}
+
+// nackPacket is the NACK for the stream's missing packets, or nil: none
+// are missing, or the stream goes out to nobody.
+func (s *fbStream) nackPacket(now int64) rtcp.Packet {
+	if s.nack == nil {
+		return nil
+	}
+	if at := s.refs.sentAt; at != nil && now-at.Load() >= int64(nackWatch) {
+		return nil
+	}
+	s.mu.Lock()
+	s.missing = s.nack.missing(s.missing[:0])
+	var p rtcp.Packet
+	if len(s.missing) > 0 {
+		p = &rtcp.TransportLayerNack{SenderSSRC: s.f.ssrc, MediaSSRC: s.ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers(s.missing)}
+	}
+	s.mu.Unlock()
+	return p
+}
+
+// report is the stream's reception report, its audio loss raised to
+// what its listeners see. Only the fraction is raised, not the
+// cumulative count: WebRTC's congestion control works from the counts,
+// its Opus encoder's expected loss (and so FEC) from the fraction.
+func (s *fbStream) report(now int64) rtcp.ReceptionReport {
+	s.mu.Lock()
+	r := s.stats.report(s.ssrc, now)
+	s.mu.Unlock()
+	if dl := s.refs.downLoss; dl != nil {
+		r.FractionLost = max(r.FractionLost, dl.get(now))
+	}
+	return r
+}
+
+// send writes pkts to the publisher unless the feedback has closed.
+func (f *pubFeedback) send(pkts []rtcp.Packet, what string) {
+	if len(pkts) == 0 || f.closed.Load() {
+		return
+	}
+	if err := f.write(pkts); err != nil {
+		f.log.Debug("send publisher feedback", "what", what, "err", err)
+	}
+}
+
+// sendTWCC sends transport-cc feedback for the packets recorded since
+// the last call (the hub's clock calls it).
+func (f *pubFeedback) sendTWCC() {
+	if f.closed.Load() {
+		return
+	}
+	f.twccMu.Lock()
+	pkts := f.twcc.BuildFeedbackPacket()
+	f.twccMu.Unlock()
+	f.send(pkts, "transport-cc")
+}
+
+// senderReports records the publisher's sender reports on its own
+// streams, which the receiver reports answer (LSR/DLSR) so the browser
+// can measure its round trip.
+func (f *pubFeedback) senderReports(pkts []rtcp.Packet) {
+	now := time.Now().UnixNano()
+	for _, p := range pkts {
+		sr, ok := p.(*rtcp.SenderReport)
+		if !ok {
+			continue
+		}
+		f.mu.Lock()
+		s := f.streams[sr.SSRC]
+		f.mu.Unlock()
+		if s != nil {
+			s.mu.Lock()
+			s.stats.senderReport(sr.NTPTime, now)
+			s.mu.Unlock()
+		}
+	}
+}
+
+// close stops the publisher's feedback; its streams unbind as they end.
+func (f *pubFeedback) close() {
+	f.mu.Lock()
+	f.closed.Store(true)
+	f.mu.Unlock()
+	f.hub.leave(f)
 }
