@@ -43,8 +43,10 @@ type srtpIn struct {
 
 	// layers: the streams this path may take; a handful (simulcast
 	// layers and audio), so a scan beats a map that is cold in the cache.
+	// Each SSRC sits beside its layer: the scan reads one cache line, not
+	// one per layer (those misses were 1 % of the server's CPU at 50 × 50).
 	lmu    sync.Mutex // serialises writes to layers
-	layers atomic.Pointer[[]*layer]
+	layers atomic.Pointer[[]layerRef]
 
 	bad atomic.Uint64 // datagrams that did not decrypt
 }
@@ -118,8 +120,8 @@ func (in *srtpIn) setPair(pair *webrtc.ICECandidatePair, bn *batchNet) error {
 	// them, possibly past a sequence-number wrap that this context did
 	// not see (layer.roc did).
 	if ls := in.layers.Load(); ls != nil {
-		for _, l := range *ls {
-			l.taken.Store(false)
+		for _, r := range *ls {
+			r.l.taken.Store(false)
 		}
 	}
 	bn.pubSinks.store(in.src, in)
@@ -141,11 +143,17 @@ func (in *srtpIn) stop(bn *batchNet) {
 	in.src = netip.AddrPort{}
 }
 
+// layerRef is one entry of srtpIn.layers.
+type layerRef struct {
+	ssrc uint32
+	l    *layer
+}
+
 // addLayer makes l's stream eligible for the direct path.
 func (in *srtpIn) addLayer(l *layer) {
 	in.lmu.Lock()
 	defer in.lmu.Unlock()
-	next := []*layer{l}
+	next := []layerRef{{ssrc: l.ssrc, l: l}}
 	if old := in.layers.Load(); old != nil {
 		for _, o := range *old {
 			if o.ssrc != l.ssrc {
@@ -159,9 +167,9 @@ func (in *srtpIn) addLayer(l *layer) {
 func (in *srtpIn) removeLayer(l *layer) {
 	in.lmu.Lock()
 	if old := in.layers.Load(); old != nil {
-		next := make([]*layer, 0, len(*old))
+		next := make([]layerRef, 0, len(*old))
 		for _, o := range *old {
-			if o != l {
+			if o.l != l {
 				next = append(next, o)
 			}
 		}
@@ -189,7 +197,7 @@ func (in *srtpIn) readRTP(pkt []byte, sp *spreader) bool {
 	var l *layer
 	for _, c := range *layers {
 		if c.ssrc == ssrc {
-			l = c
+			l = c.l
 			break
 		}
 	}
