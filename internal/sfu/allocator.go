@@ -49,6 +49,9 @@ func (p *Peer) SetVideoPrefs(prefs []VideoPref) {
 			if old, ok := p.prefs[pr.TrackID]; !ok || old != pr {
 				p.prefs[pr.TrackID] = pr
 				changed = true
+				if !ok {
+					p.prefsAdded.Store(true)
+				}
 			}
 		}
 		if d := p.downTracks[pr.TrackID]; d != nil && d.setPref(pr.Width, pr.Height) {

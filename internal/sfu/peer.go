@@ -92,6 +92,7 @@ type Peer struct {
 	primed                 bool   // the first video slots were made (slots.go); tick goroutine only
 	audioSlots, videoSlots []*slot
 	prefs                  map[string]VideoPref // tile sizes by track id, slot peers
+	prefsAdded             atomic.Bool          // a new id in prefs since forgetPrefs
 	slotMsgMu              sync.Mutex           // serialises notifySlots; guards slotsSent
 	slotsSent              string
 }

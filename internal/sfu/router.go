@@ -27,6 +27,7 @@ type Router struct {
 	peers     map[string]*Peer
 	receivers map[string]*receiver
 	order     uint64 // insertion counter, for a stable Tracks() order
+	tracksGen uint64 // counts additions and removals of receivers (slots.go)
 	rank      map[string]uint64
 	closed    bool
 
@@ -209,6 +210,7 @@ func (r *Router) addTrack(pub *Peer, track *webrtc.TrackRemote, rr *webrtc.RTPRe
 	r.order++
 	r.rank[info.ID] = r.order
 	r.receivers[info.ID] = recv
+	r.tracksGen++
 	r.e.stats.published.Add(1) // undone in removeTrack, under the same lock
 	// Posted under r.mu so that it is queued before any TrackRemoved.
 	r.events.post(func() { r.h.TrackAdded(info) })
@@ -263,6 +265,9 @@ func (r *Router) removeTrack(recv *receiver) {
 	r.mu.Lock()
 	if r.receivers[recv.info.ID] == recv {
 		r.e.stats.published.Add(-1)
+	}
+	if _, ok := r.receivers[recv.info.ID]; ok {
+		r.tracksGen++
 	}
 	delete(r.receivers, recv.info.ID)
 	delete(r.rank, recv.info.ID)

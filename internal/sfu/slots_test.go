@@ -326,6 +326,17 @@ func TestVideoSlotSwitchesSource(t *testing.T) {
 	if n := transceiverCount(listener, webrtc.RTPCodecTypeVideo); n != nv {
 		t.Fatalf("%d video m-lines after c joined, want still %d", n, nv)
 	}
+
+	// Tile sizes of tracks that are gone, or never were, are forgotten.
+	listener.peer.SetVideoPrefs([]VideoPref{{TrackID: "no-such-track", Width: 320, Height: 180}})
+	eventually(t, 3*time.Second, "stale tile sizes forgotten", func() (bool, string) {
+		listener.peer.mu.Lock()
+		defer listener.peer.mu.Unlock()
+		_, bogus := listener.peer.prefs["no-such-track"]
+		_, gone := listener.peer.prefs[videoOf(b)]
+		_, kept := listener.peer.prefs[videoOf(c)]
+		return !bogus && !gone && kept, fmt.Sprint(listener.peer.prefs)
+	})
 }
 
 // A newcomer's first offer already has video slots when others publish
