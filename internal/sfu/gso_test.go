@@ -2,8 +2,10 @@ package sfu
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -69,6 +71,52 @@ func TestGSOGrouping(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("messages %v, want %v", got, want)
+	}
+}
+
+// Regrouping any queue, up to a full one with many destinations: every
+// datagram goes out once, a message has one destination and one segment
+// size (its last datagram may be shorter), and each destination's
+// datagrams keep their order.
+func TestGSOGroupingRandomQueues(t *testing.T) {
+	_, c := benchSocket(t)
+	g := &gsoState{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 200; round++ {
+		n := 2 + rng.IntN(len(c.bufs)-1)
+		ndst := 1 + rng.IntN(80)
+		dsts := make([]netip.AddrPort, n)
+		sizes := make([]int, n)
+		for i := range dsts {
+			dsts[i] = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, byte(1 + rng.IntN(2))}), uint16(1000+rng.IntN(ndst)))
+			sizes[i] = []int{1100, 1100, 1100, 700, 120}[rng.IntN(5)]
+		}
+		queue(c, dsts, sizes)
+		m := c.group(g, c.n)
+		seen := make([]bool, n)
+		last := map[netip.AddrPort]int{}
+		for k := 0; k < m; k++ {
+			for j := 0; j < g.count[k]; j++ {
+				i := g.ent[g.start[k]+j]
+				if seen[i] {
+					t.Fatalf("round %d: datagram %d twice", round, i)
+				}
+				seen[i] = true
+				if dsts[i] != dsts[g.first[k]] {
+					t.Fatalf("round %d: message %d mixes destinations", round, k)
+				}
+				if l := sizes[i]; l > g.seg[k] || (l < g.seg[k] && j != g.count[k]-1) {
+					t.Fatalf("round %d: message %d: datagram of %d in segments of %d", round, k, l, g.seg[k])
+				}
+				if p, ok := last[dsts[i]]; ok && p > i {
+					t.Fatalf("round %d: %v gets datagram %d after %d", round, dsts[i], p, i)
+				}
+				last[dsts[i]] = i
+			}
+		}
+		if slices.Contains(seen, false) {
+			t.Fatalf("round %d: a datagram was not sent", round)
+		}
 	}
 }
 
