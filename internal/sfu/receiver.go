@@ -174,6 +174,9 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo, batched boo
 	}
 	payload := pkt[n:]
 	dts := *r.unpaused.Load()
+	if len(dts) == 0 {
+		return false // most microphones in a big meeting: top-N audio forwards them to nobody
+	}
 	scratch := scratchPool.Get().(*sendScratch)
 	defer scratchPool.Put(scratch)
 	cork := r.router != nil && len(dts) >= 2 && !batched
