@@ -31,18 +31,23 @@ type recvStats struct {
 	lsrAt      int64  // when it came, unix ns; 0: none yet
 }
 
-func (s *recvStats) mark(seq uint16, on bool) {
-	pos := seq % rrWindow
+func (s *recvStats) mark(seq uint16, on bool) { markSeq(s.seen[:], seq, on) }
+func (s *recvStats) got(seq uint16) bool      { return gotSeq(s.seen[:], seq) }
+
+// markSeq and gotSeq keep one bit a sequence number in words, a ring of
+// len(words)*64 numbers (a power of two that divides 65,536).
+func markSeq(words []uint64, seq uint16, on bool) {
+	pos := uint(seq) & uint(len(words)*64-1)
 	if on {
-		s.seen[pos/64] |= 1 << (pos % 64)
+		words[pos/64] |= 1 << (pos % 64)
 	} else {
-		s.seen[pos/64] &^= 1 << (pos % 64)
+		words[pos/64] &^= 1 << (pos % 64)
 	}
 }
 
-func (s *recvStats) got(seq uint16) bool {
-	pos := seq % rrWindow
-	return s.seen[pos/64]&(1<<(pos%64)) != 0
+func gotSeq(words []uint64, seq uint16) bool {
+	pos := uint(seq) & uint(len(words)*64-1)
+	return words[pos/64]&(1<<(pos%64)) != 0
 }
 
 // add records a packet that arrived at now (unix ns).
@@ -125,19 +130,8 @@ type nackLog struct {
 	consecutive uint16 // every number up to this one has arrived
 }
 
-func (n *nackLog) mark(seq uint16, on bool) {
-	pos := seq % nackWindow
-	if on {
-		n.seen[pos/64] |= 1 << (pos % 64)
-	} else {
-		n.seen[pos/64] &^= 1 << (pos % 64)
-	}
-}
-
-func (n *nackLog) got(seq uint16) bool {
-	pos := seq % nackWindow
-	return n.seen[pos/64]&(1<<(pos%64)) != 0
-}
+func (n *nackLog) mark(seq uint16, on bool) { markSeq(n.seen[:], seq, on) }
+func (n *nackLog) got(seq uint16) bool      { return gotSeq(n.seen[:], seq) }
 
 func (n *nackLog) add(seq uint16) {
 	if !n.started {
