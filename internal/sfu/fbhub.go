@@ -79,7 +79,7 @@ func (h *feedbackHub) loop() {
 		pubs    []*pubFeedback
 		streams []*fbStream
 		out     = map[*pubFeedback][]rtcp.Packet{}
-		reports = map[*pubFeedback]*rtcp.ReceiverReport{}
+		blocks  = map[*pubFeedback][]rtcp.ReceptionReport{}
 	)
 	for tick := 1; ; tick++ {
 		select {
@@ -110,23 +110,18 @@ func (h *feedbackHub) loop() {
 				out[s.f] = append(out[s.f], p)
 			}
 			if rr {
-				r := reports[s.f]
-				if r == nil {
-					r = &rtcp.ReceiverReport{SSRC: s.f.ssrc}
-					reports[s.f] = r
-				}
-				r.Reports = append(r.Reports, s.report(now))
+				blocks[s.f] = append(blocks[s.f], s.report(now))
 			}
 		}
-		for f, r := range reports {
+		for f, b := range blocks {
 			// One report block a stream, at most 31 a packet.
-			for len(r.Reports) > 0 {
-				n := min(len(r.Reports), 31)
-				out[f] = append(out[f], &rtcp.ReceiverReport{SSRC: r.SSRC, Reports: r.Reports[:n]})
-				r.Reports = r.Reports[n:]
+			for len(b) > 0 {
+				n := min(len(b), 31)
+				out[f] = append(out[f], &rtcp.ReceiverReport{SSRC: f.ssrc, Reports: b[:n]})
+				b = b[n:]
 			}
 		}
-		clear(reports)
+		clear(blocks)
 		for f, pkts := range out {
 			f.send(pkts, "nack and receiver reports")
 		}

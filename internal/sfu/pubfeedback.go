@@ -191,9 +191,6 @@ func (f *pubFeedback) send(pkts []rtcp.Packet, what string) {
 // sendTWCC sends transport-cc feedback for the packets recorded since
 // the last call (the hub's clock calls it).
 func (f *pubFeedback) sendTWCC() {
-	if f.closed.Load() {
-		return
-	}
 	f.twccMu.Lock()
 	pkts := f.twcc.BuildFeedbackPacket()
 	f.twccMu.Unlock()
