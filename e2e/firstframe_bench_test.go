@@ -25,6 +25,7 @@ func BenchmarkPageOpenToFirstFrame(b *testing.B) {
 	viewer := newTab(b, browser)
 
 	var ms []float64
+	steps := map[string][]float64{} // conferDebug.marks: when each step of the join first happened
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		navigate(b, viewer, roomURL(base, "demo", fmt.Sprintf("Viewer%d", i)))
@@ -34,10 +35,36 @@ func BenchmarkPageOpenToFirstFrame(b *testing.B) {
 			b.Fatal(err)
 		}
 		ms = append(ms, v)
+		if m, err := tryEval[map[string]float64](viewer, `window.conferDebug.marks`); err == nil {
+			for k, at := range m {
+				steps[k] = append(steps[k], at)
+			}
+		}
 		leaveForAFreshJoin(viewer)
 	}
 	b.StopTimer()
 	reportMs(b, ms, "page open → first remote frame")
+	logSteps(b, steps)
+}
+
+// logSteps logs the median time of each step of the join, in the order
+// they happen, to show where the first frame's time goes.
+func logSteps(b *testing.B, steps map[string][]float64) {
+	type step struct {
+		name   string
+		median float64
+	}
+	var all []step
+	for k, v := range steps {
+		sort.Float64s(v)
+		all = append(all, step{k, v[len(v)/2]})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].median < all[j].median })
+	line := ""
+	for _, s := range all {
+		line += fmt.Sprintf(" %s %.0f", s.name, s.median)
+	}
+	b.Logf("join steps, median ms after page open:%s", line)
 }
 
 // leaveForAFreshJoin leaves cleanly, so that the next load of the page is

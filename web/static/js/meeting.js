@@ -4,7 +4,7 @@
 // published track (msid stream = participant id) or, with receive slots,
 // through slots.js.
 
-import { el, icon } from './util.js';
+import { el, icon, mark } from './util.js';
 import { t } from './i18n.js';
 import { Peer } from './peer.js';
 import { Tile, gridGeometry } from './tile.js';
@@ -245,6 +245,7 @@ export class Meeting {
 
   receiveOn(peer) {
     peer.pc.ontrack = (e) => {
+      mark('track');
       const pid = e.streams[0]?.id;
       if (!pid) return;
       if (pid === SLOT_STREAM) { this.slots.added(e); return; }

@@ -2,6 +2,8 @@
 // remote candidates queued until the remote description is set, and a
 // promise chain so that negotiation steps never overlap.
 
+import { mark } from './util.js';
+
 /** The page's open Peers, for tests (conferDebug.pcs()). */
 export const livePeers = new Set();
 
@@ -28,7 +30,10 @@ export class Peer {
         sdpMLineIndex: c?.sdpMLineIndex ?? undefined,
       });
     };
-    this.pc.onconnectionstatechange = () => onState(name, this.pc.connectionState);
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'connected') mark('connected');
+      onState(name, this.pc.connectionState);
+    };
   }
 
   get state() { return this.pc.connectionState; }

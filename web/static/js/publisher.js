@@ -5,6 +5,7 @@
 // PeerConnection.
 
 import { Peer } from './peer.js';
+import { mark } from './util.js';
 
 // Slots the server may ask for at most (49 video slots, a top-N audio limit).
 const MAX_SLOTS = { audio: 16, video: 49 };
@@ -96,11 +97,13 @@ export class Publisher {
       // Say what each track carries (camera, screen…) before offering it.
       const src = this.sources?.(pc.localDescription.sdp);
       if (src && Object.keys(src).length) this.send('sources', { tracks: src });
+      mark('offer');
       this.send('offer', { pc: 'publish', sdp: pc.localDescription.sdp, iceRestart: req.iceRestart || undefined });
     });
   }
 
   onAnswer(sdp) {
+    mark('answer');
     return this.peer.run(async () => {
       if (this.pc.signalingState !== 'have-local-offer') return;
       await this.peer.setRemote({ type: 'answer', sdp });

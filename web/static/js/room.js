@@ -1,7 +1,7 @@
 // Entry point of /r/{slug}: loads the room, runs the pre-join screen, joins,
 // reconnects and leaves, following docs/protocol.md.
 
-import { $, local, session } from './util.js';
+import { $, local, session, mark, marks } from './util.js';
 import { t, tn, applyI18n, initLangSwitch, onLangChange } from './i18n.js';
 import { Signaling, wsURL } from './signaling.js';
 import { LocalMedia, LevelMeter } from './media.js';
@@ -50,6 +50,7 @@ const debug = {
   get participantId() { return participantId; },
   participants() { return meeting ? meeting.list() : []; },
   firstFrameAt: null,
+  marks,
   slots() {
     const { ms, ...ends } = frameStats;
     return { ...meeting.slots.debug(), frames: ends, waits: ms };
@@ -79,6 +80,7 @@ async function loadRoom() {
   }
   if (res.status === 404) return fail('room_not_found', [home()]);
   room = res.ok ? await res.json().catch(() => null) : null;
+  mark('room');
   if (!room) return fail('unavailable', [{ key: 'action.retry', run: loadRoom }, home()]);
   updateTitle();
   const resume = session.get(RESUME);
@@ -137,6 +139,7 @@ function submitPrejoin(e) {
 async function quickJoin() {
   ui.show('screen-loading');
   const errs = await media.open({ audio: true, video: media.cameraOn });
+  mark('media');
   meter.setTrack(media.audioTrack);
   const failed = (k) => errs[k] && (k === 'audio' || media.cameraOn);
   if (failed('audio') && (failed('video') || !media.cameraOn)) {
@@ -160,6 +163,7 @@ function join() {
 }
 
 function onOpen() {
+  mark('ws');
   const resume = session.get(RESUME);
   // slots: receive slots, onePC: one PeerConnection (docs/protocol.md);
   // a server without them ignores them.
@@ -209,6 +213,7 @@ function onMessage(type, d) {
 }
 
 function onWelcome(d) {
+  mark('welcome');
   participantId = d.participantId;
   saveResume(d.resumeToken);
   if (d.room) room = { ...room, ...d.room };
@@ -349,7 +354,7 @@ function boot() {
     grid: $('#grid'),
     list: $('#participant-list'),
     audioSink: $('#audio-sink'),
-    onFirstFrame: () => { if (debug.firstFrameAt == null) debug.firstFrameAt = performance.now(); },
+    onFirstFrame: () => { mark('frame'); if (debug.firstFrameAt == null) debug.firstFrameAt = performance.now(); },
     onAutoplayBlocked: () => ui.banner('banner-audio', true),
     onChange: () => controls.renderPeopleCount(meeting.count),
     selfLevel: () => (media.audioMuted ? 0 : Math.max(meter.level(), selfStatsLevel)),

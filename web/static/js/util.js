@@ -72,3 +72,11 @@ export function isTyping(e) {
   const tgt = e.target;
   return !!(tgt && (tgt.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(tgt.tagName)));
 }
+
+/**
+ * When the steps of joining first happened, in ms since page open (for
+ * the first-frame benchmark: where the time goes). Only the first of
+ * each is kept.
+ */
+export const marks = {};
+export function mark(step) { marks[step] ??= Math.round(performance.now()); }
