@@ -37,11 +37,11 @@ func New(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	h := &handler{o: o, log: o.Logger}
+	h := &handler{o: o, log: o.Logger, static: loadStatic(o.Static)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.page("index.html"))
 	mux.HandleFunc("GET /r/{slug}", h.page("room.html"))
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(o.Static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(h.static)))
 	mux.HandleFunc("GET /ws", h.websocket)
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /api/v1/public/rooms/{slug}", h.publicRoom)
@@ -55,8 +55,9 @@ func New(o Options) http.Handler {
 }
 
 type handler struct {
-	o   Options
-	log *slog.Logger
+	o      Options
+	log    *slog.Logger
+	static staticSet // the web client's files (static.go)
 }
 
 func (h *handler) identify(r *http.Request) signal.Identity {
@@ -68,30 +69,14 @@ func (h *handler) identify(r *http.Request) signal.Identity {
 
 func (h *handler) page(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		b, err := fs.ReadFile(h.o.Static, name)
-		if err != nil {
-			h.log.Error("missing page", "page", name, "err", err)
+		f, ok := h.static[name]
+		if !ok {
+			h.log.Error("missing page", "page", name)
 			http.Error(w, "page missing from this build", http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
-		_, _ = w.Write(b)
+		f.serve(w, r)
 	}
-}
-
-func staticFiles(files fs.FS) http.Handler {
-	fsrv := http.FileServer(http.FS(files))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "" {
-			http.NotFound(w, r) // no directory listings
-			return
-		}
-		// Files are embedded in the binary: revalidate so an upgrade is
-		// picked up, but let the browser keep them otherwise.
-		w.Header().Set("Cache-Control", "no-cache")
-		fsrv.ServeHTTP(w, r)
-	})
 }
 
 func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
