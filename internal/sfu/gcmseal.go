@@ -5,6 +5,7 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"errors"
+	"unsafe"
 
 	"github.com/pion/srtp/v3"
 )
@@ -24,6 +25,13 @@ type gcmSRTP struct {
 	aead cipher.AEAD
 	salt [12]byte
 	iv   [12]byte
+}
+
+// state is where the AEAD keeps its keys: the data word of the
+// interface value (prefetchFanOut). aead never changes after
+// newGCMSRTP.
+func (g *gcmSRTP) state() unsafe.Pointer {
+	return (*[2]unsafe.Pointer)(unsafe.Pointer(&g.aead))[1]
 }
 
 // gcmTagLen is the authentication tag both AEAD profiles append.

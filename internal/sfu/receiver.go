@@ -185,7 +185,8 @@ func (r *receiver) forward(l *layer, pkt []byte, n int, pi *pktInfo, batched boo
 		r.router.e.batch.corkStart()
 	}
 	packets, bytes := 0, 0
-	for _, d := range dts {
+	for i, d := range dts {
+		prefetchFanOut(dts, i)
 		f, n := d.writeRTP(l, &l.hdr, payload, pi, scratch)
 		forwarded = forwarded || f
 		if n > 0 {

@@ -36,10 +36,12 @@ type srtpOut struct {
 	mu   sync.Mutex
 	ctx  *srtp.Context
 	seal *gcmSRTP // the AEAD profiles' RTP, instead of ctx (gcmseal.go)
-	gen  uint32   // counts the times the path came up (rocTracker.synced)
-	conn *batchConn
-	dst  netip.AddrPort
-	hdr  rtp.Header
+	// sealer is seal for readers without mu: the fan-out's prefetching.
+	sealer atomic.Pointer[gcmSRTP]
+	gen    uint32 // counts the times the path came up (rocTracker.synced)
+	conn   *batchConn
+	dst    netip.AddrPort
+	hdr    rtp.Header
 	// pion is the SRTP session of Pion's own path, whose rollover counts
 	// syncPion corrects when that path takes a stream back; nil if a
 	// Pion upgrade hid it (pionSRTPOf).
@@ -107,6 +109,7 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 	}
 	o.mu.Lock()
 	o.ctx, o.seal = ctx, seal
+	o.sealer.Store(seal)
 	o.pion, _ = pionSRTPOf(dt)
 	o.mu.Unlock()
 	bn.registerICE(pc, &o.mu, &o.ufrag, nil, o)

@@ -1,0 +1,10 @@
+package sfu
+
+import "unsafe"
+
+// prefetch asks the CPU to start loading the cache lines of
+// [p, p+size) (prefetch_amd64.s). It is a hint: it never faults and
+// never waits.
+//
+//go:noescape
+func prefetch(p unsafe.Pointer, size uintptr)

@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package sfu
+
+import "unsafe"
+
+// prefetch does nothing here: it is only a hint (prefetch_amd64.s).
+func prefetch(p unsafe.Pointer, size uintptr) {}
