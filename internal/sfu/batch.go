@@ -177,6 +177,10 @@ func (c *batchConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) 
 	} else if c.n == 1 {
 		c.queued.Store(1) // once a batch: an atomic store is a locked instruction
 	}
+	// The next packet is copied to the next slot, which is cold by then
+	// more often than not, and the unlock waits until the copy's stores
+	// have their lines.
+	prefetchWrite(unsafe.Pointer(&c.bufs[c.n%maxBatch]), uintptr(len(b)))
 	c.mu.Unlock()
 	return len(b), nil
 }

@@ -10,9 +10,10 @@ import "unsafe"
 // them a few subscribers ahead, in three steps because each step reads
 // pointers out of what the step before brought in: the downTrack three
 // ahead, its SRTP path two ahead, its keys one ahead. Only the lines
-// that are used are asked for: prefetching the whole of each object (25
-// lines a subscriber) filled the CPU's miss buffers, and the stall moved
-// into the prefetches (docs/benchmarks.md § Twelfth session).
+// writeRTP uses are asked for, ≈ 17 a subscriber: prefetching the whole
+// of each object (the SRTP path alone is 52 lines, most of them its RTCP
+// state) only moved the stall into the prefetches (docs/benchmarks.md
+// § Twelfth session).
 
 // gcmStateSize covers the standard library's AES-GCM state (key
 // schedules and, on amd64, the GHASH table: 760 bytes in Go 1.26). If a
@@ -22,12 +23,17 @@ const gcmStateSize = 768
 // prefetchFanOut prefetches for the destinations after dts[i].
 func prefetchFanOut(dts []*downTrack, i int) {
 	if i+3 < len(dts) {
-		d := dts[i+3]
-		prefetch(unsafe.Pointer(&d.curA), 256) // the fields writeRTP reads first
+		d := unsafe.Pointer(dts[i+3])
+		// From fast to the munger's current state, and the send counts
+		// and rollover count; not the munger's history, which only a
+		// retransmission reads.
+		prefetch(unsafe.Add(d, dtHotStart), dtHotEnd-dtHotStart)
+		prefetch(unsafe.Add(d, dtTailStart), dtTailEnd-dtTailStart)
 	}
 	if i+2 < len(dts) {
 		if o := dts[i+2].fast; o != nil {
-			prefetch(unsafe.Pointer(o), unsafe.Sizeof(srtpOut{}))
+			// ready, mu, seal, conn, dst: not the RTCP state behind them.
+			prefetch(unsafe.Pointer(o), srtpOutHot)
 		}
 	}
 	if i+1 < len(dts) {
@@ -41,3 +47,11 @@ func prefetchFanOut(dts []*downTrack, i int) {
 		}
 	}
 }
+
+var (
+	dtHotStart  = unsafe.Offsetof(downTrack{}.fast)
+	dtHotEnd    = unsafe.Offsetof(downTrack{}.m) + 64
+	dtTailStart = unsafe.Offsetof(downTrack{}.sr)
+	dtTailEnd   = unsafe.Offsetof(downTrack{}.roc) + unsafe.Sizeof(rocTracker{})
+	srtpOutHot  = unsafe.Offsetof(srtpOut{}.hdr)
+)

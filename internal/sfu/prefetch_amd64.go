@@ -8,3 +8,9 @@ import "unsafe"
 //
 //go:noescape
 func prefetch(p unsafe.Pointer, size uintptr)
+
+// prefetchWrite is prefetch for lines about to be written: they come in
+// owned, so the stores need not wait for them.
+//
+//go:noescape
+func prefetchWrite(p unsafe.Pointer, size uintptr)
