@@ -180,7 +180,7 @@ func (c *batchConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) 
 	// The next packet is copied to the next slot, which is cold by then
 	// more often than not, and the unlock waits until the copy's stores
 	// have their lines.
-	prefetchWrite(unsafe.Pointer(&c.bufs[c.n%maxBatch]), uintptr(len(b)))
+	prefetchWrite(unsafe.Pointer(&c.bufs[c.n]), uintptr(len(b))) // c.n < maxBatch: a full queue was flushed
 	c.mu.Unlock()
 	return len(b), nil
 }

@@ -38,7 +38,7 @@ func prefetchFanOut(dts []*downTrack, i int) {
 	}
 	if i+1 < len(dts) {
 		if o := dts[i+1].fast; o != nil {
-			if g := o.sealer.Load(); g != nil {
+			if g := o.seal.Load(); g != nil {
 				prefetch(unsafe.Pointer(g), unsafe.Sizeof(gcmSRTP{}))
 				st := g.state()
 				prefetch(st, 256)                               // the AES key schedule

@@ -30,7 +30,7 @@ func TestPrefetchFanOutEdges(t *testing.T) {
 		t.Fatal(err)
 	}
 	up := &srtpOut{}
-	up.sealer.Store(g)
+	up.seal.Store(g)
 	notUp := &srtpOut{}
 	dts := []*downTrack{{}, {fast: notUp}, {fast: up}, {}, {fast: up}, {fast: notUp}}
 	for n := 0; n <= len(dts); n++ {
@@ -43,8 +43,8 @@ func TestPrefetchFanOutEdges(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for range 1000 {
-			notUp.sealer.Store(g)
-			notUp.sealer.Store(nil)
+			notUp.seal.Store(g)
+			notUp.seal.Store(nil)
 		}
 	}()
 	for range 1000 {

@@ -33,15 +33,15 @@ import (
 type srtpOut struct {
 	ready atomic.Bool
 
-	mu   sync.Mutex
-	ctx  *srtp.Context
-	seal *gcmSRTP // the AEAD profiles' RTP, instead of ctx (gcmseal.go)
-	// sealer is seal for readers without mu: the fan-out's prefetching.
-	sealer atomic.Pointer[gcmSRTP]
-	gen    uint32 // counts the times the path came up (rocTracker.synced)
-	conn   *batchConn
-	dst    netip.AddrPort
-	hdr    rtp.Header
+	mu  sync.Mutex
+	ctx *srtp.Context
+	// seal seals the AEAD profiles' RTP, instead of ctx (gcmseal.go);
+	// atomic for the fan-out's prefetching, which reads it without mu.
+	seal atomic.Pointer[gcmSRTP]
+	gen  uint32 // counts the times the path came up (rocTracker.synced)
+	conn *batchConn
+	dst  netip.AddrPort
+	hdr  rtp.Header
 	// pion is the SRTP session of Pion's own path, whose rollover counts
 	// syncPion corrects when that path takes a stream back; nil if a
 	// Pion upgrade hid it (pionSRTPOf).
@@ -108,8 +108,8 @@ func (o *srtpOut) start(pc *webrtc.PeerConnection, bn *batchNet) (first bool, er
 		return false, errFastPathSock
 	}
 	o.mu.Lock()
-	o.ctx, o.seal = ctx, seal
-	o.sealer.Store(seal)
+	o.ctx = ctx
+	o.seal.Store(seal)
 	o.pion, _ = pionSRTPOf(dt)
 	o.mu.Unlock()
 	bn.registerICE(pc, &o.mu, &o.ufrag, nil, o)
@@ -195,8 +195,8 @@ func (o *srtpOut) writeRTP(h *rtp.Header, payload []byte, rt *rocTracker, roc ui
 		return 0, true // cannot be sent either way: drop
 	}
 	n = hn + copy(wire[hn:], payload)
-	if o.seal != nil {
-		if _, err := o.conn.WriteToAddrPort(o.seal.seal(wire[:n], hn, h.SSRC, roc, h.SequenceNumber), o.dst); err != nil {
+	if g := o.seal.Load(); g != nil {
+		if _, err := o.conn.WriteToAddrPort(g.seal(wire[:n], hn, h.SSRC, roc, h.SequenceNumber), o.dst); err != nil {
 			return 0, true
 		}
 		return n, true

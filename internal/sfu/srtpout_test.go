@@ -91,7 +91,7 @@ func TestDirectPathWithCryptex(t *testing.T) {
 func sealerOf(c *testClient) *gcmSRTP {
 	c.peer.out.mu.Lock()
 	defer c.peer.out.mu.Unlock()
-	return c.peer.out.seal
+	return c.peer.out.seal.Load()
 }
 
 // Subscribers get RTCP sender reports for every forwarded stream, made by
