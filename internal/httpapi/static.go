@@ -80,6 +80,9 @@ func (f *staticFile) serve(w http.ResponseWriter, r *http.Request) {
 	if f.gz != nil && r.Header.Get("Range") == "" && acceptsGzip(r) {
 		body, etag = f.gz, strings.TrimSuffix(f.etag, `"`)+`-gz"`
 		h.Set("Content-Encoding", "gzip")
+		// ServeContent leaves the length out of an encoded body, which
+		// would then go chunked; the whole gzip copy is sent, so it is known.
+		h.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	h.Set("ETag", etag)
 	if ct := contentType(f.name); ct != "" {

@@ -80,6 +80,9 @@ func TestStaticFilesGzip(t *testing.T) {
 	if resp.Header.Get("Content-Encoding") != "gzip" || len(body) >= len(js)/2 {
 		t.Fatalf("Content-Encoding %q, %d bytes of %d", resp.Header.Get("Content-Encoding"), len(body), len(js))
 	}
+	if resp.ContentLength != int64(len(body)) {
+		t.Errorf("Content-Length %d for a %d-byte gzip body", resp.ContentLength, len(body))
+	}
 	if !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
 		t.Error("no Vary: Accept-Encoding: a shared cache could hand gzip to a client that cannot read it")
 	}
