@@ -160,6 +160,13 @@ func onePCMeeting(t *testing.T, onePC bool) {
 			t.Errorf("%s: receive slots %v, want at least 3 audio and 3 video", names[i], s.Recv)
 		}
 	}
+	// Each page's first offer was made while its join was on the way
+	// (connection.js, prepare), not after the welcome.
+	for i, p := range pages {
+		if onePC && !eval[bool](t, p, `window.conferDebug.marks.early != null`) {
+			t.Errorf("%s: the first offer was made after the welcome", names[i])
+		}
+	}
 	if s := checkPeers(t, pages[0], names[0], onePC); onePC && s.RX["slots_wanted"] == 0 {
 		t.Errorf("%s joined first, yet the server never asked for more slots: %v", names[0], s.RX)
 	}

@@ -22,6 +22,12 @@ const troubleSince = { publish: 0, subscribe: 0 };
 /** The Publisher, or null before the first welcome and after leaving. */
 export let pub = null;
 
+// The first join's Publisher, built with its first offer while the join's
+// round trip runs (prepare): {pub, audio, video} with the tracks it was
+// built with. Creating the PeerConnection and the offer is tens of ms on a
+// fast PC and hundreds on a slow phone, otherwise all after the welcome.
+let prepared = null;
+
 export function init(opts) {
   o = opts;
   setInterval(watchdog, 1000);
@@ -29,6 +35,45 @@ export function init(opts) {
 
 /** Both directions can be kept on a resume. */
 export const alive = () => !!(pub && o.meeting.sub);
+
+/**
+ * Before the first welcome (onePC): the Publisher and its first offer,
+ * with receive slots for the videos the room had when the page loaded
+ * (others: slots_wanted). ICE gathering waits for the welcome's servers.
+ */
+export function prepare(participants) {
+  if (!onePC || pub || prepared) return;
+  const { media } = o;
+  const video = Math.min(VIDEO_SLOTS, Math.max(0, participants | 0));
+  const p = new Publisher({ iceServers: [], bundlePolicy: 'max-bundle' }, o.send, onPcState, media, { audio: AUDIO_SLOTS, video });
+  prepared = { pub: p, ...sentTracks(media) };
+  p.prepareOffer();
+}
+
+/** Drops a prepared Publisher the page will not use (leaving, failing). */
+export function discardPrepared() {
+  prepared?.pub.close();
+  prepared = null;
+}
+
+const sentTracks = (media) => ({ audio: media.audioTrack || null, video: (media.cameraOn && media.videoTrack) || null });
+
+/** The prepared Publisher if it still sends what the media sends now. */
+function takePrepared(config) {
+  const p = prepared;
+  prepared = null;
+  if (!p) return null;
+  const now = sentTracks(o.media);
+  if (p.audio !== now.audio || p.video !== now.video) { p.pub.close(); return null; }
+  try {
+    p.pub.pc.setConfiguration(config); // the welcome's ICE servers, before gathering
+  } catch (err) {
+    console.warn('[confer] prepared PeerConnection:', err);
+    p.pub.close();
+    return null;
+  }
+  return p.pub;
+}
 
 /** New PeerConnections after a welcome, and the first offer. */
 export function open(iceServers) {
@@ -39,7 +84,8 @@ export function open(iceServers) {
   const slots = onePC ? { audio: AUDIO_SLOTS, video: Math.min(VIDEO_SLOTS, meeting.videoTargets().length) } : null;
   holdReports(true); // until the new connection that receives is up
   if (!onePC) meeting.openSubscribe(config, o.send, onPcState);
-  pub = new Publisher(config, o.send, onPcState, o.media, slots);
+  pub = (onePC && takePrepared(config)) || new Publisher(config, o.send, onPcState, o.media, slots);
+  if (onePC) pub.addSlots(slots.audio, slots.video); // a prepared one may have fewer
   if (onePC) meeting.shareSubscribe(pub.peer);
   o.onPublisher(pub);
   pub.negotiate();

@@ -42,6 +42,8 @@ export class Publisher {
     });
     this.onePC = !!slots;
     this.recv = { audio: [], video: [] }; // onePC: the receive slot transceivers
+    this.early = null;   // an offer made before the welcome (prepareOffer)
+    this.added = 0;      // transceivers added by addSlots, to tell an early offer stale
     if (slots) this.addSlots(slots.audio, slots.video);
     this.queued = null;  // an offer asked for that has not started yet
     this.pending = null; // an offer asked for while another was out
@@ -61,9 +63,25 @@ export class Publisher {
       while (list.length < Math.min(want || 0, MAX_SLOTS[kind])) {
         list.push(this.pc.addTransceiver(kind, { direction: 'recvonly' }));
         added = true;
+        this.added++;
+        this.early = null; // it lacks the new transceiver
       }
     }
     return added;
+  }
+
+  /**
+   * Makes the first offer ahead, while the join's round trip runs; the
+   * first negotiate sends it unless a transceiver was added since.
+   * Gathering starts only when negotiate sets it, with the welcome's ICE
+   * servers.
+   */
+  prepareOffer() {
+    return this.peer.run(async () => {
+      const added = this.added;
+      const offer = await this.pc.createOffer();
+      if (this.added === added && this.pc.signalingState === 'stable') this.early = offer;
+    });
   }
 
   /** slots_wanted from the server: more receive slots, then an offer. */
@@ -92,7 +110,10 @@ export class Publisher {
         if (!req.force) { this.pending = { iceRestart: req.iceRestart || this.pending?.iceRestart }; return; }
         await pc.setLocalDescription({ type: 'rollback' });
       }
-      const offer = await pc.createOffer({ iceRestart: req.iceRestart });
+      const early = req.iceRestart ? null : this.early;
+      this.early = null;
+      if (early) mark('early');
+      const offer = early || await pc.createOffer({ iceRestart: req.iceRestart });
       await pc.setLocalDescription(offer);
       // Say what each track carries (camera, screen…) before offering it.
       const src = this.sources?.(pc.localDescription.sdp);

@@ -160,6 +160,7 @@ function join() {
   sig?.stop();
   sig = new Signaling(wsURL(), { onOpen, onMessage, onDown });
   sig.start();
+  if (!welcomed) conn.prepare(room?.participants);
 }
 
 function onOpen() {
@@ -247,6 +248,7 @@ function teardown() {
   sig?.stop();
   sig = null;
   conn.close();
+  conn.discardPrepared();
   features.reset();
   meeting.clear();
   welcomed = false;
