@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,4 +218,51 @@ func onePCMeeting(t *testing.T, onePC bool) {
 	slotAudio(t, b, "Bruno after the blip")
 	checkPeers(t, b, "Bruno after the blip", onePC)
 	showsRightly(t, pages[viewer], names[viewer]+" after Bruno's blip", names[1], ids[1], 1, 20*time.Second)
+}
+
+// welcomeICEServersJS makes every welcome the page gets list a STUN
+// server (one that never answers), as a server configured with ICE
+// servers would: the page must hand them to its prepared PeerConnection.
+const welcomeICEServersJS = `(() => {
+  const WS = window.WebSocket;
+  window.WebSocket = class extends WS {
+    set onmessage(fn) {
+      super.onmessage = fn && ((e) => {
+        let data = e.data;
+        try {
+          const m = JSON.parse(data);
+          if (m.type === 'welcome') { m.data.iceServers = [{urls: ['stun:127.0.0.1:9']}]; data = JSON.stringify(m); }
+        } catch (err) { /* not JSON */ }
+        fn.call(this, new MessageEvent('message', {data}));
+      });
+    }
+    get onmessage() { return super.onmessage; }
+  };
+})()`
+
+// TestPreparedOfferTakesTheWelcomesICEServers: Bruno's page builds its
+// PeerConnection and first offer before the welcome; the welcome's ICE
+// servers still reach that PeerConnection, its prepared offer is the one
+// sent, and he sees Anna's camera.
+func TestPreparedOfferTakesTheWelcomesICEServers(t *testing.T) {
+	a, base := apptest.Start(t)
+	browser := newBrowser(t)
+	logMediaOnFailure(t, a)
+	colorCamera(t, browser, slotColors[0])
+	navigate(t, browser, roomURL(base, "demo", "Anna"))
+	waitJS(t, browser, "Anna joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
+	anna := eval[string](t, browser, `window.conferDebug.participantId`)
+
+	bruno := newTab(t, browser)
+	onNewDocument(t, bruno, welcomeICEServersJS)
+	colorCamera(t, bruno, slotColors[1])
+	navigate(t, bruno, roomURL(base, "demo", "Bruno"))
+	waitJS(t, bruno, "Bruno joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
+	showsRightly(t, bruno, "Bruno", "Anna", anna, 0, 30*time.Second)
+	if !eval[bool](t, bruno, `window.conferDebug.marks.early != null`) {
+		t.Error("Bruno's first offer was made after the welcome")
+	}
+	if got := eval[string](t, bruno, `JSON.stringify(window.conferDebug.publishPC.getConfiguration().iceServers)`); !strings.Contains(got, "stun:127.0.0.1:9") {
+		t.Errorf("Bruno's PeerConnection has ICE servers %s, want the welcome's", got)
+	}
 }

@@ -66,7 +66,9 @@ function takePrepared(config) {
   const now = sentTracks(o.media);
   if (p.audio !== now.audio || p.video !== now.video) { p.pub.close(); return null; }
   try {
-    p.pub.pc.setConfiguration(config); // the welcome's ICE servers, before gathering
+    // The welcome's ICE servers (STUN, TURN), before gathering starts. A
+    // browser without setConfiguration throws: a new Publisher then.
+    if (config.iceServers?.length) p.pub.pc.setConfiguration(config);
   } catch (err) {
     console.warn('[confer] prepared PeerConnection:', err);
     p.pub.close();
