@@ -43,7 +43,7 @@ export class Publisher {
     this.onePC = !!slots;
     this.recv = { audio: [], video: [] }; // onePC: the receive slot transceivers
     this.early = null;   // an offer made before the welcome (prepareOffer)
-    this.added = 0;      // transceivers added by addSlots, to tell an early offer stale
+    this.slotsAdded = 0; // transceivers addSlots added, to tell an early offer stale
     if (slots) this.addSlots(slots.audio, slots.video);
     this.queued = null;  // an offer asked for that has not started yet
     this.pending = null; // an offer asked for while another was out
@@ -63,7 +63,7 @@ export class Publisher {
       while (list.length < Math.min(want || 0, MAX_SLOTS[kind])) {
         list.push(this.pc.addTransceiver(kind, { direction: 'recvonly' }));
         added = true;
-        this.added++;
+        this.slotsAdded++;
         this.early = null; // it lacks the new transceiver
       }
     }
@@ -78,9 +78,9 @@ export class Publisher {
    */
   prepareOffer() {
     return this.peer.run(async () => {
-      const added = this.added;
+      const slotsAdded = this.slotsAdded;
       const offer = await this.pc.createOffer();
-      if (this.added === added && this.pc.signalingState === 'stable') this.early = offer;
+      if (this.slotsAdded === slotsAdded && this.pc.signalingState === 'stable') this.early = offer;
     });
   }
 
