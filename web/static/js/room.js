@@ -232,16 +232,21 @@ function onWelcome(d) {
   welcomed = true;
   if (keep) conn.restartIce(true);
   else conn.open(iceServers);
-  if (first) {
-    ui.show('screen-meeting');
-    meeting.layout(); // the grid has a size now, for the first video_prefs
-    controls.syncMedia();
-    ui.announce(t('live.youJoined', { title: room?.title || slug }));
-  } else {
-    ui.announce(t('reconnected'));
-  }
-  features.onWelcome();
-  updateBanner();
+  // One microtask later, so that the offer's setLocalDescription, which
+  // open queued first, is already running in the browser while the
+  // meeting screen is drawn.
+  queueMicrotask(() => {
+    if (first) {
+      ui.show('screen-meeting');
+      meeting.layout(); // the grid has a size now, for the first video_prefs
+      controls.syncMedia();
+      ui.announce(t('live.youJoined', { title: room?.title || slug }));
+    } else {
+      ui.announce(t('reconnected'));
+    }
+    features.onWelcome();
+    updateBanner();
+  });
 }
 
 function teardown() {
