@@ -58,7 +58,7 @@ export function discardPrepared() {
 
 const sentTracks = (media) => ({ audio: media.audioTrack || null, video: (media.cameraOn && media.videoTrack) || null });
 
-/** The prepared Publisher if it still sends what the media sends now. */
+/** The prepared Publisher (onePC only) if it still sends what the media sends now. */
 function takePrepared(config) {
   const p = prepared;
   prepared = null;
@@ -86,9 +86,11 @@ export function open(iceServers) {
   const slots = onePC ? { audio: AUDIO_SLOTS, video: Math.min(VIDEO_SLOTS, meeting.videoTargets().length) } : null;
   holdReports(true); // until the new connection that receives is up
   if (!onePC) meeting.openSubscribe(config, o.send, onPcState);
-  pub = (onePC && takePrepared(config)) || new Publisher(config, o.send, onPcState, o.media, slots);
-  if (onePC) pub.addSlots(slots.audio, slots.video); // a prepared one may have fewer
-  if (onePC) meeting.shareSubscribe(pub.peer);
+  pub = takePrepared(config) || new Publisher(config, o.send, onPcState, o.media, slots);
+  if (onePC) {
+    pub.addSlots(slots.audio, slots.video); // a prepared one may have fewer
+    meeting.shareSubscribe(pub.peer);
+  }
   o.onPublisher(pub);
   pub.negotiate();
 }

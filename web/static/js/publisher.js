@@ -42,8 +42,8 @@ export class Publisher {
     });
     this.onePC = !!slots;
     this.recv = { audio: [], video: [] }; // onePC: the receive slot transceivers
-    this.early = null;   // an offer made before the welcome (prepareOffer)
-    this.slotsAdded = 0; // transceivers addSlots added, to tell an early offer stale
+    this.early = null;   // {offer, slotsAdded}: made before the welcome (prepareOffer)
+    this.slotsAdded = 0; // transceivers addSlots added: an early offer made before one lacks it
     if (slots) this.addSlots(slots.audio, slots.video);
     this.queued = null;  // an offer asked for that has not started yet
     this.pending = null; // an offer asked for while another was out
@@ -64,7 +64,6 @@ export class Publisher {
         list.push(this.pc.addTransceiver(kind, { direction: 'recvonly' }));
         added = true;
         this.slotsAdded++;
-        this.early = null; // it lacks the new transceiver
       }
     }
     return added;
@@ -80,7 +79,7 @@ export class Publisher {
     return this.peer.run(async () => {
       const slotsAdded = this.slotsAdded;
       const offer = await this.pc.createOffer();
-      if (this.slotsAdded === slotsAdded && this.pc.signalingState === 'stable') this.early = offer;
+      if (this.pc.signalingState === 'stable') this.early = { offer, slotsAdded };
     });
   }
 
@@ -110,7 +109,7 @@ export class Publisher {
         if (!req.force) { this.pending = { iceRestart: req.iceRestart || this.pending?.iceRestart }; return; }
         await pc.setLocalDescription({ type: 'rollback' });
       }
-      const early = req.iceRestart ? null : this.early;
+      const early = !req.iceRestart && this.early?.slotsAdded === this.slotsAdded ? this.early.offer : null;
       this.early = null;
       if (early) mark('early');
       const offer = early || await pc.createOffer({ iceRestart: req.iceRestart });
