@@ -204,8 +204,9 @@ func onePCMeeting(t *testing.T, onePC bool) {
 	// A network blip on Bruno's page: the PeerConnection is kept (ICE
 	// restart by the client's offer) and the media keeps flowing.
 	b := pages[1]
-	eval[bool](t, b, `(window.__pc = window.conferDebug.subscribePC, window.conferDebug.dropSignalling(), true)`)
-	waitJS(t, b, "Bruno reconnecting", `window.conferDebug.state !== 'joined'`, 5*time.Second)
+	if st := eval[string](t, b, `(window.__pc = window.conferDebug.subscribePC, window.conferDebug.dropSignalling())`); st != "reconnecting" {
+		t.Fatalf("after the blip the page is %q, want reconnecting", st)
+	}
 	waitJS(t, b, "Bruno back", `window.conferDebug.state === 'joined'`, 15*time.Second)
 	if !eval[bool](t, b, `window.__pc === window.conferDebug.subscribePC`) {
 		t.Fatal("Bruno: the blip replaced the PeerConnection")

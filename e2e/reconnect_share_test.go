@@ -139,8 +139,9 @@ func TestReconnectShareAfterGrace(t *testing.T) {
 
 	// Offline for 4 s: twice the grace.
 	setOffline(t, pages[0], true)
-	eval[bool](t, pages[0], `(window.conferDebug.dropSignalling(), true)`)
-	waitJS(t, pages[0], "Anna reconnecting", `window.conferDebug.state === 'reconnecting'`, 5*time.Second)
+	if st := eval[string](t, pages[0], `window.conferDebug.dropSignalling()`); st != "reconnecting" {
+		t.Fatalf("after the blip Anna's page is %q, want reconnecting", st)
+	}
 	offlineAt := time.Now()
 	waitJS(t, pages[1], "Bruno told that Anna left", fmt.Sprintf(
 		`!window.conferDebug.participants().some(p => p.id === %q) && !document.querySelector('.tile[data-participant-id=%q]')`, anna, anna), 15*time.Second)

@@ -385,8 +385,9 @@ func gridMeeting(t *testing.T, names []string, slots bool) {
 	// PeerConnections (the server sends the slot map again) and still
 	// shows everyone rightly.
 	b := pages[1]
-	eval[bool](t, b, `(window.__pc = window.conferDebug.subscribePC, window.conferDebug.dropSignalling(), true)`)
-	waitJS(t, b, names[1]+" reconnecting", `window.conferDebug.state !== 'joined'`, 5*time.Second)
+	if st := eval[string](t, b, `(window.__pc = window.conferDebug.subscribePC, window.conferDebug.dropSignalling())`); st != "reconnecting" {
+		t.Fatalf("after the blip the page is %q, want reconnecting", st)
+	}
 	waitJS(t, b, names[1]+" back", `window.conferDebug.state === 'joined'`, 15*time.Second)
 	if !eval[bool](t, b, `window.__pc === window.conferDebug.subscribePC`) {
 		t.Fatalf("%s: the blip replaced the subscribe PeerConnection", names[1])

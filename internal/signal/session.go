@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/confer-dev/confer/internal/room"
@@ -44,6 +45,15 @@ func newSession(s *Server, t Transport, addr string, cancel context.CancelFunc) 
 	return &session{srv: s, t: t, addr: addr, cancel: cancel, log: s.log, out: make(chan []byte, outQueue)}
 }
 
+// slowMessage is how long handling one message may take before it is
+// logged as slow.
+const slowMessage = 500 * time.Millisecond
+
+// head is the start of a message, enough to show its type in a log.
+func head(b []byte) string {
+	return string(b[:min(len(b), 40)])
+}
+
 func (s *session) readLoop(ctx context.Context) {
 	for {
 		rctx, cancel := context.WithTimeout(ctx, s.srv.opts.IdleTimeout)
@@ -52,7 +62,14 @@ func (s *session) readLoop(ctx context.Context) {
 		if err != nil {
 			return
 		}
-		if !s.handle(ctx, b) {
+		start := time.Now()
+		ok := s.handle(ctx, b)
+		if d := time.Since(start); d > slowMessage {
+			// The socket is not read meanwhile: pings and the client's
+			// close frame wait behind this message.
+			s.log.Warn("slow signalling message", "took", d, "bytes", len(b), "head", head(b))
+		}
+		if !ok {
 			return
 		}
 	}

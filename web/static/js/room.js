@@ -59,8 +59,13 @@ const debug = {
   ...features.debug,
   /** What a modified client does: unmute and say so, ignoring any hard mute. */
   forceUnmute() { media.setMic(true); send('mute', { kind: 'audio', muted: false }); },
-  /** What a network blip does: the WebSocket dies under the page. */
-  dropSignalling() { sig?.ws?.close(4000, 'test: network blip'); },
+  /**
+   * What a network blip does: the page gives its socket up at once, as the
+   * heartbeat does when pongs stop, with no close handshake to wait for
+   * (the server may still hold the old socket when the page resumes).
+   * Returns the page state, 'reconnecting' from here on.
+   */
+  dropSignalling() { if (sig?.ws) sig.dropped(sig.ws); return state; },
 };
 window.conferDebug = debug;
 
