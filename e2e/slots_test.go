@@ -379,6 +379,11 @@ func gridMeeting(t *testing.T, names []string, slots bool) {
 	if slots {
 		s := slotsOf(t, phone)
 		t.Logf("%s: hidden until a new frame: %v, waits %v ms", who, s.Frames, s.Waits)
+		if s.Frames["rtp"] == 0 {
+			// A slot moved from one person to another: the map's fromTs
+			// should have decided when the new person's video shows.
+			t.Errorf("%s: no wait ended on the slot map's fromTs: %v", who, s.Frames)
+		}
 	}
 
 	// (d) A network blip on the second page: it resumes keeping its

@@ -31,6 +31,11 @@ type slot struct {
 	codecs []webrtc.RTPCodecParameters // negotiated, set by Bind
 	cur    *downTrack                  // the source now, nil = empty
 	carry  outState                    // where the stream stands when empty
+	// from is the first RTP timestamp that is cur's, when an earlier
+	// source used the slot (hasFrom): frames older than it are the
+	// previous person's, which a client must not show under this one's name.
+	from    uint32
+	hasFrom bool
 }
 
 // slotStreamID is the msid stream id of every slot, which tells a client
@@ -130,6 +135,8 @@ func (s *slot) assign(recv *receiver) (d, old *downTrack) {
 		return nil, nil
 	}
 	old = s.vacateLocked()
+	// The munger moves the new source's timestamps past the last one sent.
+	s.from, s.hasFrom = s.carry.last.ts+1, s.carry.started
 	d.m.started, d.m.last = s.carry.started, s.carry.last
 	d.sr, d.roc = s.carry.sr, s.carry.roc
 	s.cur = d
@@ -168,6 +175,17 @@ func (s *slot) current() *downTrack {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cur
+}
+
+// sourceFrom is source with the first RTP timestamp that is its own
+// (ok false: nothing older was sent on the slot).
+func (s *slot) sourceFrom() (recv *receiver, from uint32, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur == nil {
+		return nil, 0, false
+	}
+	return s.cur.recv, s.from, s.hasFrom
 }
 
 // source is the track the slot carries now, nil if none.

@@ -38,6 +38,10 @@ type SlotInfo struct {
 	Kind    string
 	TrackID string
 	PeerID  string
+	// From, when HasFrom, is the first RTP timestamp of the slot's video
+	// that is TrackID's: older frames are the previous source's.
+	From    uint32
+	HasFrom bool
 }
 
 // SlotHandler is an optional extension of PeerHandler: a slot peer's
@@ -66,8 +70,9 @@ func (p *Peer) Slots() []SlotInfo {
 			continue
 		}
 		si := SlotInfo{Mid: mid, Kind: s.kind.String()}
-		if recv := s.source(); recv != nil {
+		if recv, from, ok := s.sourceFrom(); recv != nil {
 			si.TrackID, si.PeerID = recv.info.ID, recv.info.PeerID
+			si.From, si.HasFrom = from, ok
 		}
 		out = append(out, si)
 	}

@@ -31,6 +31,7 @@ type slotTrack struct {
 	bySource  map[string]int
 	sources   []string // each source, in the order it appeared
 	keyFirst  map[string]bool
+	tsRange   map[string][2]uint32 // each source's oldest and newest timestamp (no wrap in a test)
 	seqCount  map[uint16]int
 	payloads  map[uint16][]byte
 	bad       int
@@ -137,6 +138,15 @@ func (st *slotTrack) record(seq uint16, ts uint32, payload []byte) {
 		}
 	}
 	st.started, st.lastSeq, st.lastTS = true, seq, ts
+	if st.tsRange == nil {
+		st.tsRange = map[string][2]uint32{}
+	}
+	r, seen := st.tsRange[src]
+	if !seen || ts < r[0] {
+		r[0] = ts
+	}
+	r[1] = max(r[1], ts)
+	st.tsRange[src] = r
 	st.bySource[src]++
 	st.seqCount[seq]++
 	st.payloads[seq] = append([]byte(nil), payload...)
@@ -290,7 +300,19 @@ func TestVideoSlotSwitchesSource(t *testing.T) {
 			st.id, st.sources, st.keyFirst["b"], st.gaps, st.tsBack, st.bad, st.lastError)
 	}
 	nackSeq := st.lastSeq - 3
+	aTS, bTS := st.tsRange["a"], st.tsRange["b"]
 	st.mu.Unlock()
+	// The map tells the client where b's frames start, so that it never
+	// shows a's last frames under b's name.
+	var from *SlotInfo
+	for _, si := range listener.lastSlotMap() {
+		if si.TrackID == videoOf(b) {
+			from = &si
+		}
+	}
+	if from == nil || !from.HasFrom || from.From <= aTS[1] || from.From > bTS[0] {
+		t.Errorf("slot map entry %+v: want From after a's newest timestamp %d and at most b's first %d", from, aTS[1], bTS[0])
+	}
 	if n := len(listener.offersSoFar()); n != offers {
 		t.Fatalf("%d offers for the switch, want none", n-offers)
 	}

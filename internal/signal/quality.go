@@ -36,6 +36,10 @@ type VideoPref struct {
 // ActiveSpeaker names the participant who is speaking now.
 type ActiveSpeaker struct {
 	ParticipantID string `json:"participantId"`
+	// FromTS is the first RTP timestamp that is TrackID's, when the slot
+	// carried someone else before: frames with an older timestamp are
+	// theirs and must not be shown under this person's name.
+	FromTS *uint32 `json:"fromTs,omitempty"`
 }
 
 // PublishLayers tells a publisher which simulcast layers (rids) of its
@@ -59,6 +63,10 @@ type Slot struct {
 	Kind          string `json:"kind"`
 	TrackID       string `json:"trackId"`
 	ParticipantID string `json:"participantId"`
+	// FromTS is the first RTP timestamp that is TrackID's, when the slot
+	// carried someone else before: frames with an older timestamp are
+	// theirs and must not be shown under this person's name.
+	FromTS *uint32 `json:"fromTs,omitempty"`
 }
 
 // SlotsWanted tells a one-connection client how many receive slots of
@@ -120,6 +128,9 @@ func (s *session) Slots(m []sfu.SlotInfo) {
 	out := Slots{Slots: make([]Slot, len(m))}
 	for i, x := range m {
 		out.Slots[i] = Slot{Mid: x.Mid, Kind: x.Kind, TrackID: x.TrackID, ParticipantID: x.PeerID}
+		if x.HasFrom && x.Kind == "video" {
+			out.Slots[i].FromTS = &x.From
+		}
 	}
 	s.event(TypeSlots, out)
 }

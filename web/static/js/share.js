@@ -52,16 +52,16 @@ export class Stage {
   /**
    * The share's video track, or null. fresh: the track is a receive slot
    * that just switched to this share, so hide its last frame until a new
-   * one arrives.
+   * one arrives (of RTP timestamp fromTs or later, when given).
    */
-  setTrack(id, track, fresh = false) {
+  setTrack(id, track, fresh = false, fromTs = undefined) {
     const item = this.items.get(id);
     if (!item || this.track(id) === track) return;
     item.cancel?.();
     item.cancel = null;
     item.video.srcObject = track ? new MediaStream([track]) : null;
     if (!track) return;
-    if (fresh) item.cancel = hideUntilFrame(item.video, item.video);
+    if (fresh) item.cancel = hideUntilFrame(item.video, item.video, fromTs);
     item.video.play().catch(() => {});
   }
 

@@ -14,7 +14,7 @@ export class Slots {
   /** m: the Meeting (sub, people, trackInfo, receivers, o.stage, o.audioSink). */
   constructor(m) {
     this.m = m;
-    this.map = [];          // the latest `slots` message: [{mid, kind, trackId, participantId}]
+    this.map = [];          // the latest `slots` message: [{mid, kind, trackId, participantId, fromTs?}]
     this.cur = new Map();   // mid → what the slot shows now: {kind, trackId, pid, source, track, receiver}
     this.audio = new Map(); // mid → the slot's <audio>
     this.on = false;        // the server gives this connection slots
@@ -70,7 +70,7 @@ export class Slots {
     const info = this.m.trackInfo.get(s.trackId);
     const p = this.m.people.get(s.participantId);
     if (!info || !p || p.local) return null;
-    return { kind: s.kind, trackId: s.trackId, pid: p.id, source: info.source, track: receiver.track, receiver };
+    return { kind: s.kind, trackId: s.trackId, pid: p.id, source: info.source, track: receiver.track, receiver, fromTs: s.fromTs };
   }
 
   attach(a) {
@@ -80,10 +80,10 @@ export class Slots {
       return;
     }
     const p = this.m.people.get(a.pid);
-    if (a.source === 'camera') { p.tile.setVideoTrack(a.track, true); return; }
+    if (a.source === 'camera') { p.tile.setVideoTrack(a.track, true, a.fromTs); return; }
     const stage = this.m.o.stage;
     stage?.add(a.trackId, p, a.source);
-    stage?.setTrack(a.trackId, a.track, true);
+    stage?.setTrack(a.trackId, a.track, true, a.fromTs);
   }
 
   detach(a) {

@@ -67,15 +67,18 @@ export class Tile {
     this.updateLabel();
   }
 
-  /** fresh: a receive slot that just switched here (hide its stale frame). */
-  setVideoTrack(track, fresh = false) {
+  /**
+   * fresh: a receive slot that just switched here (hide its stale frame);
+   * fromTs: the RTP timestamp where this person's frames start on it.
+   */
+  setVideoTrack(track, fresh = false, fromTs = undefined) {
     const cur = this.video.srcObject?.getVideoTracks()[0] || null;
     if (cur === track) return;
     this.waiting?.();
     this.waiting = null;
     this.video.srcObject = track ? new MediaStream([track]) : null;
     this.el.dataset.hasVideo = String(!!track);
-    if (track && fresh) this.waiting = hideUntilFrame(this.el, this.video);
+    if (track && fresh) this.waiting = hideUntilFrame(this.el, this.video, fromTs);
     if (track) this.video.play().catch(() => { /* muted video autoplays; retried on next track */ });
   }
 
