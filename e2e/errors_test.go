@@ -45,6 +45,15 @@ func TestErrorsPeopleCanActOn(t *testing.T) {
 	}
 	screenshot(t, page, "error-room-full-phone.png", 360, 640)
 
+	// An autojoin link opens the camera while it asks for the room; a room
+	// that does not exist lets it go again.
+	navigate(t, page, base+"/r/no-such-room?name=Ugo&autojoin=1")
+	waitJS(t, page, "room_not_found screen", `document.getElementById('error')?.dataset.code === 'room_not_found'`, 15*time.Second)
+	time.Sleep(2 * time.Second) // the open, under way when the answer came, completes
+	if eval[bool](t, page, `window.conferDebug.mediaOpen`) {
+		t.Error("the camera and microphone stay open on the room_not_found screen")
+	}
+
 	// The page with no PIN asks for one instead of failing.
 	navigate(t, page, base+"/r/locked")
 	waitJS(t, page, "PIN field", `(() => { const p = document.getElementById('input-pin'); return !!p && p.offsetParent !== null; })()`, 15*time.Second)

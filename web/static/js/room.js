@@ -48,6 +48,8 @@ const debug = {
   pcs: conn.debug.pcs,
   get state() { return state; },
   get participantId() { return participantId; },
+  /** The page holds a camera or microphone track. */
+  get mediaOpen() { return !!(media.audioTrack || media.videoTrack); },
   participants() { return meeting ? meeting.list() : []; },
   firstFrameAt: null,
   marks,
@@ -74,30 +76,44 @@ const send = (type, data) => sig?.send(type, data);
 // ---- loading and pre-join ----
 
 async function loadRoom() {
+  mark('script');
   state = 'prejoin';
   ui.show('screen-loading');
   if (!slug) return fail('room_not_found', [home()]);
+  // A page that joins without the pre-join screen opens the camera and
+  // microphone while it asks for the room: the two waits overlap.
+  const quick = quickName();
+  const opening = quick ? media.open({ audio: true, video: media.cameraOn }) : null;
+  const failWith = (code, actions) => { opening?.then(stopMedia); return fail(code, actions); };
   let res;
   try {
     res = await fetch(`/api/v1/public/rooms/${encodeURIComponent(slug)}`, { cache: 'no-store' });
   } catch {
-    return fail('connection_failed', [{ key: 'action.retry', run: loadRoom }]);
+    return failWith('connection_failed', [{ key: 'action.retry', run: loadRoom }]);
   }
-  if (res.status === 404) return fail('room_not_found', [home()]);
+  if (res.status === 404) return failWith('room_not_found', [home()]);
   room = res.ok ? await res.json().catch(() => null) : null;
   mark('room');
-  if (!room) return fail('unavailable', [{ key: 'action.retry', run: loadRoom }, home()]);
+  if (!room) return failWith('unavailable', [{ key: 'action.retry', run: loadRoom }, home()]);
   updateTitle();
+  if (quick) { name = quick; return quickJoin(opening); }
+  prejoin();
+}
+
+/**
+ * The name to join with at once, '' for the pre-join screen: after a
+ * reload (the resume token, with the camera and microphone as they were),
+ * or from an autojoin link.
+ */
+function quickName() {
   const resume = session.get(RESUME);
-  const qname = (params.get('name') || '').trim().slice(0, 64);
   if (resume?.token && (resume.name || local.get(NAME))) {
-    name = resume.name || local.get(NAME);
     media.micOn = resume.micOn !== false;
     media.cameraOn = resume.cameraOn !== false;
-    return quickJoin();
+    return resume.name || local.get(NAME);
   }
-  if (params.get('autojoin') === '1' && qname) { name = qname; return quickJoin(); }
-  prejoin();
+  const qname = (params.get('name') || '').trim().slice(0, 64);
+  return params.get('autojoin') === '1' ? qname : '';
 }
 
 function home() { return { key: 'action.home', run: () => { location.href = '/'; } }; }
@@ -140,16 +156,19 @@ function submitPrejoin(e) {
   join();
 }
 
-/** Autojoin, reload and rejoin: no pre-join UI, but still camera and microphone. */
-async function quickJoin() {
+/**
+ * Autojoin, reload and rejoin: no pre-join UI, but still camera and
+ * microphone (opening: their open already under way).
+ */
+async function quickJoin(opening) {
   ui.show('screen-loading');
-  const errs = await media.open({ audio: true, video: media.cameraOn });
+  const errs = await (opening || media.open({ audio: true, video: media.cameraOn }));
   mark('media');
   meter.setTrack(media.audioTrack);
   const failed = (k) => errs[k] && (k === 'audio' || media.cameraOn);
   if (failed('audio') && (failed('video') || !media.cameraOn)) {
     const code = errs.audio === 'denied' ? 'media_denied' : 'media_unavailable';
-    return fail(code, [{ key: 'action.retry', run: quickJoin }, { key: 'action.receiveOnly', run: join }], true);
+    return fail(code, [{ key: 'action.retry', run: () => quickJoin() }, { key: 'action.receiveOnly', run: join }], true);
   }
   if (errs.audio || errs.video) controls.mediaNotice(errs, true);
   join();
