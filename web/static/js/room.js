@@ -3,7 +3,7 @@
 
 import { $, local, session, mark, marks } from './util.js';
 import { t, tn, applyI18n, initLangSwitch, onLangChange } from './i18n.js';
-import { Signaling, wsURL } from './signaling.js';
+import { Signaling, wsURL, preconnect, dropPreconnect } from './signaling.js';
 import { LocalMedia, LevelMeter } from './media.js';
 import * as conn from './connection.js';
 import { Meeting } from './meeting.js';
@@ -84,7 +84,8 @@ async function loadRoom() {
   // microphone while it asks for the room: the two waits overlap.
   const quick = quickName();
   const opening = quick ? media.open({ audio: true, video: media.cameraOn }) : null;
-  const failWith = (code, actions) => { opening?.then(stopMedia); return fail(code, actions); };
+  if (quick) preconnect(wsURL()); // and the signalling socket too
+  const failWith = (code, actions) => { opening?.then(stopMedia); dropPreconnect(); return fail(code, actions); };
   let res;
   try {
     res = await fetch(`/api/v1/public/rooms/${encodeURIComponent(slug)}`, { cache: 'no-store' });

@@ -4,6 +4,22 @@
 const PING_MS = 10000;
 const DEAD_MS = 25000; // no pong for this long: treat the socket as dropped
 
+// A socket opened ahead of the join (preconnect), for the next connect to
+// the same URL to take over: its handshake overlaps the page's other waits.
+let warm = null;
+
+/** Opens the signalling socket early; the next Signaling to url adopts it. */
+export function preconnect(url) {
+  warm?.ws.close();
+  try { warm = { url, ws: new WebSocket(url) }; } catch { warm = null; }
+}
+
+/** Closes a preconnected socket nobody took. */
+export function dropPreconnect() {
+  warm?.ws.close();
+  warm = null;
+}
+
 export function wsURL() {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 }
@@ -60,8 +76,13 @@ export class Signaling {
 
   connect() {
     if (this.stopped) return;
-    let ws;
-    try { ws = new WebSocket(this.url); } catch { this.dropped(null); return; }
+    let ws = null;
+    if (warm?.url === this.url && warm.ws.readyState <= WebSocket.OPEN) ws = warm.ws;
+    else warm?.ws.close();
+    warm = null;
+    if (!ws) {
+      try { ws = new WebSocket(this.url); } catch { this.dropped(null); return; }
+    }
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
@@ -82,6 +103,9 @@ export class Signaling {
     };
     ws.onclose = () => this.dropped(ws);
     ws.onerror = () => { /* close follows */ };
+    // An adopted socket may be open already: its open event has passed,
+    // so join now, before the caller's own set-up (a PeerConnection).
+    if (ws.readyState === WebSocket.OPEN) ws.onopen();
   }
 
   heartbeat(ws) {
