@@ -124,7 +124,11 @@ func (s *session) PublishLayers(trackID string, rids []string) {
 
 // room.SlotListener
 
-func (s *session) Slots(m []sfu.SlotInfo) {
+func (s *session) Slots(m []sfu.SlotInfo) { s.event(TypeSlots, slotsMsg(m)) }
+
+// slotsMsg is the slots message for the SFU's map; fromTs is only for
+// video, where a previous person's frame can linger.
+func slotsMsg(m []sfu.SlotInfo) Slots {
 	out := Slots{Slots: make([]Slot, len(m))}
 	for i, x := range m {
 		out.Slots[i] = Slot{Mid: x.Mid, Kind: x.Kind, TrackID: x.TrackID, ParticipantID: x.PeerID}
@@ -132,7 +136,7 @@ func (s *session) Slots(m []sfu.SlotInfo) {
 			out.Slots[i].FromTS = &x.From
 		}
 	}
-	s.event(TypeSlots, out)
+	return out
 }
 
 func (s *session) SlotsWanted(audio, video int) {
