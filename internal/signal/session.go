@@ -2,6 +2,7 @@ package signal
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
@@ -49,9 +50,14 @@ func newSession(s *Server, t Transport, addr string, cancel context.CancelFunc) 
 // logged as slow.
 const slowMessage = 500 * time.Millisecond
 
-// head is the start of a message, enough to show its type in a log.
-func head(b []byte) string {
-	return string(b[:min(len(b), 40)])
+// typeOf is a message's type for a log line, never its content (a chat
+// line, a name); at most 32 bytes of whatever a client sent.
+func typeOf(b []byte) string {
+	var env struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(b, &env)
+	return env.Type[:min(len(env.Type), 32)]
 }
 
 func (s *session) readLoop(ctx context.Context) {
@@ -67,7 +73,7 @@ func (s *session) readLoop(ctx context.Context) {
 		if d := time.Since(start); d > slowMessage {
 			// The socket is not read meanwhile: pings and the client's
 			// close frame wait behind this message.
-			s.log.Warn("slow signalling message", "took", d, "bytes", len(b), "head", head(b))
+			s.log.Warn("slow signalling message", "took", d, "type", typeOf(b), "bytes", len(b))
 		}
 		if !ok {
 			return
