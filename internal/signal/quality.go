@@ -36,10 +36,6 @@ type VideoPref struct {
 // ActiveSpeaker names the participant who is speaking now.
 type ActiveSpeaker struct {
 	ParticipantID string `json:"participantId"`
-	// FromTS is the first RTP timestamp that is TrackID's, when the slot
-	// carried someone else before: frames with an older timestamp are
-	// theirs and must not be shown under this person's name.
-	FromTS *uint32 `json:"fromTs,omitempty"`
 }
 
 // PublishLayers tells a publisher which simulcast layers (rids) of its
