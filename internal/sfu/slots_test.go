@@ -67,7 +67,7 @@ func (c *testClient) slotTracks() []*slotTrack {
 
 func (c *testClient) onSlotTrack(tr *webrtc.TrackRemote, rr *webrtc.RTPReceiver) {
 	st := &slotTrack{id: tr.ID(), kind: tr.Kind(), ssrc: uint32(tr.SSRC()),
-		bySource: map[string]int{}, keyFirst: map[string]bool{},
+		bySource: map[string]int{}, keyFirst: map[string]bool{}, tsRange: map[string][2]uint32{},
 		seqCount: map[uint16]int{}, payloads: map[uint16][]byte{}}
 	c.mu.Lock()
 	if c.slotRecv == nil {
@@ -138,9 +138,6 @@ func (st *slotTrack) record(seq uint16, ts uint32, payload []byte) {
 		}
 	}
 	st.started, st.lastSeq, st.lastTS = true, seq, ts
-	if st.tsRange == nil {
-		st.tsRange = map[string][2]uint32{}
-	}
 	r, seen := st.tsRange[src]
 	if !seen || ts < r[0] {
 		r[0] = ts
