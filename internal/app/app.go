@@ -28,6 +28,7 @@ import (
 	"github.com/confer-dev/confer/internal/store"
 	"github.com/confer-dev/confer/internal/store/postgres"
 	"github.com/confer-dev/confer/internal/store/sqlite"
+	"github.com/confer-dev/confer/internal/turncred"
 	"github.com/confer-dev/confer/web"
 )
 
@@ -128,7 +129,7 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		Events: a.Usage.Events(), Clock: a.Usage.Clock.Now})
 	a.Usage.Recorder.SetMediaSource(a.Rooms.MediaSoFar)
 	dir := directoryAdapter{d: a.Directory, budget: a.Usage.budgetCheck(a.Rooms)}
-	a.Signal = signal.NewServer(a.Rooms, dir, signal.Options{Logger: log.With("part", "signal")})
+	a.Signal = signal.NewServer(a.Rooms, dir, signal.Options{Logger: log.With("part", "signal"), ICEServers: iceServers(cfg.TURN)})
 	if err := a.initMeeting(dir); err != nil {
 		st.Close()
 		return nil, err
@@ -315,4 +316,19 @@ func (a directoryAdapter) host(ctx context.Context, r store.Room, who signal.Ide
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// iceServers adapts the operator's STUN/TURN setting to the welcome;
+// nil when none is set (browsers then use host candidates and ICE-TCP).
+func iceServers(c turncred.Config) func(string) []signal.ICEServer {
+	if !c.Enabled() {
+		return nil
+	}
+	return func(participant string) []signal.ICEServer {
+		var out []signal.ICEServer
+		for _, s := range c.Servers(participant, time.Now()) {
+			out = append(out, signal.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+		}
+		return out
+	}
 }

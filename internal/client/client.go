@@ -49,6 +49,10 @@ type Options struct {
 	// Lobby is told when the room puts the client in its lobby; Join
 	// then waits (within ctx) for a host to admit or refuse it.
 	Lobby func()
+	// RelayOnly uses the welcome's ICE servers with the "relay"
+	// transport policy, as a browser on a network that lets nothing out
+	// but the TURN relay; otherwise the client ignores them (loopback).
+	RelayOnly bool
 	// Slots asks for receive slots (join.slots): a few subscribe
 	// m-lines that the server maps sources onto; SlotOf tells which.
 	Slots bool
@@ -228,7 +232,16 @@ func (c *Client) readWelcome(ctx context.Context) error {
 // encrypted header extensions (a=cryptex), which Pion offers by default
 // and Chromium does not, so the server is exercised (and load-tested)
 // the way browsers use it.
-var pcConfig = webrtc.Configuration{RTPHeaderEncryptionPolicy: webrtc.RTPHeaderEncryptionPolicyDisable}
+func (c *Client) pcConfig() webrtc.Configuration {
+	cfg := webrtc.Configuration{RTPHeaderEncryptionPolicy: webrtc.RTPHeaderEncryptionPolicyDisable}
+	if c.opts.RelayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+		for _, s := range c.Welcome.ICEServers {
+			cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+		}
+	}
+	return cfg
+}
 
 // ID is this participant's id.
 func (c *Client) ID() string { return c.Welcome.ParticipantID }
@@ -238,7 +251,7 @@ func (c *Client) newSubscriber() error {
 	if c.opts.SubscribeAPI != nil {
 		api = c.opts.SubscribeAPI
 	}
-	pc, err := api.NewPeerConnection(pcConfig)
+	pc, err := api.NewPeerConnection(c.pcConfig())
 	if err != nil {
 		return err
 	}
@@ -294,7 +307,7 @@ func (c *Client) publishWith(ctx context.Context, setup func(*webrtc.PeerConnect
 	if c.opts.OnePC {
 		return c.onePCSetup(ctx, setup)
 	}
-	pc, err := c.api.NewPeerConnection(pcConfig)
+	pc, err := c.api.NewPeerConnection(c.pcConfig())
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (n *negotiation) wakeLocked() {
 // and Options.Media, starts the read loop and sends the first offer; with
 // Media it waits for the answer.
 func (c *Client) startOnePC(ctx context.Context) error {
-	pc, err := c.api.NewPeerConnection(pcConfig)
+	pc, err := c.api.NewPeerConnection(c.pcConfig())
 	if err != nil {
 		return fmt.Errorf("peer connection: %w", err)
 	}

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/confer-dev/confer/internal/turncred"
 )
 
 // Config is the service configuration.
@@ -38,14 +40,15 @@ type Config struct {
 	// PersonalValidUntil is the default end of validity of new personal
 	// accounts (end of the given day, UTC); zero: they do not expire.
 	PersonalValidUntil  time.Time
-	Signup              bool          // self-service sign-up of personal accounts
-	OperatorContact     string        // whom people are told to ask; "" = "the platform operator"
-	UsageHeartbeat      time.Duration // stamping of open usage records (usage.go)
-	ReconnectGrace      time.Duration // how long a dropped participant is kept; 0 = 20s (reconnect.go)
-	Files               Files         // document limits (files.go)
-	MetricsToken        string        // bearer token /metrics requires; "" = open (metrics.go)
-	WebhookAllowPrivate bool          // webhook endpoints may resolve to private addresses (webhook.go)
-	PublicURL           string        // base of emailed/printed links; "" = the request's host (publicurl.go)
+	Signup              bool            // self-service sign-up of personal accounts
+	OperatorContact     string          // whom people are told to ask; "" = "the platform operator"
+	UsageHeartbeat      time.Duration   // stamping of open usage records (usage.go)
+	ReconnectGrace      time.Duration   // how long a dropped participant is kept; 0 = 20s (reconnect.go)
+	Files               Files           // document limits (files.go)
+	MetricsToken        string          // bearer token /metrics requires; "" = open (metrics.go)
+	WebhookAllowPrivate bool            // webhook endpoints may resolve to private addresses (webhook.go)
+	PublicURL           string          // base of emailed/printed links; "" = the request's host (publicurl.go)
+	TURN                turncred.Config // ICE servers (STUN, TURN) for browsers (turn.go)
 }
 
 // Defaults.
@@ -253,7 +256,7 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 	if err := c.applyFiles(raw, src); err != nil {
 		return err
 	}
-	if err := errors.Join(c.applyMetrics(raw, src), c.applyWebhook(raw, src), c.applyPublicURL(raw, src), c.applyReconnect(raw, src)); err != nil {
+	if err := errors.Join(c.applyMetrics(raw, src), c.applyWebhook(raw, src), c.applyPublicURL(raw, src), c.applyReconnect(raw, src), c.applyTURN(raw, src)); err != nil {
 		return err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*raw["log-level"])); err != nil || strings.ContainsAny(*raw["log-level"], "+-") {

@@ -70,6 +70,9 @@ type Options struct {
 	// together, against guessing spread over many addresses; nil means
 	// 30, then one more per 2 s.
 	RoomPINLimiter *ratelimit.Limiter
+	// ICEServers, if set, gives the STUN/TURN servers (with credentials
+	// minted for this participant) that every welcome carries.
+	ICEServers func(participantID string) []ICEServer
 }
 
 // Server runs signalling sessions against the rooms of one process.

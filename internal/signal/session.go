@@ -223,6 +223,9 @@ func (s *session) welcome(p *room.Participant, cfg RoomConfig, res room.JoinResu
 		Tracks:        make([]Track, 0, len(res.Tracks)),
 		ActiveSpeaker: res.ActiveSpeaker,
 	}
+	if f := s.srv.opts.ICEServers; f != nil {
+		w.ICEServers = f(p.ID())
+	}
 	for _, o := range res.Others {
 		w.Participants = append(w.Participants, participantMsg(o))
 	}

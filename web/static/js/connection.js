@@ -125,6 +125,21 @@ export function onMessage(type, d) {
  * connections) by asking the server. force: a resume, whose previous
  * offer's answer may be lost.
  */
+/**
+ * A resumed welcome's ICE servers on the PeerConnections kept: their TURN
+ * credentials are new, and the ICE restart that follows gathers with them.
+ */
+export function setIceServers(iceServers) {
+  config = { iceServers, bundlePolicy: 'max-bundle' };
+  for (const peer of new Set([pub?.peer, o.meeting.sub])) {
+    try {
+      peer?.pc.setConfiguration(config);
+    } catch (err) {
+      console.warn('[confer] ICE servers not updated:', err);
+    }
+  }
+}
+
 export function restartIce(force) {
   lastIceRestart = performance.now();
   pub?.negotiate({ iceRestart: true, force });

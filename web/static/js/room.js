@@ -255,7 +255,10 @@ function onWelcome(d) {
   const first = state === 'joining' || state === 'waiting';
   state = 'joined';
   welcomed = true;
-  if (keep) conn.restartIce(true);
+  if (keep) {
+    conn.setIceServers(iceServers);
+    conn.restartIce(true);
+  }
   else conn.open(iceServers);
   // One microtask later, so that the offer's setLocalDescription, which
   // open queued first, is already running in the browser while the

@@ -1,0 +1,46 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTURNOptions(t *testing.T) {
+	c, err := Parse(nil, env(nil))
+	if err != nil || c.TURN.Enabled() {
+		t.Fatalf("default: %+v %v", c.TURN, err)
+	}
+	c, err = Parse([]string{"--ice-servers", " stun:stun.example.org , turn:relay.example.org:3478?transport=udp", "--turn-ttl", "2h"},
+		env(map[string]string{"CONFER_TURN_SECRET": "s3cret-from-env"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TURN.URLs) != 2 || c.TURN.URLs[1] != "turn:relay.example.org:3478?transport=udp" || c.TURN.Secret != "s3cret-from-env" || c.TURN.TTL != 2*time.Hour {
+		t.Errorf("parsed: %+v", c.TURN)
+	}
+	c, err = Parse(nil, env(map[string]string{"CONFER_ICE_SERVERS": "turns:relay.example.org:443?transport=tcp",
+		"CONFER_TURN_USERNAME": "confer", "CONFER_TURN_PASSWORD": "pw"}))
+	if err != nil || c.TURN.Username != "confer" || c.TURN.Password != "pw" {
+		t.Errorf("fixed credential: %+v %v", c.TURN, err)
+	}
+	bad := [][]string{
+		{"--ice-servers", "turn:relay.example.org"},                                      // no credential
+		{"--ice-servers", "https://relay.example.org", "--turn-secret", "hidden-secret"}, // not an ICE URL
+		{"--turn-secret", "hidden-secret"},                                               // no URL
+		{"--ice-servers", "turn:relay.example.org", "--turn-secret", "hidden-secret", "--turn-ttl", "1m"},
+	}
+	for _, args := range bad {
+		_, err := Parse(args, env(nil))
+		if err == nil {
+			t.Errorf("%q accepted", args)
+			continue
+		}
+		if strings.Contains(err.Error(), "hidden-secret") {
+			t.Errorf("%q: the error shows the secret: %v", args, err)
+		}
+	}
+	if u := Usage(); !strings.Contains(u, "--ice-servers") || !strings.Contains(u, "CONFER_TURN_SECRET") {
+		t.Errorf("usage lacks the TURN options")
+	}
+}
