@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confer-dev/confer/internal/app"
+	"github.com/confer-dev/confer/internal/apptest"
+	"github.com/confer-dev/confer/internal/config"
+	"github.com/confer-dev/confer/internal/turncred"
+)
+
+// relayOnlyJS restricts the page's PeerConnections to relayed candidates
+// ("relay" transport policy), as a network that lets nothing out but the
+// TURN relay does: without the welcome's TURN servers it cannot connect.
+const relayOnlyJS = `(() => {
+  const Native = window.RTCPeerConnection;
+  const relay = (c) => ({ ...(c || {}), iceTransportPolicy: 'relay' });
+  window.RTCPeerConnection = class extends Native {
+    constructor(c, ...rest) { super(relay(c), ...rest); }
+    setConfiguration(c) { return super.setConfiguration(relay(c)); }
+  };
+})()`
+
+// selectedTypeJS: the candidate type of the page's selected local ICE
+// candidate ("host", "srflx", "relay"), or "none".
+const selectedTypeJS = `(async () => {
+  const pc = window.conferDebug && window.conferDebug.publishPC;
+  if (!pc) return 'none';
+  const stats = await pc.getStats();
+  let type = 'none';
+  stats.forEach(r => {
+    if (r.type !== 'transport' || !r.selectedCandidatePairId) return;
+    const pair = stats.get(r.selectedCandidatePairId);
+    const local = pair && stats.get(pair.localCandidateId);
+    if (local) type = local.candidateType;
+  });
+  return type;
+})()`
+
+// TestMeetingThroughTURNRelay: two people whose browsers can reach
+// nothing but the TURN relay the operator configured (with a shared
+// secret) see each other through it. After Bruno's signalling drops, his
+// page resumes with its media kept, restarts ICE with the new welcome's
+// credential, and his picture of Anna keeps coming through the relay.
+func TestMeetingThroughTURNRelay(t *testing.T) {
+	const secret = "e2e-relay-secret"
+	r := apptest.StartRelay(t, secret)
+	a, base := apptest.StartConfig(t, func(c *config.Config) {
+		c.TURN = turncred.Config{URLs: []string{"turn:" + r.Addr + "?transport=udp"}, Secret: secret}
+	}, app.Options{})
+	browser := newBrowser(t)
+	logMediaOnFailure(t, a)
+	names := []string{"Anna", "Bruno"}
+	pages := make([]context.Context, len(names))
+	ids := make([]string, len(names))
+	for i, name := range names {
+		if i == 0 {
+			pages[i] = browser
+		} else {
+			pages[i] = newTab(t, browser)
+		}
+		onNewDocument(t, pages[i], relayOnlyJS)
+		navigate(t, pages[i], roomURL(base, "demo", name))
+		waitJS(t, pages[i], name+" joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
+		ids[i] = eval[string](t, pages[i], `window.conferDebug.participantId`)
+	}
+	for i, p := range pages {
+		decoding(t, p, names[i], 1, 5)
+		if typ := eval[string](t, p, selectedTypeJS); typ != "relay" {
+			t.Errorf("%s's connection uses a %q candidate, want relay", names[i], typ)
+		}
+		if !r.Accepted(ids[i]) {
+			t.Errorf("the relay never accepted %s's credential (it accepted %v)", names[i], r.Users())
+		}
+	}
+
+	// A credential names its expiry in whole seconds: wait for the next
+	// second, so that the resumed welcome's credential differs.
+	time.Sleep(1100 * time.Millisecond)
+	welcomes := watchWelcomes(t, pages[1])
+	if st := eval[string](t, pages[1], `window.conferDebug.dropSignalling()`); st != "reconnecting" {
+		t.Fatalf("after the blip Bruno's page is %q, want reconnecting", st)
+	}
+	waitJS(t, pages[1], "Bruno back", `window.conferDebug.state === 'joined'`, 20*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(welcomes.list()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if w := welcomes.list(); len(w) != 1 || !w[0].Resumed || !w[0].MediaKept {
+		t.Fatalf("welcomes after the blip: %+v, want one resumed with media kept", w)
+	}
+	before := videoFrames(t, pages[1])
+	waitJS(t, pages[1], "Bruno decodes Anna after the blip", fmt.Sprintf(`(async () => {
+	  const s = await (%s);
+	  return s.some(r => r.kind === 'video' && r.frames >= %d);
+	})()`, inboundJS, before+30), 30*time.Second)
+	if typ := eval[string](t, pages[1], selectedTypeJS); typ != "relay" {
+		t.Errorf("after the blip Bruno's connection uses a %q candidate, want relay", typ)
+	}
+	// The ICE restart allocated on the relay with the new credential.
+	waitFor := time.Now().Add(10 * time.Second)
+	for len(usernamesOf(r, ids[1])) < 2 && time.Now().Before(waitFor) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if u := usernamesOf(r, ids[1]); len(u) < 2 {
+		t.Errorf("the relay saw Bruno's credentials %v: the resumed welcome's was not used", u)
+	}
+}
+
+// usernamesOf lists the distinct relay usernames minted for participant id.
+func usernamesOf(r *apptest.Relay, id string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, u := range r.Users() {
+		if strings.HasSuffix(u, ":"+id) && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// videoFrames is how many video frames the page has decoded in all.
+func videoFrames(t *testing.T, page context.Context) int {
+	t.Helper()
+	n := 0
+	for _, s := range eval[[]inbound](t, page, inboundJS) {
+		if s.Kind == "video" {
+			n += s.Frames
+		}
+	}
+	return n
+}
