@@ -78,6 +78,16 @@ func printWelcome(out io.Writer, a *app.App, addr string) {
 		fmt.Fprintf(&w, "  demo room: %s/r/%s\n", base, r)
 	}
 	fmt.Fprintf(&w, "  data folder: %s, media on UDP and TCP port %d\n", a.Config.Data, a.Engine.Port())
+	if t := a.Config.TURN; t.Enabled() {
+		how := "no credential (STUN only)"
+		switch {
+		case t.Secret != "":
+			how = "a credential minted per join from the shared secret"
+		case t.Username != "":
+			how = "one fixed credential"
+		}
+		fmt.Fprintf(&w, "  browsers are given %s, with %s\n", strings.Join(t.URLs, ", "), how)
+	}
 	if a.Bootstrap.AdminCreated {
 		fmt.Fprintf(&w, "  platform administrator created: %s\n  password (shown only now): %s\n", a.Bootstrap.AdminEmail, a.Bootstrap.AdminPassword)
 	}

@@ -42,9 +42,14 @@ var urlLine = regexp.MustCompile(`open (http://\S+)`)
 // startServe runs `confer serve` as the binary would and returns its URL.
 func startServe(t *testing.T, ctx context.Context, data string) (string, *syncBuffer, chan int) {
 	t.Helper()
+	return startServeEnv(t, ctx, data, func(string) string { return "" })
+}
+
+// startServeEnv is startServe with CONFER_* variables from env.
+func startServeEnv(t *testing.T, ctx context.Context, data string, env func(string) string) (string, *syncBuffer, chan int) {
+	t.Helper()
 	out := &syncBuffer{}
 	done := make(chan int, 1)
-	env := func(string) string { return "" }
 	go func() {
 		done <- run(ctx, []string{"serve", "--data", data, "--http", "127.0.0.1:0", "--media-port", "0", "--dev", "--log-level", "error"}, env, out, out)
 	}()
@@ -148,4 +153,28 @@ func TestServeSelfSignedTLS(t *testing.T) {
 	}
 	stop()
 	<-done
+}
+
+// TestServeGivesTURNServers: an operator's relay, set in the environment,
+// is named at start-up (the secret is not printed) and reaches browsers in
+// the welcome with a credential minted for the participant.
+func TestServeGivesTURNServers(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	env := map[string]string{"CONFER_ICE_SERVERS": "turns:turn.example.org:443?transport=tcp", "CONFER_TURN_SECRET": "never-printed-secret"}
+	base, out, _ := startServeEnv(t, ctx, t.TempDir(), func(k string) string { return env[k] })
+	if o := out.String(); !strings.Contains(o, "turns:turn.example.org:443?transport=tcp") || strings.Contains(o, "never-printed-secret") {
+		t.Errorf("start-up output should name the relay and not its secret:\n%s", o)
+	}
+	jctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := client.Join(jctx, base, "demo", client.Options{Name: "Al"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := c.Welcome.ICEServers
+	if len(s) != 1 || s[0].URLs[0] != "turns:turn.example.org:443?transport=tcp" || !strings.HasSuffix(s[0].Username, ":"+c.ID()) || s[0].Credential == "" {
+		t.Errorf("welcome ICE servers: %+v", s)
+	}
 }
