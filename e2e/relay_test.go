@@ -16,9 +16,13 @@ import (
 // relayOnlyJS restricts the page's PeerConnections to relayed candidates
 // ("relay" transport policy), as a network that lets nothing out but the
 // TURN relay does: without the welcome's TURN servers it cannot connect.
+// %t is true for a network that blocks UDP too: only TURN over TCP is kept.
 const relayOnlyJS = `(() => {
   const Native = window.RTCPeerConnection;
-  const relay = (c) => ({ ...(c || {}), iceTransportPolicy: 'relay' });
+  const tcpOnly = %t;
+  const servers = (list) => !tcpOnly ? list : (list || []).map(s => ({ ...s,
+    urls: [].concat(s.urls).filter(u => u.endsWith('transport=tcp')) })).filter(s => s.urls.length);
+  const relay = (c) => ({ ...(c || {}), iceServers: servers(c && c.iceServers), iceTransportPolicy: 'relay' });
   window.RTCPeerConnection = class extends Native {
     constructor(c, ...rest) { super(relay(c), ...rest); }
     setConfiguration(c) { return super.setConfiguration(relay(c)); }
@@ -26,7 +30,8 @@ const relayOnlyJS = `(() => {
 })()`
 
 // selectedTypeJS: the candidate type of the page's selected local ICE
-// candidate ("host", "srflx", "relay"), or "none".
+// candidate ("host", "srflx", "relay", with "/tcp" for a relay reached
+// over TCP), or "none".
 const selectedTypeJS = `(async () => {
   const pc = window.conferDebug && window.conferDebug.publishPC;
   if (!pc) return 'none';
@@ -36,21 +41,22 @@ const selectedTypeJS = `(async () => {
     if (r.type !== 'transport' || !r.selectedCandidatePairId) return;
     const pair = stats.get(r.selectedCandidatePairId);
     const local = pair && stats.get(pair.localCandidateId);
-    if (local) type = local.candidateType;
+    if (local) type = local.candidateType + (local.relayProtocol === 'tcp' ? '/tcp' : '');
   });
   return type;
 })()`
 
 // TestMeetingThroughTURNRelay: two people whose browsers can reach
 // nothing but the TURN relay the operator configured (with a shared
-// secret) see each other through it. After Bruno's signalling drops, his
+// secret) see each other through it: Anna's network blocks UDP as well,
+// so she reaches the relay over TCP; Bruno over UDP. After Bruno's signalling drops, his
 // page resumes with its media kept, restarts ICE with the new welcome's
 // credential, and his picture of Anna keeps coming through the relay.
 func TestMeetingThroughTURNRelay(t *testing.T) {
 	const secret = "e2e-relay-secret"
 	r := apptest.StartRelay(t, secret)
 	a, base := apptest.StartConfig(t, func(c *config.Config) {
-		c.TURN = turncred.Config{URLs: []string{"turn:" + r.Addr + "?transport=udp"}, Secret: secret}
+		c.TURN = turncred.Config{URLs: []string{"turn:" + r.Addr + "?transport=udp", "turn:" + r.TCPAddr + "?transport=tcp"}, Secret: secret}
 	}, app.Options{})
 	browser := newBrowser(t)
 	logMediaOnFailure(t, a)
@@ -63,15 +69,16 @@ func TestMeetingThroughTURNRelay(t *testing.T) {
 		} else {
 			pages[i] = newTab(t, browser)
 		}
-		onNewDocument(t, pages[i], relayOnlyJS)
+		onNewDocument(t, pages[i], fmt.Sprintf(relayOnlyJS, name == "Anna"))
 		navigate(t, pages[i], roomURL(base, "demo", name))
 		waitJS(t, pages[i], name+" joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
 		ids[i] = eval[string](t, pages[i], `window.conferDebug.participantId`)
 	}
 	for i, p := range pages {
 		decoding(t, p, names[i], 1, 5)
-		if typ := eval[string](t, p, selectedTypeJS); typ != "relay" {
-			t.Errorf("%s's connection uses a %q candidate, want relay", names[i], typ)
+		want := map[string]string{"Anna": "relay/tcp", "Bruno": "relay"}[names[i]]
+		if typ := eval[string](t, p, selectedTypeJS); typ != want {
+			t.Errorf("%s's connection uses a %q candidate, want %s", names[i], typ, want)
 		}
 		if !r.Accepted(ids[i]) {
 			t.Errorf("the relay never accepted %s's credential (it accepted %v)", names[i], r.Users())
@@ -81,6 +88,9 @@ func TestMeetingThroughTURNRelay(t *testing.T) {
 	// A credential names its expiry in whole seconds: wait for the next
 	// second, so that the resumed welcome's credential differs.
 	time.Sleep(1100 * time.Millisecond)
+	if !r.AcceptedOverTCP(ids[0]) {
+		t.Errorf("Anna never reached the relay over TCP")
+	}
 	welcomes := watchWelcomes(t, pages[1])
 	if st := eval[string](t, pages[1], `window.conferDebug.dropSignalling()`); st != "reconnecting" {
 		t.Fatalf("after the blip Bruno's page is %q, want reconnecting", st)

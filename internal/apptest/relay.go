@@ -11,13 +11,16 @@ import (
 )
 
 // Relay is a TURN server on loopback that checks TURN REST credentials
-// as coturn does with use-auth-secret, and counts what it relays.
+// as coturn does with use-auth-secret, and counts what it relays. Clients
+// reach it over UDP (Addr) or TCP (TCPAddr), as turn:…?transport=udp|tcp.
 type Relay struct {
-	Addr string // host:port, UDP
+	Addr    string // host:port, UDP
+	TCPAddr string // host:port, TCP
 
-	sent  atomic.Int64 // datagrams sent to its clients
+	sent  atomic.Int64 // datagrams sent to its clients over UDP
 	mu    sync.Mutex
 	users []string // usernames it accepted
+	tcp   map[string]bool
 }
 
 // StartRelay runs a Relay with the shared secret until the test ends.
@@ -27,7 +30,12 @@ func StartRelay(t testing.TB, secret string) *Relay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Relay{Addr: pc.LocalAddr().String()}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Relay{Addr: pc.LocalAddr().String(), TCPAddr: ln.Addr().String(), tcp: map[string]bool{}}
+	relayed := &turn.RelayAddressGeneratorStatic{RelayAddress: net.ParseIP("127.0.0.1"), Address: "127.0.0.1"}
 	check := turn.LongTermTURNRESTAuthHandler(secret, nil)
 	srv, err := turn.NewServer(turn.ServerConfig{
 		Realm: "confer.test",
@@ -36,14 +44,18 @@ func StartRelay(t testing.TB, secret string) *Relay {
 			if ok {
 				r.mu.Lock()
 				r.users = append(r.users, ra.Username)
+				if _, isTCP := ra.SrcAddr.(*net.TCPAddr); isTCP {
+					r.tcp[ra.Username] = true
+				}
 				r.mu.Unlock()
 			}
 			return user, key, ok
 		},
 		PacketConnConfigs: []turn.PacketConnConfig{{
 			PacketConn:            countingConn{pc, &r.sent},
-			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: net.ParseIP("127.0.0.1"), Address: "127.0.0.1"},
+			RelayAddressGenerator: relayed,
 		}},
+		ListenerConfigs: []turn.ListenerConfig{{Listener: ln, RelayAddressGenerator: relayed}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +70,19 @@ func (r *Relay) Accepted(user string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, u := range r.users {
+		if strings.HasSuffix(u, ":"+user) {
+			return true
+		}
+	}
+	return false
+}
+
+// AcceptedOverTCP reports whether a credential minted for user was
+// accepted from a client that reached the relay over TCP.
+func (r *Relay) AcceptedOverTCP(user string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for u := range r.tcp {
 		if strings.HasSuffix(u, ":"+user) {
 			return true
 		}
