@@ -2,77 +2,18 @@ package e2e
 
 import (
 	"context"
-	"math/rand/v2"
-	"net"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/transport/v5"
-	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/confer-dev/confer/internal/apptest"
 	"github.com/confer-dev/confer/internal/client"
 	"github.com/confer-dev/confer/internal/loadtest"
 )
-
-// lossyNet is the network of one Go participant: every UDP datagram its
-// PeerConnections send or receive is dropped with probability loss. It
-// works like a lossy relay in front of the participant (both directions,
-// ICE, DTLS, RTP and RTCP alike), on loopback and without root.
-type lossyNet struct {
-	*stdnet.Net
-	loss float64
-}
-
-func (n *lossyNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
-	c, err := n.Net.ListenUDP(network, laddr)
-	if err != nil {
-		return nil, err
-	}
-	return &lossyConn{UDPConn: c, loss: n.loss}, nil
-}
-
-type lossyConn struct {
-	transport.UDPConn
-	loss float64
-}
-
-func (c *lossyConn) drop() bool { return rand.Float64() < c.loss }
-
-func (c *lossyConn) ReadFrom(p []byte) (int, net.Addr, error) {
-	for {
-		n, a, err := c.UDPConn.ReadFrom(p)
-		if err != nil || !c.drop() {
-			return n, a, err
-		}
-	}
-}
-
-func (c *lossyConn) WriteTo(p []byte, a net.Addr) (int, error) {
-	if c.drop() {
-		return len(p), nil
-	}
-	return c.UDPConn.WriteTo(p, a)
-}
-
-func lossyAPI(t *testing.T, loss float64) *webrtc.API {
-	t.Helper()
-	n, err := stdnet.NewNet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var se webrtc.SettingEngine
-	se.SetNet(&lossyNet{Net: n, loss: loss})
-	api, err := client.NewAPIWith(se)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return api
-}
 
 // rxPacket is what the subscriber saw of one RTP packet.
 type rxPacket struct {
@@ -240,7 +181,7 @@ func TestLossyNetworkKeepsMediaFlowing(t *testing.T) {
 	defer cancel()
 
 	vrx, arx := &rxTrack{pkts: map[uint16]rxPacket{}}, &rxTrack{pkts: map[uint16]rxPacket{}}
-	sub, err := client.Join(ctx, base, "demo", client.Options{Name: "Lossy viewer", API: lossyAPI(t, loss)},
+	sub, err := client.Join(ctx, base, "demo", client.Options{Name: "Lossy viewer", API: apptest.LossyAPI(t, loss)},
 		func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			if tr.Kind() == webrtc.RTPCodecTypeVideo {
 				go vrx.read(tr)
@@ -252,7 +193,7 @@ func TestLossyNetworkKeepsMediaFlowing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	pubc, err := client.Join(ctx, base, "demo", client.Options{Name: "Lossy speaker", API: lossyAPI(t, loss)}, nil)
+	pubc, err := client.Join(ctx, base, "demo", client.Options{Name: "Lossy speaker", API: apptest.LossyAPI(t, loss)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

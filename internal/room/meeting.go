@@ -271,6 +271,7 @@ func (r *Room) resume(p *Participant, req JoinRequest, l Listener) (*Participant
 	p.peer = np
 	p.mu.Unlock()
 	r.sendState(p)
+	r.updateQuality(p) // a new connection starts good
 	r.mgr.log.Info("participant resumed", "room", r.slug, "participant", p.info.ID, "mediaKept", false)
 	return p, res, nil
 }

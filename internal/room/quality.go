@@ -61,3 +61,35 @@ func (e peerEvents) PublishLayers(clientTrackID string, rids []string) {
 		q.PublishLayers(clientTrackID, rids)
 	}
 }
+
+// ConnectionQuality tells everyone, the participant too, how well its
+// connection carries the meeting (sfu.ConnQualityHandler).
+func (e routerEvents) ConnectionQuality(peerID string, _ sfu.Quality) {
+	r := e.r
+	r.mu.Lock()
+	p := r.participants[peerID]
+	r.mu.Unlock()
+	if p != nil {
+		r.updateQuality(p)
+	}
+}
+
+// updateQuality sets p's quality from its current connection (an event
+// of a connection it has since replaced says nothing) and tells everyone
+// when it changed.
+func (r *Room) updateQuality(p *Participant) {
+	p.mu.Lock()
+	q := ""
+	if p.peer != nil {
+		if got := p.peer.ConnectionQuality(); got != sfu.QualityGood {
+			q = got.String()
+		}
+	}
+	changed := p.info.Quality != q
+	p.info.Quality = q
+	info := p.info
+	p.mu.Unlock()
+	if changed {
+		r.broadcast("", func(l Listener) { l.ParticipantUpdated(info) })
+	}
+}

@@ -51,6 +51,9 @@ type Info struct {
 	// Hand is 0, or the order in which the hand was raised (smaller is
 	// earlier) while it is up.
 	Hand int64
+	// Quality is how well the participant's connection carries the
+	// meeting: "" (good), "fair" or "poor" (sfu.Quality).
+	Quality string
 	// Media is set only in Events.ParticipantLeft: the session's media
 	// time (mediatime.go).
 	Media MediaSeconds

@@ -38,6 +38,7 @@ type testClient struct {
 	lsrs      sync.Map     // LastSenderReport values seen in those
 	nacked    sync.Map     // video sequence numbers the server NACKed
 	skipSeq   atomic.Int32 // a video sequence number not to send (loss); -1 none
+	dropEvery atomic.Int32 // > 0: every n-th video packet is lost on the way
 	vSeqNow   atomic.Int32 // the next video sequence number
 	wantKey   atomic.Bool  // next video frame is a keyframe
 	stop      chan struct{}
@@ -399,7 +400,7 @@ func (c *testClient) sendMedia() {
 			}
 			payload := append([]byte{0x10, vp8}, mediaTail(c.id, 'v', vSeq)...)
 			c.vSeqNow.Store(int32(vSeq))
-			if int32(vSeq) == c.skipSeq.Load() {
+			if n := c.dropEvery.Load(); int32(vSeq) == c.skipSeq.Load() || (n > 0 && int32(vSeq)%n == 0) {
 				vSeq++
 				vTS += 3000
 				continue // lost on the way
@@ -549,6 +550,23 @@ type recordingRouterHandler struct {
 	mu      sync.Mutex
 	added   []TrackInfo
 	removed []TrackInfo
+	quality map[string][]Quality // ConnectionQuality calls by peer
+}
+
+func (h *recordingRouterHandler) ConnectionQuality(peerID string, q Quality) {
+	h.mu.Lock()
+	if h.quality == nil {
+		h.quality = map[string][]Quality{}
+	}
+	h.quality[peerID] = append(h.quality[peerID], q)
+	h.mu.Unlock()
+}
+
+// qualityOf is what the handler heard of peerID's connection quality.
+func (h *recordingRouterHandler) qualityOf(peerID string) []Quality {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Quality(nil), h.quality[peerID]...)
 }
 
 func (h *recordingRouterHandler) TrackAdded(ti TrackInfo) {

@@ -76,6 +76,10 @@ type downTrack struct {
 	// Used only by the RTCP reader goroutine.
 	rtxHdr  rtp.Header
 	rtxInfo pktInfo
+
+	// reported: the worst loss the subscriber reported for this track
+	// lately (connquality.go); cold, so kept out of the forwarding lines.
+	reported lossMax
 }
 
 func newDownTrack(recv *receiver, subscriber *Peer) *downTrack {
@@ -486,11 +490,13 @@ func (d *downTrack) readRTCP() {
 // to its bandwidth estimate, and for audio to the publisher's receiver
 // reports (downloss.go).
 func (d *downTrack) reportedLoss(frac uint8) {
+	now := time.Now().UnixNano()
 	if d.subscriber != nil {
 		d.subscriber.bwe.loss(frac)
 	}
+	d.reported.note(frac, now)
 	if d.kind == webrtc.RTPCodecTypeAudio {
-		d.recv.downLoss.note(frac, time.Now().UnixNano())
+		d.recv.downLoss.note(frac, now)
 	}
 }
 

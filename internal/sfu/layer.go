@@ -83,7 +83,7 @@ func newLayer(r *receiver, idx int, rid string, track *webrtc.TrackRemote) *laye
 	if track != nil {
 		l.ssrc = uint32(track.SSRC())
 		if p := r.publisher; p != nil && p.fb != nil && r.rtpRecv != nil {
-			refs := fbRefs{sentAt: &l.sentAt}
+			refs := fbRefs{sentAt: &l.sentAt, upLoss: &r.upLoss}
 			if !r.isVideo() {
 				refs.downLoss = &r.downLoss
 			}

@@ -54,6 +54,7 @@ type Peer struct {
 	out    srtpOut  // direct RTP path of the subscribe PC (srtpout.go)
 	in     srtpIn   // direct RTP path of the publish PC (srtpin.go)
 	fb     *pubFeedback
+	quality qualityState // connquality.go; router loop only
 	// allocScratch: allocate's reusable slices (router tick goroutine only).
 	allocScratch  allocScratch
 	reportScratch reportScratch             // sendReports' (reports.go)

@@ -43,6 +43,9 @@ type pubFeedback struct {
 	streams map[uint32]*fbStream // by the publisher's SSRC
 
 	closed atomic.Bool
+	// upLoss: the worst uplink loss of any of the publisher's streams
+	// lately (connquality.go).
+	upLoss lossMax
 }
 
 func newPubFeedback(hub *feedbackHub, id string, write func([]rtcp.Packet) error, log *slog.Logger) *pubFeedback {
@@ -75,6 +78,8 @@ type fbRefs struct {
 	// downLoss: for audio, the worst loss its subscribers reported; the
 	// receiver reports carry it when it is worse than the uplink's.
 	downLoss *lossMax
+	// upLoss, if set, notes the stream's uplink loss at each report.
+	upLoss *lossMax
 }
 
 // fbStream is one incoming stream's feedback state.
@@ -172,6 +177,10 @@ func (s *fbStream) report(now int64) rtcp.ReceptionReport {
 	s.mu.Lock()
 	r := s.stats.report(s.ssrc, now)
 	s.mu.Unlock()
+	s.f.upLoss.note(r.FractionLost, now)
+	if ul := s.refs.upLoss; ul != nil {
+		ul.note(r.FractionLost, now)
+	}
 	if dl := s.refs.downLoss; dl != nil {
 		r.FractionLost = max(r.FractionLost, dl.get(now))
 	}

@@ -45,6 +45,9 @@ type receiver struct {
 	// downLoss: audio only, the worst loss subscribers reported lately
 	// (downloss.go).
 	downLoss lossMax
+	// upLoss: the worst loss of its layers on the way in lately, as the
+	// server's receiver reports say (connquality.go).
+	upLoss lossMax
 	// source is set by the room ("camera", "screen", …); it raises the
 	// allocation priority of screen shares.
 	source atomic.Pointer[string]

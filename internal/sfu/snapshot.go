@@ -51,6 +51,7 @@ type PeerSnapshot struct {
 	OnePC         bool          `json:"onePc,omitempty"`
 	Connected     bool          `json:"connected"`
 	AvailableBps  uint64        `json:"availableBps,omitempty"` // 0: not estimated yet
+	Quality       string        `json:"quality"`                // connection quality: good, fair, poor (connquality.go)
 	Subscriptions []SubSnapshot `json:"subscriptions"`
 }
 
@@ -137,7 +138,8 @@ func (r *receiver) snapshot(now time.Time) TrackSnapshot {
 }
 
 func (p *Peer) snapshot(now time.Time) PeerSnapshot {
-	ps := PeerSnapshot{ID: p.id, Slots: p.slotMode, OnePC: p.onePC, Connected: p.subUp.Load(), AvailableBps: p.bwe.available(now)}
+	ps := PeerSnapshot{ID: p.id, Slots: p.slotMode, OnePC: p.onePC, Connected: p.subUp.Load(), AvailableBps: p.bwe.available(now),
+		Quality: p.ConnectionQuality().String()}
 	p.mu.Lock()
 	dts := p.downTrackList()
 	p.mu.Unlock()

@@ -69,6 +69,9 @@ func (r *Router) loop() {
 			if n%reportEvery == 0 {
 				r.sendReports(now)
 			}
+			if n%qualityEvery == 0 {
+				r.updateQuality(now)
+			}
 		}
 	}
 }

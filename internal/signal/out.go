@@ -93,7 +93,7 @@ func (s *session) drainAndClose(reason string) {
 }
 
 func participantMsg(i room.Info) Participant {
-	return Participant{ID: i.ID, Name: i.Name, AudioMuted: i.AudioMuted, VideoMuted: i.VideoMuted, Role: i.Role, Hand: i.Hand}
+	return Participant{ID: i.ID, Name: i.Name, AudioMuted: i.AudioMuted, VideoMuted: i.VideoMuted, Role: i.Role, Hand: i.Hand, Quality: i.Quality}
 }
 
 func trackMsg(t room.Track) Track {

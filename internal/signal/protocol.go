@@ -144,6 +144,9 @@ type Participant struct {
 	VideoMuted bool   `json:"videoMuted"`
 	Role       string `json:"role,omitempty"` // host, moderator, participant
 	Hand       int64  `json:"hand,omitempty"` // raised-hand order; 0 or absent: hand down
+	// Quality: how well the participant's connection carries the meeting,
+	// "fair" or "poor"; absent: good.
+	Quality string `json:"quality,omitempty"`
 }
 
 // ParticipantLeft names who left.
