@@ -1,8 +1,11 @@
 package sfu
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pion/rtcp"
 )
 
 // Quality is how well a participant's connection carries the meeting, as
@@ -58,10 +61,79 @@ type ConnQualityHandler interface {
 // cur, which the snapshot reads).
 type qualityState struct {
 	cur     atomic.Uint32 // Quality last told
+	loss    atomic.Uint32 // the last measure: uplink loss << 8 | downlink loss (x/256)
 	seen    Quality       // a different level measured lately
 	seenN   int           // in how many evaluations in a row
 	scratch []*downTrack
 }
+
+// lossPeak is the worst loss fraction (x/256) noted in the last
+// peakWindow or so: two half-window buckets, so that a steady loss never
+// reads as none when a bucket ages out (lossMax, which keeps one report,
+// drops to 0 between its worst report ageing out and the next report).
+// Reports come about every second; the lock is taken that often.
+type lossPeak struct {
+	mu     sync.Mutex
+	start  [2]int64 // bucket start, unix ns
+	worst  [2]uint8
+	latest int // the bucket being filled
+}
+
+const peakWindow = 4 * time.Second
+
+func (l *lossPeak) note(frac uint8, now int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now-l.start[l.latest] >= int64(peakWindow/2) {
+		l.latest ^= 1
+		l.start[l.latest], l.worst[l.latest] = now, 0
+	}
+	l.worst[l.latest] = max(l.worst[l.latest], frac)
+}
+
+func (l *lossPeak) get(now int64) uint8 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var w uint8
+	for i := range l.start {
+		if l.start[i] != 0 && now-l.start[i] < int64(peakWindow) {
+			w = max(w, l.worst[i])
+		}
+	}
+	return w
+}
+
+// rrCount packs a receiver report's cumulative counts: packets lost (24
+// bits, signed) and the extended highest sequence number received.
+func rrCount(r rtcp.ReceptionReport) uint64 {
+	return uint64(r.TotalLost&0xffffff)<<32 | uint64(r.LastSequenceNumber)
+}
+
+// lossSinceLast is the fraction (x/256) of the track's packets the
+// subscriber lost since the previous evaluation, from the cumulative
+// counts of its reports: browsers also send reports with their NACKs, a
+// packet or two after the previous one, and the fraction lost of such a
+// short interval says little (one loss in two packets reads 50 %).
+// Router loop only (d.qPrev).
+func (d *downTrack) lossSinceLast() uint8 {
+	cur := d.rrCum.Load()
+	prev := d.qPrev
+	d.qPrev = cur
+	expected := uint32(cur) - uint32(prev)
+	if prev == 0 || cur == 0 || expected < minLossSample || expected > 1<<20 {
+		return 0 // no report, or too few packets to grade, or a reset
+	}
+	lost := int64(signed24(uint32(cur>>32))) - int64(signed24(uint32(prev>>32)))
+	if lost <= 0 {
+		return 0
+	}
+	return uint8(min(255, lost*256/int64(expected)))
+}
+
+// minLossSample: fewer packets between two evaluations grade nothing.
+const minLossSample = 20
+
+func signed24(v uint32) int32 { return int32(v<<8) >> 8 }
 
 // levelFor grades a loss fraction (x/256).
 func levelFor(loss uint8) Quality {
@@ -99,20 +171,21 @@ func (s *qualityState) next(m Quality) (Quality, bool) {
 // reports say, less what each track's publisher had already lost on the
 // way in (those gaps show in every subscriber's report).
 func (p *Peer) measureQuality(now int64) Quality {
-	var loss uint8
+	var up, down uint8
 	if p.fb != nil {
-		loss = p.fb.upLoss.get(now)
+		up = p.fb.upLoss.get(now)
 	}
 	p.mu.Lock()
 	ds := p.appendDownTracks(p.quality.scratch[:0])
 	p.mu.Unlock()
 	for _, d := range ds {
-		got := d.reported.get(now)
-		loss = max(loss, got-min(got, d.recv.upLoss.get(now)))
+		got := d.lossSinceLast()
+		down = max(down, got-min(got, d.recv.upLoss.get(now)))
 	}
 	clear(ds)
 	p.quality.scratch = ds[:0]
-	return levelFor(loss)
+	p.quality.loss.Store(uint32(up)<<8 | uint32(down))
+	return levelFor(max(up, down))
 }
 
 // updateQuality evaluates every peer and tells the handler of changes.
@@ -126,6 +199,12 @@ func (r *Router) updateQuality(now time.Time) {
 			r.events.post(func() { h.ConnectionQuality(id, q) })
 		}
 	}
+}
+
+// measuredLoss is the last evaluation's uplink and downlink loss, in %.
+func (p *Peer) measuredLoss() (up, down float64) {
+	v := p.quality.loss.Load()
+	return float64(v>>8) * 100 / 256, float64(v&0xff) * 100 / 256
 }
 
 // ConnectionQuality is the peer's connection quality as last told.

@@ -75,9 +75,13 @@ func TestConnectionQualityFromLoss(t *testing.T) {
 			audioSSRC = rt.ssrc
 		}
 	}
+	// Bob's reports: a quarter of what comes lost, in the cumulative
+	// counts (which the grade is made from), with a misleading 0 fraction.
+	var seq, lost uint32 = 1 << 16, 0
 	eventually(t, 10*time.Second, "bob told poor", func() (bool, string) {
+		seq, lost = seq+8, lost+2
 		must(t, b.sub.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: 1,
-			Reports: []rtcp.ReceptionReport{{SSRC: audioSSRC, FractionLost: 64}}}}))
+			Reports: []rtcp.ReceptionReport{{SSRC: audioSSRC, LastSequenceNumber: seq, TotalLost: lost}}}}))
 		time.Sleep(100 * time.Millisecond)
 		q := h.qualityOf("bob")
 		return len(q) > 0 && q[len(q)-1] == QualityPoor, fmt.Sprintf("bob: %v", q)
@@ -91,4 +95,54 @@ func snapshotQuality(s Snapshot, peer, want string) bool {
 		}
 	}
 	return false
+}
+
+// A steady loss reads the same all along, across bucket turnovers; it
+// ages out within two windows once the reports stop saying it.
+func TestLossPeakHasNoGaps(t *testing.T) {
+	var l lossPeak
+	t0 := time.Now().UnixNano()
+	sec := int64(time.Second)
+	for i := int64(0); i < 20; i++ {
+		l.note(64, t0+i*sec)
+		for _, dt := range []int64{0, sec / 2, sec - 1} {
+			if got := l.get(t0 + i*sec + dt); got != 64 {
+				t.Fatalf("at %v: %d, want 64", time.Duration(i*sec+dt), got)
+			}
+		}
+	}
+	for i := int64(20); i < 30; i++ {
+		l.note(0, t0+i*sec)
+	}
+	if got := l.get(t0 + 29*sec); got != 0 {
+		t.Fatalf("loss still %d 10 s after it ended", got)
+	}
+}
+
+// The downlink grade comes from the reports' cumulative counts between two
+// evaluations; too few packets grade nothing, and a counter reset is not
+// read as loss.
+func TestLossSinceLast(t *testing.T) {
+	d := &downTrack{}
+	report := func(seq, lost uint32) { d.rrCum.Store(rrCount(rtcp.ReceptionReport{LastSequenceNumber: seq, TotalLost: lost})) }
+	report(1000, 10)
+	if got := d.lossSinceLast(); got != 0 {
+		t.Fatalf("first evaluation: %d", got)
+	}
+	report(1100, 35) // 25 of 100
+	if got := d.lossSinceLast(); got != 64 {
+		t.Fatalf("25 lost of 100: %d/256, want 64", got)
+	}
+	report(1110, 40) // 10 packets: too few
+	if got := d.lossSinceLast(); got != 0 {
+		t.Fatalf("10 packets: %d", got)
+	}
+	report(1200, 30) // fewer lost than before (duplicates): none
+	if got := d.lossSinceLast(); got != 0 {
+		t.Fatalf("negative loss: %d", got)
+	}
+	report(0x10000+1200, 0xffffff) // -1 in 24 bits
+	if got := d.lossSinceLast(); got != 0 {
+		t.Fatalf("a wrap to -1: %d", got)
+	}
 }

@@ -77,9 +77,11 @@ type downTrack struct {
 	rtxHdr  rtp.Header
 	rtxInfo pktInfo
 
-	// reported: the worst loss the subscriber reported for this track
-	// lately (connquality.go); cold, so kept out of the forwarding lines.
-	reported lossMax
+	// rrCum: the subscriber's latest report's cumulative counts (rrCount),
+	// qPrev what the last quality evaluation read (connquality.go); cold,
+	// so kept out of the forwarding lines.
+	rrCum atomic.Uint64
+	qPrev uint64
 }
 
 func newDownTrack(recv *receiver, subscriber *Peer) *downTrack {
@@ -476,7 +478,7 @@ func (d *downTrack) readRTCP() {
 			case *rtcp.ReceiverReport:
 				for _, rr := range p.Reports {
 					if rr.SSRC == d.ssrcA.Load() {
-						d.reportedLoss(rr.FractionLost)
+						d.reportedLoss(rr)
 					}
 				}
 			default:
@@ -489,14 +491,14 @@ func (d *downTrack) readRTCP() {
 // reportedLoss applies the loss the subscriber reported for this track:
 // to its bandwidth estimate, and for audio to the publisher's receiver
 // reports (downloss.go).
-func (d *downTrack) reportedLoss(frac uint8) {
-	now := time.Now().UnixNano()
+func (d *downTrack) reportedLoss(r rtcp.ReceptionReport) {
+	frac := r.FractionLost
 	if d.subscriber != nil {
 		d.subscriber.bwe.loss(frac)
 	}
-	d.reported.note(frac, now)
+	d.rrCum.Store(rrCount(r))
 	if d.kind == webrtc.RTPCodecTypeAudio {
-		d.recv.downLoss.note(frac, now)
+		d.recv.downLoss.note(frac, time.Now().UnixNano())
 	}
 }
 

@@ -45,7 +45,7 @@ type pubFeedback struct {
 	closed atomic.Bool
 	// upLoss: the worst uplink loss of any of the publisher's streams
 	// lately (connquality.go).
-	upLoss lossMax
+	upLoss lossPeak
 }
 
 func newPubFeedback(hub *feedbackHub, id string, write func([]rtcp.Packet) error, log *slog.Logger) *pubFeedback {
@@ -79,7 +79,7 @@ type fbRefs struct {
 	// receiver reports carry it when it is worse than the uplink's.
 	downLoss *lossMax
 	// upLoss, if set, notes the stream's uplink loss at each report.
-	upLoss *lossMax
+	upLoss *lossPeak
 }
 
 // fbStream is one incoming stream's feedback state.

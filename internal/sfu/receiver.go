@@ -47,7 +47,7 @@ type receiver struct {
 	downLoss lossMax
 	// upLoss: the worst loss of its layers on the way in lately, as the
 	// server's receiver reports say (connquality.go).
-	upLoss lossMax
+	upLoss lossPeak
 	// source is set by the room ("camera", "screen", …); it raises the
 	// allocation priority of screen shares.
 	source atomic.Pointer[string]

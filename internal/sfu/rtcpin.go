@@ -82,7 +82,7 @@ func (p *Peer) handleRTCP(pkts []rtcp.Packet, scratch []byte) {
 		case *rtcp.ReceiverReport:
 			for _, r := range pkt.Reports {
 				if d := p.trackBySSRC(r.SSRC); d != nil {
-					d.reportedLoss(r.FractionLost)
+					d.reportedLoss(r)
 				}
 			}
 		case *rtcp.SenderReport:

@@ -52,6 +52,8 @@ type PeerSnapshot struct {
 	Connected     bool          `json:"connected"`
 	AvailableBps  uint64        `json:"availableBps,omitempty"` // 0: not estimated yet
 	Quality       string        `json:"quality"`                // connection quality: good, fair, poor (connquality.go)
+	UpLossPct     float64       `json:"upLossPct"`              // the loss it was graded on: its uplink's,
+	DownLossPct   float64       `json:"downLossPct"`            // and its downlink's own (worst of the last 5 s)
 	Subscriptions []SubSnapshot `json:"subscriptions"`
 }
 
@@ -140,6 +142,7 @@ func (r *receiver) snapshot(now time.Time) TrackSnapshot {
 func (p *Peer) snapshot(now time.Time) PeerSnapshot {
 	ps := PeerSnapshot{ID: p.id, Slots: p.slotMode, OnePC: p.onePC, Connected: p.subUp.Load(), AvailableBps: p.bwe.available(now),
 		Quality: p.ConnectionQuality().String()}
+	ps.UpLossPct, ps.DownLossPct = p.measuredLoss()
 	p.mu.Lock()
 	dts := p.downTrackList()
 	p.mu.Unlock()

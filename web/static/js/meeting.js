@@ -76,7 +76,10 @@ export class Meeting {
     p.videoMuted = !!d.videoMuted;
     if (d.role !== undefined) p.role = d.role || 'participant';
     if (d.hand !== undefined || !isLocal) p.hand = d.hand || 0;
+    // The server's word (absent: good); the page's own copy of itself has none.
+    if (d.quality !== undefined || !isLocal) p.quality = ['fair', 'poor'].includes(d.quality) ? d.quality : '';
     p.tile.set('audioMuted', p.audioMuted);
+    p.tile.set('quality', p.quality || '');
     p.tile.set('videoMuted', p.videoMuted);
     this.renderItem(p);
     this.changed();
@@ -104,7 +107,7 @@ export class Meeting {
   list() {
     return [...this.people.values()].map((p) => ({
       id: p.id, name: p.name, audioMuted: p.audioMuted, videoMuted: p.videoMuted, local: p.local,
-      role: p.role || 'participant', hand: p.hand || 0,
+      role: p.role || 'participant', hand: p.hand || 0, quality: p.quality || '',
     }));
   }
 
@@ -126,9 +129,11 @@ export class Meeting {
     const states = [];
     if (p.audioMuted) states.push(t('state.micOff'));
     if (p.videoMuted) states.push(t('state.camOff'));
+    if (p.quality) states.push(t(`state.${p.quality}`));
     const icons = el('span', { class: 'person-icons' });
     if (p.audioMuted) icons.append(icon('mic-off'));
     if (p.videoMuted) icons.append(icon('cam-off'));
+    if (p.quality) icons.append(icon(`signal-${p.quality}`, `icon quality-${p.quality}`));
     const sr = el('span', { class: 'sr-only', text: states.length ? `, ${states.join(', ')}` : '' });
     p.item.replaceChildren(el('span', { class: 'person-name', text: label }), sr, icons);
     p.tile.el.dataset.hand = String(!!p.hand);

@@ -220,7 +220,10 @@ function onMessage(type, d) {
       if (!meeting.get(d.id)) ui.announce(t('live.joined', { name: d.name }));
       meeting.upsert(d, false);
       return features.onPeople();
-    case 'participant_updated': meeting.update(d); return features.onPeople(d);
+    case 'participant_updated':
+      if (d.id === participantId) ui.banner('banner-network', d.quality === 'poor');
+      meeting.update(d);
+      return features.onPeople(d);
     case 'participant_left': {
       const p = meeting.get(d.id);
       if (!p || d.id === participantId) return;
@@ -245,6 +248,7 @@ function onWelcome(d) {
   if (d.room) room = { ...room, ...d.room };
   updateTitle();
   if (Array.isArray(d.iceServers)) iceServers = d.iceServers;
+  ui.banner('banner-network', false); // a new connection starts good
   const keep = !!(d.mediaKept && welcomed && conn.alive());
   if (!keep) conn.close();
   meeting.setSelf(participantId, name, media.audioMuted, media.videoMuted);

@@ -9,7 +9,7 @@ export class Tile {
     this.id = id;
     this.name = name;
     this.isLocal = isLocal;
-    this.state = { audioMuted: false, videoMuted: false, speaking: false };
+    this.state = { audioMuted: false, videoMuted: false, speaking: false, quality: '' };
     this.waiting = null; // cancels hideUntilFrame
     this.video = el('video', { autoplay: true, playsInline: true, muted: true });
     this.video.setAttribute('playsinline', '');
@@ -17,11 +17,12 @@ export class Tile {
     this.initials = el('span', { class: 'initials' });
     this.avatar = el('div', { class: 'avatar', 'aria-hidden': 'true' }, this.initials);
     this.nameEl = el('span', { class: 'name' });
-    this.label = el('div', { class: 'label' }, icon('mic-off', 'icon mic-off'), this.nameEl);
+    this.label = el('div', { class: 'label' }, icon('mic-off', 'icon mic-off'), this.nameEl,
+      icon('signal-fair', 'icon quality fair'), icon('signal-poor', 'icon quality poor'));
     this.el = el('div', {
       class: 'tile',
       role: 'listitem',
-      dataset: { participantId: id, audioMuted: 'false', videoMuted: 'false', speaking: 'false', hasVideo: 'false' },
+      dataset: { participantId: id, audioMuted: 'false', videoMuted: 'false', speaking: 'false', hasVideo: 'false', quality: '' },
     }, this.video, this.avatar, this.label);
     if (isLocal) this.el.dataset.local = 'true';
     if (!isLocal && onFirstFrame) this.watchFirstFrame(onFirstFrame);
@@ -57,6 +58,7 @@ export class Tile {
     if (this.state.audioMuted) parts.push(t('state.micOff'));
     if (this.state.videoMuted) parts.push(t('state.camOff'));
     if (this.state.speaking) parts.push(t('state.speaking'));
+    if (this.state.quality) parts.push(t(`state.${this.state.quality}`));
     this.el.setAttribute('aria-label', parts.join(', '));
   }
 
