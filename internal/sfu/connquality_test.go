@@ -124,7 +124,9 @@ func TestLossPeakHasNoGaps(t *testing.T) {
 // read as loss.
 func TestLossSinceLast(t *testing.T) {
 	d := &downTrack{}
-	report := func(seq, lost uint32) { d.rrCum.Store(rrCount(rtcp.ReceptionReport{LastSequenceNumber: seq, TotalLost: lost})) }
+	report := func(seq, lost uint32) {
+		d.rrCum.Store(rrCount(rtcp.ReceptionReport{LastSequenceNumber: seq, TotalLost: lost}))
+	}
 	report(1000, 10)
 	if got := d.lossSinceLast(); got != 0 {
 		t.Fatalf("first evaluation: %d", got)

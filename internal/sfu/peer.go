@@ -49,11 +49,11 @@ type Peer struct {
 	addMu sync.Mutex // serialises Router.addTrack for this publisher
 	negMu sync.Mutex // serialises offers and answers on the subscribe PC
 
-	bwe    bwe
-	events notifier // optional handler calls (LayerHandler), in order
-	out    srtpOut  // direct RTP path of the subscribe PC (srtpout.go)
-	in     srtpIn   // direct RTP path of the publish PC (srtpin.go)
-	fb     *pubFeedback
+	bwe     bwe
+	events  notifier // optional handler calls (LayerHandler), in order
+	out     srtpOut  // direct RTP path of the subscribe PC (srtpout.go)
+	in      srtpIn   // direct RTP path of the publish PC (srtpin.go)
+	fb      *pubFeedback
 	quality qualityState // connquality.go; router loop only
 	// allocScratch: allocate's reusable slices (router tick goroutine only).
 	allocScratch  allocScratch
