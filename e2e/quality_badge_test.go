@@ -48,7 +48,8 @@ const qualityJS = `(() => {
 // packets (set before his page opens: Chromium applies it to the sockets
 // it makes afterwards). Anna's page marks his tile (a visible icon, and "poor
 // connection" in its accessible name); Bruno's page tells him his own
-// connection is poor. When his network recovers, both go away.
+// connection is poor and offers to turn his camera off, which he does.
+// When his network recovers, the marks go away.
 func TestPoorConnectionBadge(t *testing.T) {
 	a, base := apptest.Start(t)
 	browser := newBrowser(t)
@@ -68,7 +69,8 @@ func TestPoorConnectionBadge(t *testing.T) {
 	  const s = JSON.parse(%s);
 	  return s.quality === 'poor' && s.icons === 1 && s.label.includes('poor connection');
 	})()`, fmt.Sprintf(qualityJS, bruno)), 30*time.Second)
-	waitJS(t, pages[1], "Bruno told his connection is poor", `!document.getElementById('banner-network').hidden`, 15*time.Second)
+	waitJS(t, pages[1], "Bruno told his connection is poor, with a button to turn his camera off",
+		`!document.getElementById('banner-network').hidden && !document.getElementById('btn-network-cam').hidden`, 15*time.Second)
 	// Anna's network is clean: the gaps of Bruno's uplink reach her too,
 	// but they are his, not hers.
 	var self struct {
@@ -78,6 +80,14 @@ func TestPoorConnectionBadge(t *testing.T) {
 	if err := json.Unmarshal([]byte(eval[string](t, pages[0], fmt.Sprintf(qualityJS, anna))), &self); err != nil || self.Quality != "" || self.Banner {
 		snap, _ := json.Marshal(a.Engine.Snapshot())
 		t.Errorf("Anna's page marks her own connection: %+v %v; server: %s", self, err, snap)
+	}
+
+	// He takes the advice; Anna sees his camera go off.
+	gesture(t, pages[1], `document.getElementById('btn-network-cam').click()`)
+	waitJS(t, pages[0], "Bruno's camera off on Anna's page", fmt.Sprintf(
+		`window.conferDebug.participants().some(p => p.id === %q && p.videoMuted)`, bruno), 15*time.Second)
+	if focused := eval[string](t, pages[1], `document.activeElement.id`); focused != "btn-camera" {
+		t.Errorf("after the banner's button, focus is on %q, want the camera button", focused)
 	}
 
 	setPacketLoss(t, pages[1], 0)

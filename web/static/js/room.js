@@ -221,7 +221,7 @@ function onMessage(type, d) {
       meeting.upsert(d, false);
       return features.onPeople();
     case 'participant_updated':
-      if (d.id === participantId) ui.banner('banner-network', d.quality === 'poor');
+      if (d.id === participantId) networkBanner(d.quality === 'poor');
       meeting.update(d);
       return features.onPeople(d);
     case 'participant_left': {
@@ -248,7 +248,7 @@ function onWelcome(d) {
   if (d.room) room = { ...room, ...d.room };
   updateTitle();
   if (Array.isArray(d.iceServers)) iceServers = d.iceServers;
-  ui.banner('banner-network', false); // a new connection starts good
+  networkBanner(false); // a new connection starts good
   const keep = !!(d.mediaKept && welcomed && conn.alive());
   if (!keep) conn.close();
   meeting.setSelf(participantId, name, media.audioMuted, media.videoMuted);
@@ -347,6 +347,12 @@ function stopMedia() {
 
 // ---- connection state ----
 
+/** Tells the participant its own connection is poor, offering to turn the camera off. */
+function networkBanner(poor) {
+  ui.banner('banner-network', poor);
+  $('#btn-network-cam').hidden = !(poor && media.cameraOn && !media.videoMuted);
+}
+
 function updateBanner() {
   const down = state === 'reconnecting' || (state === 'joined' && conn.trouble(0));
   ui.banner('banner-reconnecting', down);
@@ -421,6 +427,11 @@ function boot() {
   });
   more.init(); // phones: the rest of the bar in a menu
   $('#lobby-leave').addEventListener('click', leave);
+  $('#btn-network-cam').addEventListener('click', () => {
+    $('#btn-camera').click(); // the bar's own toggle: same checks, same messages
+    $('#btn-network-cam').hidden = true;
+    $('#btn-camera').focus();
+  });
   onLangChange(() => { updateTitle(); renderCount(); meeting.relabel(); controls.renderPeopleCount(meeting.count); });
   conn.init({
     meeting, media, send, onPublisher: features.onPublisher, onState: updateBanner,
