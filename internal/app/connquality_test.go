@@ -3,6 +3,9 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
 	"testing"
 	"time"
 
@@ -54,6 +57,17 @@ func TestPoorConnectionIsShown(t *testing.T) {
 	}
 	if _, err := lossy.WaitEvent(ctx, signal.TypeParticipantUpdated, poor(lossy.ID())); err != nil {
 		t.Fatalf("Lossy was never told its own connection is poor: %v", err)
+	}
+
+	// Operators see it on /metrics.
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if m := regexp.MustCompile(`(?m)^confer_sfu_connections_graded\{quality="poor"\} ([0-9]+)$`).FindSubmatch(body); m == nil || string(m[1]) == "0" {
+		t.Errorf("/metrics does not count Lossy's poor connection: %q", m)
 	}
 
 	late, err := client.Join(ctx, base, "patchy", client.Options{Name: "Late"}, nil)

@@ -93,6 +93,9 @@ func New(src Sources) *Metrics {
 		gauge("confer_sfu_published_tracks", "Tracks being received from publishers.", func(s sfu.Stats) int64 { return s.PublishedTracks })
 		gauge("confer_sfu_subscribed_tracks", "Tracks being forwarded to subscribers (one per subscriber and track).",
 			func(s sfu.Stats) int64 { return s.SubscribedTracks })
+		m.reg.MustRegister(qualityCollector{e: e, desc: prometheus.NewDesc("confer_sfu_connections_graded",
+			"Participants whose connection is graded fair or poor now (loss both ways); many at once points at a network, not a person.",
+			[]string{"quality"}, nil)})
 	}
 	if src.Pending != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -140,4 +143,19 @@ func device(d string) string {
 		return d
 	}
 	return "desktop"
+}
+
+// qualityCollector reports the fair and poor connection counts from one
+// read of the engine's stats.
+type qualityCollector struct {
+	e    *sfu.Engine
+	desc *prometheus.Desc
+}
+
+func (c qualityCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c qualityCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.e.Stats()
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(s.ConnectionsFair), "fair")
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(s.ConnectionsPoor), "poor")
 }

@@ -193,7 +193,19 @@ func (r *Router) updateQuality(now time.Time) {
 	h, ok := r.h.(ConnQualityHandler)
 	ns := now.UnixNano()
 	for _, p := range r.peerList() {
-		q, changed := p.quality.next(p.measureQuality(ns))
+		m := p.measureQuality(ns)
+		// Under p.mu, against Close: a closed peer is no longer counted.
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			continue
+		}
+		old := p.ConnectionQuality()
+		q, changed := p.quality.next(m)
+		if changed {
+			r.e.stats.qualityMoved(old, q)
+		}
+		p.mu.Unlock()
 		if changed && ok {
 			id := p.id
 			r.events.post(func() { h.ConnectionQuality(id, q) })
@@ -205,6 +217,29 @@ func (r *Router) updateQuality(now time.Time) {
 func (p *Peer) measuredLoss() (up, down float64) {
 	v := p.quality.loss.Load()
 	return float64(v>>8) * 100 / 256, float64(v&0xff) * 100 / 256
+}
+
+// qualityMoved keeps the count of peers graded fair and poor.
+func (s *engineStats) qualityMoved(from, to Quality) {
+	if from == to {
+		return
+	}
+	if c := s.graded(from); c != nil {
+		c.Add(-1)
+	}
+	if c := s.graded(to); c != nil {
+		c.Add(1)
+	}
+}
+
+func (s *engineStats) graded(q Quality) *atomic.Int64 {
+	switch q {
+	case QualityFair:
+		return &s.fair
+	case QualityPoor:
+		return &s.poor
+	}
+	return nil
 }
 
 // ConnectionQuality is the peer's connection quality as last told.

@@ -53,7 +53,7 @@ func TestQualityHysteresis(t *testing.T) {
 // lost before the server), stays good. Then the subscriber's own downlink
 // loses a quarter of what it gets, and it is poor.
 func TestConnectionQualityFromLoss(t *testing.T) {
-	_, r, a, b := twoForwarding(t)
+	e, r, a, b := twoForwarding(t)
 	h := r.h.(*recordingRouterHandler)
 	a.dropEvery.Store(4)
 	eventually(t, 10*time.Second, "alice told poor", func() (bool, string) {
@@ -64,6 +64,9 @@ func TestConnectionQualityFromLoss(t *testing.T) {
 	time.Sleep(2 * time.Duration(qualityEvery) * tickInterval)
 	if q := h.qualityOf("bob"); len(q) != 0 {
 		t.Fatalf("bob, whose own network lost nothing, was told %v", q)
+	}
+	if st := e.Stats(); st.ConnectionsPoor != 1 || st.ConnectionsFair != 0 {
+		t.Errorf("counted %d poor, %d fair connections; want alice alone, poor", st.ConnectionsPoor, st.ConnectionsFair)
 	}
 	if s := r.Snapshot(); !snapshotQuality(s, "alice", "poor") {
 		t.Errorf("the snapshot does not show alice poor: %+v", s.Peers)
@@ -86,6 +89,14 @@ func TestConnectionQualityFromLoss(t *testing.T) {
 		q := h.qualityOf("bob")
 		return len(q) > 0 && q[len(q)-1] == QualityPoor, fmt.Sprintf("bob: %v", q)
 	})
+	if n := e.Stats().ConnectionsPoor; n != 2 {
+		t.Errorf("%d poor connections counted, want 2", n)
+	}
+	// Someone who leaves is no longer counted.
+	a.peer.Close()
+	if n := e.Stats().ConnectionsPoor; n != 1 {
+		t.Errorf("%d poor connections counted after alice left, want 1", n)
+	}
 }
 
 func snapshotQuality(s Snapshot, peer, want string) bool {

@@ -467,6 +467,7 @@ func (p *Peer) Close() {
 		return
 	}
 	p.closed = true
+	p.r.e.stats.qualityMoved(p.ConnectionQuality(), QualityGood) // uncounted (connquality.go)
 	if p.negTimer != nil {
 		p.negTimer.Stop()
 		p.negTimer = nil

@@ -35,6 +35,10 @@ type Stats struct {
 	// and forwarded to subscribers now.
 	PublishedTracks  int64 `json:"publishedTracks"`
 	SubscribedTracks int64 `json:"subscribedTracks"`
+	// Participants whose connection is graded fair or poor now
+	// (connquality.go): many at once points at a network, not a person.
+	ConnectionsFair int64 `json:"connectionsFair"`
+	ConnectionsPoor int64 `json:"connectionsPoor"`
 }
 
 type engineStats struct {
@@ -49,6 +53,7 @@ type engineStats struct {
 	slotAssigned   atomic.Uint64
 	published      atomic.Int64 // receivers in a router (router.go)
 	subscribed     atomic.Int64 // live downTracks (countLive/countDead)
+	fair, poor     atomic.Int64 // peers so graded (connquality.go)
 }
 
 // A downTrack's gauge state: it counts once, from its attachment to its
@@ -97,5 +102,7 @@ func (e *Engine) Stats() Stats {
 		PacketsSpread:         e.batch.spread.spreads.Load(),
 		PublishedTracks:       e.stats.published.Load(),
 		SubscribedTracks:      e.stats.subscribed.Load(),
+		ConnectionsFair:       e.stats.fair.Load(),
+		ConnectionsPoor:       e.stats.poor.Load(),
 	}
 }
