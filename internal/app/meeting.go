@@ -11,6 +11,7 @@ import (
 	"github.com/confer-dev/confer/internal/httpapi"
 	"github.com/confer-dev/confer/internal/room"
 	"github.com/confer-dev/confer/internal/signal"
+	"github.com/confer-dev/confer/internal/turncred"
 	"github.com/confer-dev/confer/internal/whip"
 	"github.com/confer-dev/confer/internal/whip/whipsql"
 )
@@ -55,6 +56,9 @@ func (a *App) initMeeting(dir signal.Directory) error {
 		tokens = ts.WHIPTokens()
 	}
 	a.Meeting.WHIP = whip.New(a.Rooms, lookup, tokens, a.log.With("part", "whip"))
+	if c := a.Config.TURN; c.Enabled() {
+		a.Meeting.WHIP.ICEServers = func(user string) []turncred.Server { return c.Servers(user, time.Now()) }
+	}
 	go a.sweepFiles()
 	return nil
 }

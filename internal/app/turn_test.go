@@ -2,11 +2,17 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/confer-dev/confer/internal/app"
@@ -125,5 +131,113 @@ func TestNoICEServersByDefault(t *testing.T) {
 	defer c.Close()
 	if c.Welcome.ICEServers != nil {
 		t.Errorf("ICE servers without configuration: %+v", c.Welcome.ICEServers)
+	}
+}
+
+// linkRe reads one RFC 9725 §4.6 Link header.
+var linkRe = regexp.MustCompile(`^<([^>]+)>; rel="ice-server"(?:; username="([^"]*)"; credential="([^"]*)"; credential-type="password")?$`)
+
+// TestWHIPThroughTURNRelay: an encoder behind a firewall that lets only
+// the relay through learns the ICE servers from the Link headers of an
+// authenticated OPTIONS (and again in the 201), gathers relayed
+// candidates only, publishes with one POST, and the meeting receives its
+// video. Without a token OPTIONS gives no credential.
+func TestWHIPThroughTURNRelay(t *testing.T) {
+	const secret = "whip-relay-secret"
+	r := apptest.StartRelay(t, secret)
+	a, base := apptest.StartConfig(t, func(c *config.Config) {
+		c.TURN = turncred.Config{URLs: []string{"turn:" + r.Addr + "?transport=udp"}, Secret: secret}
+	}, app.Options{})
+	apptest.AddRoom(t, a, "lecture", 10, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	host := join(t, base, "lecture", "Teacher", nil)
+	defer host.Close()
+	student := &media{name: "Student", received: map[string]map[string]int{}}
+	student.c = join(t, base, "lecture", "Student", student.onTrack)
+	defer student.c.Close()
+	code, b := doReq(t, http.MethodPost, base+"/api/v1/rooms/lecture/whip-tokens", host.Welcome.ResumeToken, []byte(`{"label":"Aula"}`), nil)
+	var tok struct{ Token, URL string }
+	if err := json.Unmarshal(b, &tok); err != nil || code != http.StatusCreated {
+		t.Fatalf("token: %d %s", code, b)
+	}
+
+	options := func(token string) http.Header {
+		req, _ := http.NewRequest(http.MethodOptions, base+tok.URL, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.Header
+	}
+	if l := options("")["Link"]; len(l) != 0 {
+		t.Fatalf("OPTIONS without a token gave %q", l)
+	}
+	var servers []webrtc.ICEServer
+	for _, l := range options(tok.Token)["Link"] {
+		m := linkRe.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("Link %q", l)
+		}
+		servers = append(servers, webrtc.ICEServer{URLs: []string{m[1]}, Username: m[2], Credential: m[3]})
+	}
+	if len(servers) != 1 || servers[0].Username == "" {
+		t.Fatalf("ICE servers from OPTIONS: %+v", servers)
+	}
+
+	api, err := client.NewAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: servers, ICETransportPolicy: webrtc.ICETransportPolicyRelay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	video, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "encoder")
+	if _, err := pc.AddTransceiverFromTrack(video, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	offer, _ := pc.CreateOffer(nil)
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	req, _ := http.NewRequest(http.MethodPost, base+tok.URL, strings.NewReader(pc.LocalDescription().SDP))
+	req.Header.Set("Content-Type", "application/sdp")
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	encoderID := path.Base(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("publish: %d %s", res.StatusCode, answer)
+	}
+	if l := res.Header["Link"]; len(l) != 1 || !strings.Contains(l[0], `username="`) || !strings.Contains(l[0], ":"+encoderID+`"`) {
+		t.Errorf("201 Link headers %q: want the relay with a credential minted for %s", l, encoderID)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(answer)}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for i := uint16(0); ctx.Err() == nil; i++ {
+			<-tick.C
+			v := append([]byte{0x10, 0x00}, []byte(encoderID+"/video/")...)
+			_ = video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: i, Timestamp: uint32(i) * 3000, Marker: true}, Payload: v})
+		}
+	}()
+	waitFor(t, "the encoder's video through the relay", 30*time.Second, func() bool { return student.count(encoderID, "video") > 20 })
+	if typ := selectedLocalType(pc); typ != webrtc.ICECandidateTypeRelay {
+		t.Errorf("the encoder's selected candidate is %v, want relay", typ)
 	}
 }

@@ -12,11 +12,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/confer-dev/confer/internal/room"
+	"github.com/confer-dev/confer/internal/turncred"
 )
 
 // Room is a permanent room as WHIP needs it: its id (tokens belong to
@@ -39,6 +41,12 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session
+
+	// ICEServers, if set before serving, gives the STUN/TURN servers,
+	// with credentials minted for the named user, that an encoder is told
+	// in Link headers (RFC 9725 §4.6): OBS behind a firewall that lets
+	// only the relay through needs them.
+	ICEServers func(user string) []turncred.Server
 }
 
 type session struct {
@@ -107,6 +115,11 @@ func (s *Server) Register(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("OPTIONS /whip/{room}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Accept-Post", "application/sdp")
+		// The servers before the offer, for encoders that gather first;
+		// relay credentials only to a caller with a valid token.
+		if t, _, ok := s.grant(r, r.PathValue("room")); ok {
+			s.linkICEServers(w.Header(), "whip-"+strconv.FormatInt(t.ID, 10))
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
@@ -151,6 +164,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("whip publishing", "room", slug, "participant", id, "label", t.Label, "grantedBy", t.CreatedBy)
 	w.Header().Set("Content-Type", "application/sdp")
 	w.Header().Set("Location", "/whip/"+slug+"/"+id)
+	s.linkICEServers(w.Header(), id)
 	w.WriteHeader(http.StatusCreated)
 	_, _ = io.WriteString(w, answer)
 }
@@ -177,6 +191,23 @@ func (s *Server) end(w http.ResponseWriter, r *http.Request) {
 	sess.p.Leave()
 	s.log.Info("whip ended", "room", slug, "participant", id)
 	w.WriteHeader(http.StatusOK)
+}
+
+// linkICEServers adds one Link header a STUN/TURN URL (RFC 9725 §4.6).
+func (s *Server) linkICEServers(h http.Header, user string) {
+	if s.ICEServers == nil {
+		return
+	}
+	quote := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace
+	for _, srv := range s.ICEServers(user) {
+		for _, u := range srv.URLs {
+			v := "<" + u + `>; rel="ice-server"`
+			if srv.Username != "" {
+				v += `; username="` + quote(srv.Username) + `"; credential="` + quote(srv.Credential) + `"; credential-type="password"`
+			}
+			h.Add("Link", v)
+		}
+	}
 }
 
 // forget drops session id once its participant has left for any reason:
