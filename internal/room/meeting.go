@@ -245,6 +245,9 @@ func (r *Room) resume(p *Participant, req JoinRequest, l Listener) (*Participant
 		res.MediaKept = true
 		res.Tracks = r.trackList()
 		r.sendState(p)
+		if info := p.snapshot(); info.Quality != "" {
+			l.ParticipantUpdated(info) // its own grade: the welcome lists only the others
+		}
 		if sl, ok := l.(SlotListener); ok && peer.SlotMode() {
 			// The new connection has not seen the map, nor what to add.
 			sl.Slots(peer.Slots())

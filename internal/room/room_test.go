@@ -161,3 +161,31 @@ func TestRolesWithLobby(t *testing.T) {
 		t.Fatalf("admitted guest role: %+v", ad.P)
 	}
 }
+
+// A participant graded poor that resumes with its media kept is told its
+// own grade again (the welcome lists only the others); one that resumes
+// with new media starts good, and everyone is told.
+func TestResumeAndConnectionQuality(t *testing.T) {
+	for _, keep := range []bool{true, false} {
+		m := newManager(t, Options{})
+		s := settings("quality")
+		a, la, _ := mustJoin(t, m, s, JoinRequest{Name: "Anna"})
+		_, lb, _ := mustJoin(t, m, s, JoinRequest{Name: "Bruno"})
+		a.mu.Lock()
+		a.info.Quality = "poor"
+		a.mu.Unlock()
+		a.Disconnected(la)
+		l2 := &rec{}
+		if _, _, err := m.Join(s, JoinRequest{Name: "Anna", ResumeToken: a.ResumeToken(), KeepMedia: keep}, l2); err != nil {
+			t.Fatal(err)
+		}
+		own, told := find(l2, func(u updated) bool { return u.ID == a.ID() })
+		others, toldB := find(lb, func(u updated) bool { return u.ID == a.ID() })
+		switch {
+		case keep && (!told || own.Quality != "poor"):
+			t.Errorf("media kept: Anna told %+v (%t), want her poor grade", own, told)
+		case !keep && (!toldB || others.Quality != "" || a.snapshot().Quality != "" || !told):
+			t.Errorf("new media: Anna %q, Bruno told %+v, want good for both", a.snapshot().Quality, others)
+		}
+	}
+}

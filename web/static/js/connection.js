@@ -121,11 +121,6 @@ export function onMessage(type, d) {
 }
 
 /**
- * ICE restart, always by a publish offer; the subscribe side (two
- * connections) by asking the server. force: a resume, whose previous
- * offer's answer may be lost.
- */
-/**
  * A resumed welcome's ICE servers on the PeerConnections kept: their TURN
  * credentials are new, and the ICE restart that follows gathers with them.
  */
@@ -140,6 +135,11 @@ export function setIceServers(iceServers) {
   }
 }
 
+/**
+ * ICE restart, always by a publish offer; the subscribe side (two
+ * connections) by asking the server. force: a resume, whose previous
+ * offer's answer may be lost.
+ */
 export function restartIce(force) {
   lastIceRestart = performance.now();
   pub?.negotiate({ iceRestart: true, force });
