@@ -189,14 +189,19 @@ func (p *Peer) measureQuality(now int64) Quality {
 }
 
 // updateQuality evaluates every peer and tells the handler of changes.
+// While the server itself drops packets for want of CPU (stale, buffers.go)
+// nobody is graded: its drops would read as the participants' loss.
 func (r *Router) updateQuality(now time.Time) {
 	h, ok := r.h.(ConnQualityHandler)
 	ns := now.UnixNano()
+	stale := r.e.batch.stale.Load()
+	overloaded := stale != r.qualityStale
+	r.qualityStale = stale
 	for _, p := range r.peerList() {
-		m := p.measureQuality(ns)
+		m := p.measureQuality(ns) // also when overloaded: starts the next interval
 		// Under p.mu, against Close: a closed peer is no longer counted.
 		p.mu.Lock()
-		if p.closed {
+		if p.closed || overloaded {
 			p.mu.Unlock()
 			continue
 		}

@@ -159,3 +159,36 @@ func TestLossSinceLast(t *testing.T) {
 		t.Fatalf("a wrap to -1: %d", got)
 	}
 }
+
+// While the server drops packets for want of CPU, nobody is graded (its
+// drops would read as the participants' loss); once it stops, they are.
+func TestNoGradesWhileTheServerDrops(t *testing.T) {
+	e, r, _, b := twoForwarding(t)
+	h := r.h.(*recordingRouterHandler)
+	var audioSSRC uint32
+	for _, rt := range b.remoteTracks() {
+		if rt.streamID == "alice" && rt.kind == webrtc.RTPCodecTypeAudio {
+			audioSSRC = rt.ssrc
+		}
+	}
+	var seq, lost uint32 = 1 << 16, 0
+	report := func() {
+		seq, lost = seq+8, lost+2
+		must(t, b.sub.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: 1,
+			Reports: []rtcp.ReceptionReport{{SSRC: audioSSRC, LastSequenceNumber: seq, TotalLost: lost}}}}))
+	}
+	for end := time.Now().Add(3 * qualityHold * time.Duration(qualityEvery) * tickInterval); time.Now().Before(end); {
+		e.batch.stale.Add(1)
+		report()
+		time.Sleep(100 * time.Millisecond)
+	}
+	if q := h.qualityOf("bob"); len(q) != 0 {
+		t.Fatalf("bob graded %v while the server was dropping", q)
+	}
+	eventually(t, 10*time.Second, "bob told poor once the server stopped dropping", func() (bool, string) {
+		report()
+		time.Sleep(100 * time.Millisecond)
+		q := h.qualityOf("bob")
+		return len(q) > 0 && q[len(q)-1] == QualityPoor, fmt.Sprintf("bob: %v", q)
+	})
+}

@@ -28,6 +28,9 @@ type Router struct {
 	receivers map[string]*receiver
 	order     uint64 // insertion counter, for a stable Tracks() order
 	tracksGen uint64 // counts additions and removals of receivers (slots.go)
+	// qualityStale: the engine's stale-drop count at the last grading
+	// (connquality.go; router loop only).
+	qualityStale uint64
 	rank      map[string]uint64
 	closed    bool
 
