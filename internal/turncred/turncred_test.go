@@ -106,3 +106,30 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// FuzzValidate: any URL list is accepted or refused with an error, never
+// a panic, and an accepted one yields servers whose TURN entries all
+// carry a credential (a browser refuses the whole configuration otherwise).
+func FuzzValidate(f *testing.F) {
+	for _, s := range []string{"turn:relay.example.org:3478?transport=udp", "stun:[::1]", "turns:x:0", "turn:[", "turn:a:b:c",
+		"turn:%zz", "stun:host?transport=tcp", "turn:h?transport=udp&transport=tcp", ":", "turn::1"} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, u string, secret bool) {
+		c := Config{URLs: []string{u}}
+		if secret {
+			c.Secret = "s"
+		}
+		if c.Validate() != nil {
+			return
+		}
+		for _, s := range c.Servers("p", time.Now()) {
+			for _, url := range s.URLs {
+				if strings.HasPrefix(url, "turn") && s.Credential == "" {
+					t.Fatalf("%q accepted without a credential", url)
+				}
+			}
+		}
+	})
+}
