@@ -145,3 +145,33 @@ func videoFrames(t *testing.T, page context.Context) int {
 	}
 	return n
 }
+
+// TestRelayCredentialsRenewed: in a long meeting the server sends fresh
+// TURN credentials every half lifetime (20 s here instead of 24 h); a page
+// whose connection is relayed restarts ICE and allocates on the relay with
+// the new credential, before the old one would be refused.
+func TestRelayCredentialsRenewed(t *testing.T) {
+	const secret = "e2e-renew-secret"
+	r := apptest.StartRelay(t, secret)
+	a, base := apptest.StartConfig(t, func(c *config.Config) {
+		c.TURN = turncred.Config{URLs: []string{"turn:" + r.Addr + "?transport=udp"}, Secret: secret, TTL: 20 * time.Second}
+	}, app.Options{})
+	browser := newBrowser(t)
+	logMediaOnFailure(t, a)
+	onNewDocument(t, browser, fmt.Sprintf(relayOnlyJS, false))
+	navigate(t, browser, roomURL(base, "demo", "Anna"))
+	waitJS(t, browser, "Anna joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
+	id := eval[string](t, browser, `window.conferDebug.participantId`)
+	waitJS(t, browser, "Anna connected through the relay", `(async () => (await (`+selectedTypeJS+`)) === 'relay')()`, 20*time.Second)
+
+	deadline := time.Now().Add(30 * time.Second)
+	for len(usernamesOf(r, id)) < 2 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if u := usernamesOf(r, id); len(u) < 2 {
+		t.Fatalf("the relay saw only %v for Anna: no allocation with a renewed credential", u)
+	}
+	if typ := eval[string](t, browser, selectedTypeJS); typ != "relay" || eval[string](t, browser, `window.conferDebug.state`) != "joined" {
+		t.Errorf("after the renewal: candidate %q, state %q", typ, eval[string](t, browser, `window.conferDebug.state`))
+	}
+}

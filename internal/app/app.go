@@ -129,7 +129,7 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		Events: a.Usage.Events(), Clock: a.Usage.Clock.Now})
 	a.Usage.Recorder.SetMediaSource(a.Rooms.MediaSoFar)
 	dir := directoryAdapter{d: a.Directory, budget: a.Usage.budgetCheck(a.Rooms)}
-	a.Signal = signal.NewServer(a.Rooms, dir, signal.Options{Logger: log.With("part", "signal"), ICEServers: iceServers(cfg.TURN)})
+	a.Signal = signal.NewServer(a.Rooms, dir, signal.Options{Logger: log.With("part", "signal"), ICEServers: iceServers(cfg.TURN), ICERefresh: cfg.TURN.RenewEvery()})
 	if err := a.initMeeting(dir); err != nil {
 		st.Close()
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/confer-dev/confer/internal/client"
 	"github.com/confer-dev/confer/internal/config"
 	"github.com/confer-dev/confer/internal/loadtest"
+	"github.com/confer-dev/confer/internal/signal"
 	"github.com/confer-dev/confer/internal/turncred"
 )
 
@@ -239,5 +240,37 @@ func TestWHIPThroughTURNRelay(t *testing.T) {
 	waitFor(t, "the encoder's video through the relay", 30*time.Second, func() bool { return student.count(encoderID, "video") > 20 })
 	if typ := selectedLocalType(pc); typ != webrtc.ICECandidateTypeRelay {
 		t.Errorf("the encoder's selected candidate is %v, want relay", typ)
+	}
+}
+
+// TestICECredentialsRenewed: in a long meeting the client is sent fresh
+// credentials (ice_servers) every half lifetime, before the relay would
+// refuse the old ones; 2 s here instead of 24 h.
+func TestICECredentialsRenewed(t *testing.T) {
+	_, base := apptest.StartConfig(t, func(c *config.Config) {
+		c.TURN = turncred.Config{URLs: []string{"turn:relay.example.org?transport=udp"}, Secret: "s", TTL: 2 * time.Second}
+	}, app.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := client.Join(ctx, base, "demo", client.Options{Name: "Al"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	seen := map[string]bool{c.Welcome.ICEServers[0].Username: true}
+	for len(seen) < 3 {
+		d, err := c.WaitEvent(ctx, signal.TypeICEServers, func(d json.RawMessage) bool {
+			var u signal.ICEServersUpdate
+			return json.Unmarshal(d, &u) == nil && len(u.ICEServers) == 1 && !seen[u.ICEServers[0].Username]
+		})
+		if err != nil {
+			t.Fatalf("renewals: %v (had %v)", err, seen)
+		}
+		var u signal.ICEServersUpdate
+		_ = json.Unmarshal(d, &u)
+		if s := u.ICEServers[0]; !strings.HasSuffix(s.Username, ":"+c.ID()) || s.Credential == "" {
+			t.Fatalf("renewed server %+v", s)
+		}
+		seen[u.ICEServers[0].Username] = true
 	}
 }

@@ -31,8 +31,8 @@ type Router struct {
 	// qualityStale: the engine's stale-drop count at the last grading
 	// (connquality.go; router loop only).
 	qualityStale uint64
-	rank      map[string]uint64
-	closed    bool
+	rank         map[string]uint64
+	closed       bool
 
 	slotScratch slotScratch // assignSlots' (slots.go), on the tick goroutine
 

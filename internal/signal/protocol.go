@@ -45,6 +45,9 @@ const (
 	TypeTrackRemoved       = "track_removed"
 	TypePong               = "pong"
 	TypeBye                = "bye"
+	// TypeICEServers renews the welcome's ICE servers before their TURN
+	// credentials expire (ICEServersUpdate).
+	TypeICEServers = "ice_servers"
 	// TypeOffer (subscribe PeerConnection, server offers), TypeAnswer
 	// (to the client's publish offer) and TypeCandidate are shared.
 )
@@ -127,6 +130,13 @@ type RoomInfo struct {
 	Slug     string `json:"slug"`
 	Title    string `json:"title"`
 	Capacity int    `json:"capacity"`
+}
+
+// ICEServersUpdate carries fresh ICE servers for a long meeting: a relay
+// checks the credential again whenever an allocation is refreshed, so a
+// client on a relayed connection sets them and restarts ICE.
+type ICEServersUpdate struct {
+	ICEServers []ICEServer `json:"iceServers"`
 }
 
 // ICEServer mirrors RTCIceServer.

@@ -73,6 +73,9 @@ type Options struct {
 	// ICEServers, if set, gives the STUN/TURN servers (with credentials
 	// minted for this participant) that every welcome carries.
 	ICEServers func(participantID string) []ICEServer
+	// ICERefresh, with ICEServers, sends a joined client fresh servers
+	// (ice_servers) this often: half the credential's lifetime.
+	ICERefresh time.Duration
 }
 
 // Server runs signalling sessions against the rooms of one process.

@@ -40,6 +40,8 @@ type session struct {
 	// room as looked up at join, for the welcome sent on admission.
 	waiter *room.Waiter
 	cfg    RoomConfig
+	// iceTimer renews the ICE servers' credentials (ICERefresh).
+	iceTimer *time.Timer
 }
 
 func newSession(s *Server, t Transport, addr string, cancel context.CancelFunc) *session {
@@ -244,11 +246,27 @@ func (s *session) welcome(p *room.Participant, cfg RoomConfig, res room.JoinResu
 	held := s.held
 	s.held = nil
 	s.ready = true
+	if o := s.srv.opts; o.ICEServers != nil && o.ICERefresh > 0 && s.iceTimer == nil && !s.closed {
+		s.iceTimer = time.AfterFunc(o.ICERefresh, s.refreshICE)
+	}
 	s.mu.Unlock()
 	s.enqueue(b)
 	for _, m := range held {
 		s.enqueue(m)
 	}
+}
+
+// refreshICE sends fresh ICE servers and schedules the next renewal.
+func (s *session) refreshICE() {
+	s.mu.Lock()
+	p := s.part
+	if s.closed || p == nil {
+		s.mu.Unlock()
+		return
+	}
+	s.iceTimer.Reset(s.srv.opts.ICERefresh)
+	s.mu.Unlock()
+	s.send(TypeICEServers, ICEServersUpdate{ICEServers: s.srv.opts.ICEServers(p.ID())})
 }
 
 // finish runs when the connection is gone.
@@ -258,6 +276,9 @@ func (s *session) finish() {
 	w := s.waiter
 	s.waiter = nil
 	s.closed = true
+	if s.iceTimer != nil {
+		s.iceTimer.Stop()
+	}
 	s.mu.Unlock()
 	if p != nil {
 		p.Disconnected(s)

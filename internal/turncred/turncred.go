@@ -156,6 +156,15 @@ func (c Config) Servers(user string, now time.Time) []Server {
 	return out
 }
 
+// RenewEvery is how often a client in a long meeting should be given
+// fresh credentials: half their lifetime; 0 when none are minted.
+func (c Config) RenewEvery() time.Duration {
+	if c.Secret == "" || !c.Enabled() {
+		return 0
+	}
+	return c.ttl() / 2
+}
+
 func (c Config) ttl() time.Duration {
 	if c.TTL == 0 {
 		return DefaultTTL

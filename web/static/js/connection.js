@@ -116,6 +116,7 @@ export function onMessage(type, d) {
     case 'candidate': (d.pc === 'publish' ? pub?.peer : meeting.sub)?.addRemoteCandidate(d); return true;
     case 'publish_layers': pub?.setLayers(d.active || []); return true;
     case 'slots_wanted': pub?.slotsWanted(d); return true;
+    case 'ice_servers': renewIceServers(d.iceServers || []); return true;
     default: return false;
   }
 }
@@ -132,6 +133,34 @@ export function setIceServers(iceServers) {
     } catch (err) {
       console.warn('[confer] ICE servers not updated:', err);
     }
+  }
+}
+
+/**
+ * Fresh TURN credentials in a long meeting (ice_servers): a relay checks
+ * the credential again when an allocation is refreshed, so a relayed
+ * connection restarts ICE to allocate with the new one before the old
+ * expires. Other connections only keep them for their next gathering.
+ */
+async function renewIceServers(iceServers) {
+  setIceServers(iceServers);
+  if (await relayed(pub?.pc) || (!o.meeting.shared && await relayed(o.meeting.sub?.pc))) restartIce(false);
+}
+
+/** Whether pc's selected candidate pair is relayed on our side. */
+async function relayed(pc) {
+  if (!pc) return false;
+  try {
+    const stats = await pc.getStats();
+    let yes = false;
+    stats.forEach((s) => {
+      if (s.type !== 'transport' || !s.selectedCandidatePairId) return;
+      const pair = stats.get(s.selectedCandidatePairId);
+      if (pair && stats.get(pair.localCandidateId)?.candidateType === 'relay') yes = true;
+    });
+    return yes;
+  } catch {
+    return false;
   }
 }
 
