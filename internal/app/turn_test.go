@@ -190,32 +190,8 @@ func TestWHIPThroughTURNRelay(t *testing.T) {
 		t.Fatalf("ICE servers from OPTIONS: %+v", servers)
 	}
 
-	api, err := client.NewAPI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: servers, ICETransportPolicy: webrtc.ICETransportPolicyRelay})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	video, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "encoder")
-	if _, err := pc.AddTransceiverFromTrack(video, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
-		t.Fatal(err)
-	}
-	offer, _ := pc.CreateOffer(nil)
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	req, _ := http.NewRequest(http.MethodPost, base+tok.URL, strings.NewReader(pc.LocalDescription().SDP))
-	req.Header.Set("Content-Type", "application/sdp")
-	req.Header.Set("Authorization", "Bearer "+tok.Token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc, video := videoEncoder(t, webrtc.Configuration{ICEServers: servers, ICETransportPolicy: webrtc.ICETransportPolicyRelay})
+	res := postOffer(t, base+tok.URL, tok.Token, pc.LocalDescription().SDP)
 	answer, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	encoderID := path.Base(res.Header.Get("Location"))

@@ -77,30 +77,47 @@ func TestWHIPTokensPersist(t *testing.T) {
 // status.
 func whipPost(t *testing.T, base, token string) int {
 	t.Helper()
+	pc, _ := videoEncoder(t, webrtc.Configuration{})
+	res := postOffer(t, base+"/whip/aula", token, pc.LocalDescription().SDP)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// videoEncoder is a Pion WHIP encoder sending VP8 under cfg, its offer
+// complete (gathering done); it closes when the test ends.
+func videoEncoder(t *testing.T, cfg webrtc.Configuration) (*webrtc.PeerConnection, *webrtc.TrackLocalStaticRTP) {
+	t.Helper()
 	api, err := client.NewAPI()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pc.Close()
+	t.Cleanup(func() { pc.Close() })
 	video, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "encoder")
 	if _, err := pc.AddTransceiverFromTrack(video, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 		t.Fatal(err)
 	}
 	offer, _ := pc.CreateOffer(nil)
+	gathered := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(offer); err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/whip/aula", strings.NewReader(pc.LocalDescription().SDP))
+	<-gathered
+	return pc, video
+}
+
+// postOffer POSTs an SDP offer to a WHIP endpoint with a bearer token.
+func postOffer(t *testing.T, url, token, sdp string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(sdp))
 	req.Header.Set("Content-Type", "application/sdp")
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	return res.StatusCode
+	return res
 }
