@@ -43,12 +43,22 @@ func joinedAll(t *testing.T, pages []context.Context, names []string) {
 // openPages opens one tab per name (the first in browser itself) on room.
 func openPages(t *testing.T, browser context.Context, base, room string, names ...string) []context.Context {
 	t.Helper()
+	return openPagesWith(t, browser, base, room, nil, names...)
+}
+
+// openPagesWith is openPages that first runs prepare (if not nil) on each
+// new tab, before its page loads (e.g. onNewDocument).
+func openPagesWith(t *testing.T, browser context.Context, base, room string, prepare func(name string, page context.Context), names ...string) []context.Context {
+	t.Helper()
 	pages := make([]context.Context, len(names))
 	for i, name := range names {
 		if i == 0 {
 			pages[i] = browser
 		} else {
 			pages[i] = newTab(t, browser)
+		}
+		if prepare != nil {
+			prepare(name, pages[i])
 		}
 		navigate(t, pages[i], roomURL(base, room, name))
 		// One at a time: the join order decides who moderates (the first

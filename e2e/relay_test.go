@@ -16,12 +16,13 @@ import (
 // relayOnlyJS restricts the page's PeerConnections to relayed candidates
 // ("relay" transport policy), as a network that lets nothing out but the
 // TURN relay does: without the welcome's TURN servers it cannot connect.
-// %t is true for a network that blocks UDP too: only TURN over TCP is kept.
+// %q, if not empty, is the one transport the network lets reach the relay
+// ("tcp": it blocks UDP too); the TURN URLs of the other are dropped.
 const relayOnlyJS = `(() => {
   const Native = window.RTCPeerConnection;
-  const tcpOnly = %t;
-  const servers = (list) => !tcpOnly ? list : (list || []).map(s => ({ ...s,
-    urls: [].concat(s.urls).filter(u => u.endsWith('transport=tcp')) })).filter(s => s.urls.length);
+  const only = %q;
+  const servers = (list) => !only ? list : (list || []).map(s => ({ ...s,
+    urls: [].concat(s.urls).filter(u => u.endsWith('transport=' + only)) })).filter(s => s.urls.length);
   const relay = (c) => ({ ...(c || {}), iceServers: servers(c && c.iceServers), iceTransportPolicy: 'relay' });
   window.RTCPeerConnection = class extends Native {
     constructor(c, ...rest) { super(relay(c), ...rest); }
@@ -61,18 +62,13 @@ func TestMeetingThroughTURNRelay(t *testing.T) {
 	browser := newBrowser(t)
 	logMediaOnFailure(t, a)
 	names := []string{"Anna", "Bruno"}
-	pages := make([]context.Context, len(names))
+	pages := openPagesWith(t, browser, base, "demo", func(name string, page context.Context) {
+		// Anna's network blocks UDP; Bruno's lets the relay's UDP port through.
+		onNewDocument(t, page, fmt.Sprintf(relayOnlyJS, map[string]string{"Anna": "tcp", "Bruno": "udp"}[name]))
+	}, names...)
 	ids := make([]string, len(names))
-	for i, name := range names {
-		if i == 0 {
-			pages[i] = browser
-		} else {
-			pages[i] = newTab(t, browser)
-		}
-		onNewDocument(t, pages[i], fmt.Sprintf(relayOnlyJS, name == "Anna"))
-		navigate(t, pages[i], roomURL(base, "demo", name))
-		waitJS(t, pages[i], name+" joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
-		ids[i] = eval[string](t, pages[i], `window.conferDebug.participantId`)
+	for i, p := range pages {
+		ids[i] = eval[string](t, p, `window.conferDebug.participantId`)
 	}
 	for i, p := range pages {
 		decoding(t, p, names[i], 1, 5)
@@ -158,7 +154,7 @@ func TestRelayCredentialsRenewed(t *testing.T) {
 	}, app.Options{})
 	browser := newBrowser(t)
 	logMediaOnFailure(t, a)
-	onNewDocument(t, browser, fmt.Sprintf(relayOnlyJS, false))
+	onNewDocument(t, browser, fmt.Sprintf(relayOnlyJS, ""))
 	navigate(t, browser, roomURL(base, "demo", "Anna"))
 	waitJS(t, browser, "Anna joined", `window.conferDebug && window.conferDebug.state === 'joined'`, 20*time.Second)
 	id := eval[string](t, browser, `window.conferDebug.participantId`)
