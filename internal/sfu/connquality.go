@@ -1,7 +1,6 @@
 package sfu
 
 import (
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,42 +64,6 @@ type qualityState struct {
 	seen    Quality       // a different level measured lately
 	seenN   int           // in how many evaluations in a row
 	scratch []*downTrack
-}
-
-// lossPeak is the worst loss fraction (x/256) noted in the last
-// peakWindow or so: two half-window buckets, so that a steady loss never
-// reads as none when a bucket ages out (lossMax, which keeps one report,
-// drops to 0 between its worst report ageing out and the next report).
-// Reports come about every second; the lock is taken that often.
-type lossPeak struct {
-	mu     sync.Mutex
-	start  [2]int64 // bucket start, unix ns
-	worst  [2]uint8
-	latest int // the bucket being filled
-}
-
-const peakWindow = 4 * time.Second
-
-func (l *lossPeak) note(frac uint8, now int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now-l.start[l.latest] >= int64(peakWindow/2) {
-		l.latest ^= 1
-		l.start[l.latest], l.worst[l.latest] = now, 0
-	}
-	l.worst[l.latest] = max(l.worst[l.latest], frac)
-}
-
-func (l *lossPeak) get(now int64) uint8 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var w uint8
-	for i := range l.start {
-		if l.start[i] != 0 && now-l.start[i] < int64(peakWindow) {
-			w = max(w, l.worst[i])
-		}
-	}
-	return w
 }
 
 // rrCount packs a receiver report's cumulative counts: packets lost (24

@@ -1,41 +1,48 @@
 package sfu
 
 import (
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
-// lossMax keeps the worst fraction lost (RTCP's 0–255) that subscribers
-// reported for one audio track in the last lossWindow. The receiver
-// reports the server sends the publisher carry it (pubfeedback.go), so
-// that the publisher's Opus encoder adds in-band FEC for the listeners'
-// networks as well as for its own uplink: audio is never retransmitted,
-// and FEC is what rebuilds a lost packet without a round trip.
-type lossMax struct {
-	v atomic.Uint64 // unix milliseconds << 8 | fraction
+// lossPeak is the worst loss fraction (RTCP's x/256) noted in the last
+// peakWindow or so, in two half-window buckets, so that a steady loss
+// never reads as none when a bucket ages out (one stored report would
+// read 0 between its ageing out and the next report). Reports come about
+// once a second a stream; the lock is taken that often.
+//
+// Two uses: for an audio track, the worst its subscribers reported, which
+// the receiver reports to the publisher carry (pubfeedback.go) so that its
+// Opus encoder adds in-band FEC for the listeners' networks as well as for
+// its own uplink (audio is never retransmitted); and the uplink loss that
+// connection quality is graded on (connquality.go).
+type lossPeak struct {
+	mu     sync.Mutex
+	start  [2]int64 // bucket start, unix ns
+	worst  [2]uint8
+	latest int // the bucket being filled
 }
 
-const lossWindow = 5 * time.Second
+const peakWindow = 4 * time.Second
 
-// note records one subscriber's report; now is in unix nanoseconds.
-func (m *lossMax) note(frac uint8, now int64) {
-	ms := now / int64(time.Millisecond)
-	for {
-		old := m.v.Load()
-		if frac < uint8(old) && ms-int64(old>>8) < lossWindow.Milliseconds() {
-			return // a worse report is still fresh
-		}
-		if m.v.CompareAndSwap(old, uint64(ms)<<8|uint64(frac)) {
-			return
-		}
+func (l *lossPeak) note(frac uint8, now int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now-l.start[l.latest] >= int64(peakWindow/2) {
+		l.latest ^= 1
+		l.start[l.latest], l.worst[l.latest] = now, 0
 	}
+	l.worst[l.latest] = max(l.worst[l.latest], frac)
 }
 
-// get is the worst fraction reported within lossWindow, 0 if none.
-func (m *lossMax) get(now int64) uint8 {
-	v := m.v.Load()
-	if now/int64(time.Millisecond)-int64(v>>8) >= lossWindow.Milliseconds() {
-		return 0
+func (l *lossPeak) get(now int64) uint8 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var w uint8
+	for i := range l.start {
+		if l.start[i] != 0 && now-l.start[i] < int64(peakWindow) {
+			w = max(w, l.worst[i])
+		}
 	}
-	return uint8(v)
+	return w
 }

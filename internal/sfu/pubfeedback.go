@@ -77,7 +77,7 @@ type fbRefs struct {
 	sentAt *atomic.Int64
 	// downLoss: for audio, the worst loss its subscribers reported; the
 	// receiver reports carry it when it is worse than the uplink's.
-	downLoss *lossMax
+	downLoss *lossPeak
 	// upLoss, if set, notes the stream's uplink loss at each report.
 	upLoss *lossPeak
 }

@@ -72,23 +72,26 @@ func TestNACKsOnlyForStreamsThatGoOut(t *testing.T) {
 	}
 }
 
-func TestLossMaxKeepsTheWorstRecentReport(t *testing.T) {
-	var m lossMax
+func TestLossPeakKeepsTheWorstRecentReport(t *testing.T) {
+	var m lossPeak
 	now := time.Now().UnixNano()
+	sec := int64(time.Second)
 	if m.get(now) != 0 {
 		t.Fatal("loss before any report")
 	}
 	m.note(64, now)
-	m.note(10, now+int64(time.Second)) // better, but the worse one is fresh
-	if got := m.get(now + int64(2*time.Second)); got != 64 {
+	m.note(10, now+sec) // better, but the worse one is fresh
+	if got := m.get(now + 3*sec/2); got != 64 {
 		t.Fatalf("worst recent loss %d, want 64", got)
 	}
-	if got := m.get(now + int64(lossWindow)); got != 0 {
-		t.Fatalf("loss %d after the window, want 0", got)
+	for i := int64(2); i <= 6; i++ {
+		m.note(10, now+i*sec)
 	}
-	m.note(10, now+int64(lossWindow))
-	if got := m.get(now + int64(lossWindow)); got != 10 {
-		t.Fatalf("a new report after the window: %d, want 10", got)
+	if got := m.get(now + 6*sec); got != 10 {
+		t.Fatalf("64 was reported 6 s ago: %d, want the 10 since", got)
+	}
+	if got := m.get(now + 6*sec + int64(peakWindow)); got != 0 {
+		t.Fatalf("loss %d with no report for a whole window, want 0", got)
 	}
 }
 

@@ -44,7 +44,7 @@ type receiver struct {
 	audio audioState
 	// downLoss: audio only, the worst loss subscribers reported lately
 	// (downloss.go).
-	downLoss lossMax
+	downLoss lossPeak
 	// upLoss: the worst loss of its layers on the way in lately, as the
 	// server's receiver reports say (connquality.go).
 	upLoss lossPeak
