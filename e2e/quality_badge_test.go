@@ -21,17 +21,29 @@ func setPacketLoss(t *testing.T, page context.Context, pct float64) {
 	c, cancel := context.WithTimeout(page, 10*time.Second)
 	defer cancel()
 	err := chromedp.Do(c, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		var rules []*network.Conditions
+		var rule *network.Conditions
 		if pct > 0 {
-			rules = []*network.Conditions{{PacketLoss: pct, DownloadThroughput: -1, UploadThroughput: -1}}
+			rule = &network.Conditions{PacketLoss: pct}
 		}
-		_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule,
-			network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: rules})
-		return err
+		return emulateNetwork(ctx, tg, rule)
 	}))
 	if err != nil {
 		t.Fatalf("packet loss %v %%: %v", pct, err)
 	}
+}
+
+// emulateNetwork applies rule to all of the tab's traffic, WebRTC included
+// (no throughput limit), or ends the emulation with nil.
+func emulateNetwork(ctx context.Context, tg *chromedp.Target, rule *network.Conditions) error {
+	var rules []*network.Conditions
+	if rule != nil {
+		r := *rule
+		r.DownloadThroughput, r.UploadThroughput = -1, -1
+		rules = []*network.Conditions{&r}
+	}
+	_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule,
+		network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: rules})
+	return err
 }
 
 // qualityJS: what the page shows of participant %q's connection: its

@@ -72,12 +72,11 @@ func setOffline(t *testing.T, page context.Context, offline bool) {
 	c, cancel := context.WithTimeout(page, 10*time.Second)
 	defer cancel()
 	err := chromedp.Do(c, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		var rules []*network.Conditions
+		var rule *network.Conditions
 		if offline {
-			rules = []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}
+			rule = &network.Conditions{Offline: true}
 		}
-		if _, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule,
-			network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: rules}); err != nil {
+		if err := emulateNetwork(ctx, tg, rule); err != nil {
 			return err
 		}
 		_, err := cdp.Call(ctx, tg, network.OverrideNetworkState,

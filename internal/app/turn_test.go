@@ -152,16 +152,8 @@ func TestWHIPThroughTURNRelay(t *testing.T) {
 	apptest.AddRoom(t, a, "lecture", 10, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
-	host := join(t, base, "lecture", "Teacher", nil)
-	defer host.Close()
-	student := &media{name: "Student", received: map[string]map[string]int{}}
-	student.c = join(t, base, "lecture", "Student", student.onTrack)
-	defer student.c.Close()
-	code, b := doReq(t, http.MethodPost, base+"/api/v1/rooms/lecture/whip-tokens", host.Welcome.ResumeToken, []byte(`{"label":"Aula"}`), nil)
-	var tok struct{ Token, URL string }
-	if err := json.Unmarshal(b, &tok); err != nil || code != http.StatusCreated {
-		t.Fatalf("token: %d %s", code, b)
-	}
+	host, student := lecture(t, base)
+	tok := encoderToken(t, base, host, "Aula")
 
 	options := func(token string) http.Header {
 		req, _ := http.NewRequest(http.MethodOptions, base+tok.URL, nil)

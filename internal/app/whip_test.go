@@ -19,6 +19,33 @@ import (
 	"github.com/confer-dev/confer/internal/signal"
 )
 
+// lecture joins a teacher (the host: the first in) and a student who
+// records what reaches it to room "lecture"; both leave when the test ends.
+func lecture(t *testing.T, base string) (*client.Client, *media) {
+	t.Helper()
+	host := join(t, base, "lecture", "Teacher", nil)
+	t.Cleanup(host.Close)
+	student := &media{name: "Student", received: map[string]map[string]int{}}
+	student.c = join(t, base, "lecture", "Student", student.onTrack)
+	t.Cleanup(student.c.Close)
+	return host, student
+}
+
+// whipToken is an encoder token and its endpoint path.
+type whipToken struct{ Token, URL string }
+
+// encoderToken has the host create a WHIP token labelled label.
+func encoderToken(t *testing.T, base string, host *client.Client, label string) whipToken {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"label": label})
+	code, b := doReq(t, http.MethodPost, base+"/api/v1/rooms/lecture/whip-tokens", host.Welcome.ResumeToken, body, nil)
+	var tok whipToken
+	if err := json.Unmarshal(b, &tok); err != nil || code != http.StatusCreated {
+		t.Fatalf("token: %d %s", code, b)
+	}
+	return tok
+}
+
 // TestWHIPPublish: a host creates an encoder token; a Pion client
 // publishes VP8 and Opus with one WHIP POST; the meeting's participants
 // see "Lecture hall" join and receive both; DELETE ends it.
@@ -27,22 +54,12 @@ func TestWHIPPublish(t *testing.T) {
 	apptest.AddRoom(t, a, "lecture", 10, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	host := join(t, base, "lecture", "Teacher", nil)
-	defer host.Close()
-	student := &media{name: "Student", received: map[string]map[string]int{}}
-	student.c = join(t, base, "lecture", "Student", student.onTrack)
-	defer student.c.Close()
-
+	host, student := lecture(t, base)
 	// Only a moderator may create a token.
-	body := []byte(`{"label":"Lecture hall"}`)
-	if code, _ := doReq(t, http.MethodPost, base+"/api/v1/rooms/lecture/whip-tokens", student.c.Welcome.ResumeToken, body, nil); code != http.StatusForbidden {
+	if code, _ := doReq(t, http.MethodPost, base+"/api/v1/rooms/lecture/whip-tokens", student.c.Welcome.ResumeToken, []byte(`{}`), nil); code != http.StatusForbidden {
 		t.Fatalf("token by a participant: %d", code)
 	}
-	code, b := doReq(t, http.MethodPost, base+"/api/v1/rooms/lecture/whip-tokens", host.Welcome.ResumeToken, body, nil)
-	var tok struct{ Token, URL string }
-	if err := json.Unmarshal(b, &tok); err != nil || code != http.StatusCreated {
-		t.Fatalf("token: %d %s", code, b)
-	}
+	tok := encoderToken(t, base, host, "Lecture hall")
 
 	api, err := client.NewAPI()
 	if err != nil {
