@@ -1,0 +1,270 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/confer-dev/confer/internal/cluster/natstest"
+)
+
+const beat = 150 * time.Millisecond
+
+// node starts a cluster member on the test's own buckets; load and live
+// can be changed by the test while it runs.
+type testNode struct {
+	*Cluster
+	load atomic.Int64
+	mu   sync.Mutex
+	rms  []string
+}
+
+func (n *testNode) setLive(rooms ...string) {
+	n.mu.Lock()
+	n.rms = rooms
+	n.mu.Unlock()
+}
+
+func startNode(t *testing.T, prefix, id string, load int) *testNode {
+	t.Helper()
+	n := &testNode{}
+	n.load.Store(int64(load))
+	c, err := Open(context.Background(), Config{
+		NATS: NATSURL(t), NodeID: id, URL: "http://" + id + ".test:8080", Prefix: prefix, Heartbeat: beat,
+		Load: func() int { return int(n.load.Load()) },
+		Live: func() []string { n.mu.Lock(); defer n.mu.Unlock(); return append([]string(nil), n.rms...) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Cluster = c
+	t.Cleanup(func() { _ = c.Close() })
+	return n
+}
+
+// newPrefix gives a test its own buckets and deletes them afterwards.
+func newPrefix(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 4)
+	rand.Read(b)
+	p := "test-" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		nc, js := connect(t)
+		defer nc.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, s := range []string{"-nodes", "-rooms"} {
+			if err := js.DeleteKeyValue(ctx, p+s); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+				t.Errorf("delete bucket: %v", err)
+			}
+		}
+	})
+	return p
+}
+
+// settle waits until every node has seen every other one.
+func settle(t *testing.T, nodes ...*testNode) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		ok := true
+		for _, n := range nodes {
+			ok = ok && len(n.Nodes()) == len(nodes)
+		}
+		if ok {
+			return
+		}
+		time.Sleep(beat / 3)
+	}
+	t.Fatal("the nodes did not see each other")
+}
+
+func owner(t *testing.T, n *testNode, room string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	o, err := n.Owner(ctx, room)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
+}
+
+// Two nodes asked at the same moment about the same rooms agree on every
+// owner, and new meetings spread over both.
+func TestEveryRoomHasOneOwner(t *testing.T) {
+	p := newPrefix(t)
+	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 0)
+	settle(t, a, b)
+	per := map[string]int{}
+	for i := 0; i < 30; i++ {
+		room := fmt.Sprintf("room-%d", i)
+		var fromA, fromB string
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); fromA = owner(t, a, room) }()
+		go func() { defer wg.Done(); fromB = owner(t, b, room) }()
+		wg.Wait()
+		if fromA != fromB {
+			t.Fatalf("%s: node a says %q, node b says %q", room, fromA, fromB)
+		}
+		if again := owner(t, b, room); again != fromA {
+			t.Fatalf("%s moved from %s to %s", room, fromA, again)
+		}
+		per[fromA]++
+	}
+	if per["a"] < 5 || per["b"] < 5 {
+		t.Fatalf("new meetings did not spread: %v", per)
+	}
+	got := a.Nodes()
+	if len(got) != 2 || got[0].URL != "http://a.test:8080" || got[1].URL != "http://b.test:8080" {
+		t.Fatalf("nodes: %+v", got)
+	}
+}
+
+func TestNewMeetingGoesToTheLeastLoadedNode(t *testing.T) {
+	p := newPrefix(t)
+	a, b := startNode(t, p, "a", 40), startNode(t, p, "b", 3)
+	settle(t, a, b)
+	if o := owner(t, a, "ward-7"); o != "b" {
+		t.Fatalf("asked at the loaded node a, the meeting went to %s", o)
+	}
+}
+
+// A node that stops (crash) loses its rooms once it misses its
+// heartbeats; one that leaves cleanly gives them up at once.
+func TestRoomsOfAGoneNodeMove(t *testing.T) {
+	p := newPrefix(t)
+	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 5)
+	settle(t, a, b)
+	if o := owner(t, a, "crash-room"); o != "a" {
+		t.Fatalf("owner %s", o)
+	}
+	a.setLive("crash-room")
+	time.Sleep(2 * beat)
+	if o := owner(t, b, "crash-room"); o != "a" {
+		t.Fatalf("while a runs it, b sees owner %s", o)
+	}
+	a.crash()
+	deadline := time.Now().Add(10 * time.Second)
+	for owner(t, b, "crash-room") != "b" {
+		if time.Now().After(deadline) {
+			t.Fatal("the room of a crashed node never moved")
+		}
+		time.Sleep(beat)
+	}
+
+	c := startNode(t, p, "c", 0)
+	settle(t, b, c)
+	if o := owner(t, c, "clean-room"); o != "c" {
+		t.Fatalf("owner %s", o)
+	}
+	c.setLive("clean-room")
+	time.Sleep(2 * beat)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if o := owner(t, b, "clean-room"); o != "b" {
+		t.Fatalf("right after node c left, its room is still on %s", o)
+	}
+}
+
+// When a meeting ends its room is released, so the next meeting there is
+// placed afresh (maybe elsewhere).
+func TestEndedMeetingReleasesItsRoom(t *testing.T) {
+	p := newPrefix(t)
+	a := startNode(t, p, "a", 0)
+	if o := owner(t, a, "clinic"); o != "a" {
+		t.Fatalf("owner %s", o)
+	}
+	a.setLive("clinic")
+	time.Sleep(3 * beat)
+	ctx := context.Background()
+	if _, err := a.rooms.Get(ctx, "clinic"); err != nil {
+		t.Fatalf("live room not held: %v", err)
+	}
+	a.setLive()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := a.rooms.Get(ctx, "clinic")
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ended meeting's room still held: %v", err)
+		}
+		time.Sleep(beat / 2)
+	}
+	// A meeting that starts here without a claim (it raced a release)
+	// is claimed back by the heartbeat.
+	a.setLive("clinic")
+	time.Sleep(3 * beat)
+	e, err := a.rooms.Get(ctx, "clinic")
+	if err != nil || string(e.Value()) != "a" {
+		t.Fatalf("running meeting not claimed again: %v", err)
+	}
+}
+
+// A draining node keeps its running meetings but gets no new ones.
+func TestDrainingNodeGetsNoNewMeetings(t *testing.T) {
+	p := newPrefix(t)
+	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 30)
+	settle(t, a, b)
+	if o := owner(t, a, "running"); o != "a" {
+		t.Fatalf("owner %s", o)
+	}
+	a.setLive("running")
+	if err := a.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * beat)
+	if o := owner(t, a, "new-one"); o != "b" {
+		t.Fatalf("draining node a was given a new meeting (%s)", o)
+	}
+	if o := owner(t, b, "running"); o != "a" {
+		t.Fatalf("a's running meeting moved to %s while draining", o)
+	}
+}
+
+func TestUnreachableNATSIsAClearError(t *testing.T) {
+	_, err := Open(context.Background(), Config{NATS: "nats://127.0.0.1:1", NodeID: "x", URL: "http://x"})
+	if err == nil || !strings.Contains(err.Error(), "NATS") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := Open(context.Background(), Config{NATS: NATSURL(t)}); err == nil {
+		t.Fatal("a node without an ID or URL was accepted")
+	}
+}
+
+func NATSURL(t testing.TB) string { return natstest.URL(t) }
+
+func connect(t *testing.T) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect(NATSURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc, js
+}
+
+// crash stops the node as a killed process would: no heartbeat, no
+// goodbye.
+func (c *Cluster) crash() {
+	close(c.stop)
+	<-c.done
+	c.nc.Close()
+}

@@ -1,0 +1,35 @@
+// Package natstest gives tests the local NATS server (with JetStream). It
+// fails (never skips) when the server is unreachable, so a CI run without
+// NATS cannot pass by testing nothing.
+package natstest
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// DefaultURL is the NATS server of a developer machine and of CI
+// (scripts/test-deps.sh starts it).
+const DefaultURL = "nats://127.0.0.1:4222"
+
+// URL returns $CONFER_TEST_NATS or DefaultURL, after checking that a
+// server with JetStream answers there.
+func URL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("CONFER_TEST_NATS")
+	if u == "" {
+		u = DefaultURL
+	}
+	nc, err := nats.Connect(u, nats.Timeout(5*time.Second))
+	if err != nil {
+		t.Fatalf("NATS is not reachable at %s (set CONFER_TEST_NATS or start it: scripts/test-deps.sh): %v", u, err)
+	}
+	defer nc.Close()
+	if _, err := nc.Request("$JS.API.INFO", nil, 5*time.Second); err != nil {
+		t.Fatalf("NATS at %s has no JetStream (start nats-server with -js): %v", u, err)
+	}
+	return u
+}
