@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/confer-dev/confer/internal/api"
+	"github.com/confer-dev/confer/internal/cluster"
 	"github.com/confer-dev/confer/internal/config"
 	"github.com/confer-dev/confer/internal/directory"
 	"github.com/confer-dev/confer/internal/httpapi"
@@ -43,8 +44,9 @@ type App struct {
 	Bootstrap directory.BootstrapResult
 	Login     *login.Manager
 	API       *api.Server
-	Meeting   meetingParts // shared documents and WHIP ingest (meeting.go)
-	Usage     *Accounting  // records, reports, budgets, metrics, webhooks (usage.go)
+	Meeting   meetingParts     // shared documents and WHIP ingest (meeting.go)
+	Usage     *Accounting      // records, reports, budgets, metrics, webhooks (usage.go)
+	Cluster   *cluster.Cluster // nil on a single node (cluster.go)
 
 	handler http.Handler
 	log     *slog.Logger
@@ -134,6 +136,15 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		st.Close()
 		return nil, err
 	}
+	if err := a.joinCluster(ctx); err != nil {
+		a.Engine.Close()
+		st.Close()
+		return nil, err
+	}
+	var place httpapi.Placement
+	if a.Cluster != nil {
+		place = placement{a.Cluster}
+	}
 	static, err := fs.Sub(web.Static, "static")
 	if err != nil {
 		return nil, err
@@ -153,6 +164,7 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 	a.handler = httpapi.New(httpapi.Options{
 		Static: static, Directory: dir, Rooms: a.Rooms, Signal: a.Signal,
 		Logger: log.With("part", "http"), TLS: tls, Identify: a.Login.Identify,
+		Placement: place, NodeSecret: cfg.Cluster.Secret,
 		Routes: func(mux *http.ServeMux) {
 			a.meetingRoutes(mux)
 			a.API.Register(mux)
@@ -241,6 +253,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down: ending meetings")
+	a.leaveCluster()
 	a.Rooms.Shutdown()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -250,6 +263,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 // Close releases the media engine and the store.
 func (a *App) Close() error {
+	a.leaveCluster()
 	a.Rooms.Shutdown()
 	a.Signal.Close(5 * time.Second) // no session may use the store after it closes
 	a.Usage.Close()                 // after the rooms: their last events are records too

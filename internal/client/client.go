@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -142,7 +143,7 @@ func Join(ctx context.Context, baseURL, room string, opts Options, onTrack func(
 			return nil, err
 		}
 	}
-	wsURL := "ws" + strings.TrimPrefix(baseURL, "http") + "/ws"
+	wsURL := signalURL(baseURL, room)
 	hdr := http.Header{"Origin": {baseURL}}
 	if opts.Cookie != nil {
 		hdr.Set("Cookie", opts.Cookie.String())
@@ -403,3 +404,10 @@ func (c *Client) finish() { c.doneOnce.Do(func() { close(c.done) }) }
 // Done is closed when the signalling connection ends (and no Reconnect
 // replaces it).
 func (c *Client) Done() <-chan struct{} { return c.done }
+
+// signalURL is the signalling WebSocket for room; the room in the URL
+// lets a multi-node deployment send the connection to the node running
+// that meeting.
+func signalURL(baseURL, room string) string {
+	return "ws" + strings.TrimPrefix(baseURL, "http") + "/ws?room=" + url.QueryEscape(room)
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
@@ -69,7 +68,7 @@ func (c *Client) Reconnect(ctx context.Context, baseURL string) error {
 // rejoin dials, sends the resume join and reads the welcome; on success
 // the new WebSocket is the client's and its read loop runs.
 func (c *Client) rejoin(ctx context.Context, baseURL string) error {
-	wsURL := "ws" + strings.TrimPrefix(baseURL, "http") + "/ws"
+	wsURL := signalURL(baseURL, c.room)
 	hdr := http.Header{"Origin": {baseURL}}
 	if c.opts.Cookie != nil {
 		hdr.Set("Cookie", c.opts.Cookie.String())

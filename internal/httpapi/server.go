@@ -30,6 +30,11 @@ type Options struct {
 	// TLS says the service is reached over HTTPS (directly or behind a
 	// proxy), so HSTS is sent.
 	TLS bool
+	// Placement, in a multi-node deployment, says which node runs a
+	// room's meeting; requests about it are passed on there (route.go),
+	// signed with NodeSecret.
+	Placement  Placement
+	NodeSecret string
 }
 
 // New returns the root handler.
@@ -51,7 +56,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusNotFound, "not found", "no such API route")
 	})
-	return h.logRequests(securityHeaders(o.TLS, mux))
+	return h.logRequests(securityHeaders(o.TLS, h.route(mux)))
 }
 
 type handler struct {

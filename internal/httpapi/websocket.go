@@ -14,6 +14,14 @@ import (
 // cross-origin upgrades by default, which keeps other sites from joining
 // rooms with a visitor's cookies.
 func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
+	// ?room= says which meeting the connection is for: a multi-node
+	// deployment routes on it (route.go), and the session then joins
+	// that room only.
+	room := r.URL.Query().Get("room")
+	if room == "" && h.o.Placement != nil {
+		problem(w, http.StatusBadRequest, "room required", "open the signalling WebSocket as /ws?room=<slug>")
+		return
+	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return // Accept has written the HTTP error
@@ -21,7 +29,7 @@ func (h *handler) websocket(w http.ResponseWriter, r *http.Request) {
 	// Read a little past the protocol limit so that an oversized message
 	// is answered with a protocol error instead of a dropped connection.
 	c.SetReadLimit(signal.MaxMessageBytes + 1024)
-	h.o.Signal.Serve(r.Context(), wsTransport{c}, clientIP(r), h.identify(r))
+	h.o.Signal.ServeRoom(r.Context(), wsTransport{c}, clientIP(r), h.identify(r), room)
 }
 
 type wsTransport struct{ c *websocket.Conn }

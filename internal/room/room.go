@@ -158,6 +158,32 @@ func (m *Manager) Rooms() int {
 	return len(m.rooms)
 }
 
+// Participants returns the number of participants in every live meeting.
+func (m *Manager) Participants() int {
+	m.mu.Lock()
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
+	m.mu.Unlock()
+	n := 0
+	for _, r := range rooms {
+		n += r.Count()
+	}
+	return n
+}
+
+// Slugs lists the rooms with a live meeting.
+func (m *Manager) Slugs() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.rooms))
+	for slug := range m.rooms {
+		out = append(out, slug)
+	}
+	return out
+}
+
 // Join adds a participant to the meeting of s.Slug, starting the meeting if
 // needed, or resumes the participant owning req.ResumeToken.
 func (m *Manager) Join(s Settings, req JoinRequest, l Listener) (*Participant, JoinResult, error) {

@@ -138,6 +138,13 @@ func (s *Server) Close(timeout time.Duration) {
 // Serve runs one client connection until it ends. remoteAddr keys the PIN
 // rate limit; who is the signed-in account, if any.
 func (s *Server) Serve(ctx context.Context, t Transport, remoteAddr string, who Identity) {
+	s.ServeRoom(ctx, t, remoteAddr, who, "")
+}
+
+// ServeRoom is Serve for a connection that may join only room (when not
+// ""): in a multi-node deployment the connection reached this node
+// because room's meeting runs here, so another room's must not start.
+func (s *Server) ServeRoom(ctx context.Context, t Transport, remoteAddr string, who Identity, room string) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -151,6 +158,7 @@ func (s *Server) Serve(ctx context.Context, t Transport, remoteAddr string, who 
 	defer context.AfterFunc(s.base, cancel)()
 	sess := newSession(s, t, remoteAddr, cancel)
 	sess.who = who
+	sess.onlyRoom = room
 	go sess.writeLoop(ctx)
 	sess.readLoop(ctx)
 	sess.finish()

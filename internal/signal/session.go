@@ -19,12 +19,14 @@ const outQueue = 512
 
 // session is one client connection. It implements room.Listener.
 type session struct {
-	srv    *Server
-	t      Transport
-	addr   string
-	who    Identity
-	cancel context.CancelFunc
-	log    *slog.Logger
+	srv  *Server
+	t    Transport
+	addr string
+	who  Identity
+	// onlyRoom, when set, is the one room this connection may join.
+	onlyRoom string
+	cancel   context.CancelFunc
+	log      *slog.Logger
 
 	out chan []byte
 
@@ -134,6 +136,10 @@ func (s *session) join(ctx context.Context, j *Join) bool {
 	name := strings.TrimSpace(j.Name)
 	if name == "" || utf8.RuneCountInString(name) > maxNameRunes {
 		s.fail(CodeNameRequired, "a display name of 1 to 64 characters is required")
+		return false
+	}
+	if s.onlyRoom != "" && j.Room != s.onlyRoom {
+		s.fail(CodeBadMessage, "this connection was opened for another room; reconnect with ?room= set to the room joined")
 		return false
 	}
 	cfg, err := s.srv.dir.LookupRoom(ctx, j.Room, s.who)

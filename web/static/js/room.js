@@ -84,7 +84,7 @@ async function loadRoom() {
   // microphone while it asks for the room: the two waits overlap.
   const quick = quickName();
   const opening = quick ? media.open({ audio: true, video: media.cameraOn }) : null;
-  if (quick) preconnect(wsURL()); // and the signalling socket too
+  if (quick) preconnect(wsURL(slug)); // and the signalling socket too
   const failWith = (code, actions) => { opening?.then(stopMedia); dropPreconnect(); return fail(code, actions); };
   let res;
   try {
@@ -183,7 +183,7 @@ function join() {
   welcomed = false;
   failures = 0;
   sig?.stop();
-  sig = new Signaling(wsURL(), { onOpen, onMessage, onDown });
+  sig = new Signaling(wsURL(slug), { onOpen, onMessage, onDown });
   sig.start();
   if (!welcomed) conn.prepare(room?.participants);
 }

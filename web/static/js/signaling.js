@@ -1,4 +1,4 @@
-// One WebSocket to /ws carrying {type, data} JSON messages, with reconnect
+// One WebSocket to /ws?room=<slug> carrying {type, data} JSON messages, with reconnect
 // (backoff 0.5 s, 1 s, 2 s, … at most 5 s) and a ping every 10 s.
 
 const PING_MS = 10000;
@@ -20,8 +20,9 @@ export function dropPreconnect() {
   warm = null;
 }
 
-export function wsURL() {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+/** The signalling socket for a room; a multi-node deployment routes on ?room=. */
+export function wsURL(room) {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?room=${encodeURIComponent(room)}`;
 }
 
 export class Signaling {

@@ -1,0 +1,50 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/confer-dev/confer/internal/cluster"
+)
+
+// joinCluster makes this process a node of a multi-node deployment when
+// one is configured: its meetings are placed through NATS and requests
+// about a meeting elsewhere are passed on (httpapi/route.go).
+func (a *App) joinCluster(ctx context.Context) error {
+	k := a.Config.Cluster
+	if k.NATS == "" {
+		return nil
+	}
+	c, err := cluster.Open(ctx, cluster.Config{
+		NATS: k.NATS, NodeID: k.NodeID, URL: k.NodeURL, Prefix: k.Name,
+		Load: a.Rooms.Participants, Live: a.Rooms.Slugs,
+		Logger: a.log.With("part", "cluster"),
+	})
+	if err != nil {
+		return fmt.Errorf("join the cluster: %w", err)
+	}
+	a.Cluster = c
+	return nil
+}
+
+// placement adapts the cluster to httpapi.Placement.
+type placement struct{ c *cluster.Cluster }
+
+func (p placement) Owner(ctx context.Context, room string) (string, error) {
+	n, err := p.c.Owner(ctx, room)
+	if err != nil || n.ID == p.c.Self().ID {
+		return "", err
+	}
+	return n.URL, nil
+}
+
+// leaveCluster gives this node's rooms up so the others place them at
+// once; safe to call twice.
+func (a *App) leaveCluster() {
+	if a.Cluster == nil {
+		return
+	}
+	if err := a.Cluster.Close(); err != nil {
+		a.log.Warn("leaving the cluster", "err", err)
+	}
+}

@@ -1,0 +1,142 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/confer-dev/confer/internal/apptest"
+	"github.com/confer-dev/confer/internal/client"
+	"github.com/confer-dev/confer/internal/signal"
+)
+
+// twoNodes starts a deployment of two nodes that know each other.
+func twoNodes(t *testing.T) (*apptest.Node, *apptest.Node) {
+	t.Helper()
+	n := apptest.StartNodes(t, 2)
+	waitFor(t, "the nodes to see each other", 15*time.Second, func() bool {
+		return len(n[0].App.Cluster.Nodes()) == 2 && len(n[1].App.Cluster.Nodes()) == 2
+	})
+	return n[0], n[1]
+}
+
+// TestMeetingAcrossNodes: two people open the same room on different
+// nodes of a deployment (as a load balancer would send them); both land
+// in one meeting on one node and see and hear each other, and the
+// meeting's HTTP side (documents, encoder tokens, WHIP, the room's live
+// count) works through either node.
+func TestMeetingAcrossNodes(t *testing.T) {
+	a, b := twoNodes(t)
+	apptest.AddRoom(t, a.App, "ward", 10, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	anna := &media{name: "Anna", received: map[string]map[string]int{}}
+	anna.c = join(t, a.URL, "ward", "Anna", anna.onTrack)
+	defer anna.c.Close()
+	bruno := &media{name: "Bruno", received: map[string]map[string]int{}}
+	bruno.c = join(t, b.URL, "ward", "Bruno", bruno.onTrack)
+	defer bruno.c.Close()
+	publish(ctx, t, anna.c)
+	publish(ctx, t, bruno.c)
+	for _, pair := range [][2]*media{{anna, bruno}, {bruno, anna}} {
+		to, from := pair[0], pair[1]
+		for _, kind := range []string{"audio", "video"} {
+			waitFor(t, fmt.Sprintf("%s's %s at %s", from.name, kind, to.name), 20*time.Second, func() bool {
+				return to.count(from.c.ID(), kind) > 20
+			})
+		}
+	}
+	na, nb := a.App.Rooms.Count("ward"), b.App.Rooms.Count("ward")
+	if na+nb != 2 || na != 0 && nb != 0 {
+		t.Fatalf("participants on node 1: %d, on node 2: %d; want both on one", na, nb)
+	}
+	owner, other := a, b
+	if nb == 2 {
+		owner, other = b, a
+	}
+	for _, n := range []*apptest.Node{owner, other} {
+		var pr struct{ Participants int }
+		res, err := http.Get(n.URL + "/api/v1/public/rooms/ward")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(res.Body).Decode(&pr)
+		res.Body.Close()
+		if pr.Participants != 2 {
+			t.Errorf("room status through %s: %d participants, want 2", n.URL, pr.Participants)
+		}
+		// Documents are the live meeting's: the node not running it
+		// passes the request on, so a participant is recognised.
+		if code, body := doReq(t, http.MethodGet, n.URL+"/api/v1/rooms/ward/files", bruno.c.Welcome.ResumeToken, nil, nil); code != http.StatusOK {
+			t.Errorf("documents through %s: %d %s", n.URL, code, body)
+		}
+	}
+
+	// Anna, the first in, is the host: an encoder token and a WHIP
+	// publish, both through the node that does not run the meeting.
+	body, _ := json.Marshal(map[string]string{"label": "Ward camera"})
+	code, resp := doReq(t, http.MethodPost, other.URL+"/api/v1/rooms/ward/whip-tokens", anna.c.Welcome.ResumeToken, body, nil)
+	var tok whipToken
+	if err := json.Unmarshal(resp, &tok); err != nil || code != http.StatusCreated {
+		t.Fatalf("encoder token through the other node: %d %s", code, resp)
+	}
+	pc, _ := videoEncoder(t, webrtc.Configuration{})
+	res := postOffer(t, other.URL+tok.URL, tok.Token, pc.LocalDescription().SDP)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("WHIP through the other node: %d", res.StatusCode)
+	}
+	if _, err := bruno.c.WaitEvent(ctx, signal.TypeParticipantJoined, func(d json.RawMessage) bool {
+		var p signal.Participant
+		return json.Unmarshal(d, &p) == nil && p.Name == "Ward camera"
+	}); err != nil {
+		t.Fatalf("the encoder never joined the meeting: %v", err)
+	}
+}
+
+// TestMeetingsSpreadOverNodes: new meetings go to the less loaded node,
+// so a deployment's load spreads even when every request reaches one
+// node first.
+func TestMeetingsSpreadOverNodes(t *testing.T) {
+	a, b := twoNodes(t)
+	for i := 0; i < 6; i++ {
+		slug := fmt.Sprintf("room-%d", i)
+		apptest.AddRoom(t, a.App, slug, 10, "")
+		c := join(t, a.URL, slug, "Person", nil)
+		defer c.Close()
+	}
+	ra, rb := a.App.Rooms.Rooms(), b.App.Rooms.Rooms()
+	if ra+rb != 6 || ra < 2 || rb < 2 {
+		t.Fatalf("meetings on node 1: %d, on node 2: %d", ra, rb)
+	}
+}
+
+// TestMeetingMovesWhenItsNodeLeaves: when the node running a room's
+// meeting shuts down, the next person into that room is placed on a
+// node that is still there, at once.
+func TestMeetingMovesWhenItsNodeLeaves(t *testing.T) {
+	a, b := twoNodes(t)
+	apptest.AddRoom(t, a.App, "ward", 10, "")
+	first := join(t, a.URL, "ward", "Anna", nil)
+	if a.App.Rooms.Count("ward") != 1 {
+		t.Fatal("the first meeting did not start on the node it was asked at (both idle)")
+	}
+	a.Stop()
+	first.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Join(ctx, b.URL, "ward", client.Options{Name: "Bruno"}, nil)
+	if err != nil {
+		t.Fatalf("joining after the node left: %v", err)
+	}
+	defer c.Close()
+	if n := b.App.Rooms.Count("ward"); n != 1 {
+		t.Fatalf("after node 1 left, node 2 runs %d participants of ward, want 1", n)
+	}
+}
