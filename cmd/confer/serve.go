@@ -88,6 +88,13 @@ func printWelcome(out io.Writer, a *app.App, addr string) {
 		}
 		fmt.Fprintf(&w, "  browsers are given %s, with %s\n", strings.Join(t.URLs, ", "), how)
 	}
+	if c := a.Cluster; c != nil {
+		ids := []string{}
+		for _, n := range c.Nodes() {
+			ids = append(ids, n.ID)
+		}
+		fmt.Fprintf(&w, "  cluster node %s, reached by the others at %s; nodes now: %s\n", c.Self().ID, c.Self().URL, strings.Join(ids, ", "))
+	}
 	if a.Bootstrap.AdminCreated {
 		fmt.Fprintf(&w, "  platform administrator created: %s\n  password (shown only now): %s\n", a.Bootstrap.AdminEmail, a.Bootstrap.AdminPassword)
 	}

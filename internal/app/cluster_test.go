@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/confer-dev/confer/internal/apptest"
@@ -138,5 +140,48 @@ func TestMeetingMovesWhenItsNodeLeaves(t *testing.T) {
 	defer c.Close()
 	if n := b.App.Rooms.Count("ward"); n != 1 {
 		t.Fatalf("after node 1 left, node 2 runs %d participants of ward, want 1", n)
+	}
+}
+
+// TestSignallingBoundToItsRoom: a node routes a signalling connection by
+// the room in its URL, so one opened for a room cannot then join another
+// (whose meeting may run elsewhere); in a cluster a connection without a
+// room is refused with a clear error.
+func TestSignallingBoundToItsRoom(t *testing.T) {
+	a, _ := twoNodes(t)
+	apptest.AddRoom(t, a.App, "ward", 10, "")
+	res, err := http.Get(a.URL + "/ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("/ws without a room: %d", res.StatusCode)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(a.URL, "http")+"/ws?room=ward",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {a.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	b, _ := signal.Encode(signal.TypeJoin, signal.Join{Version: signal.ProtocolVersion, Room: "demo", Name: "Eve"})
+	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+		t.Fatal(err)
+	}
+	_, msg, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct {
+		Type string
+		Data signal.Error
+	}
+	if json.Unmarshal(msg, &env) != nil || env.Type != signal.TypeError || env.Data.Code != signal.CodeBadMessage || !env.Data.Fatal {
+		t.Fatalf("joining another room on a connection for ward: %s", msg)
+	}
+	if a.App.Rooms.Count("demo") != 0 {
+		t.Fatal("the other room's meeting started")
 	}
 }

@@ -36,6 +36,7 @@ func StartNodes(t testing.TB, n int) []*Node {
 	b := make([]byte, 4)
 	rand.Read(b)
 	name := "test-" + hex.EncodeToString(b)
+	natstest.DropWhenDone(t, nats, name)
 	nodes := make([]*Node, n)
 	for i := range nodes {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/confer-dev/confer/internal/cluster/natstest"
@@ -58,17 +57,7 @@ func newPrefix(t *testing.T) string {
 	b := make([]byte, 4)
 	rand.Read(b)
 	p := "test-" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		nc, js := connect(t)
-		defer nc.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		for _, s := range []string{"-nodes", "-rooms"} {
-			if err := js.DeleteKeyValue(ctx, p+s); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
-				t.Errorf("delete bucket: %v", err)
-			}
-		}
-	})
+	natstest.DropWhenDone(t, NATSURL(t), p)
 	return p
 }
 
@@ -247,19 +236,6 @@ func TestUnreachableNATSIsAClearError(t *testing.T) {
 }
 
 func NATSURL(t testing.TB) string { return natstest.URL(t) }
-
-func connect(t *testing.T) (*nats.Conn, jetstream.JetStream) {
-	t.Helper()
-	nc, err := nats.Connect(NATSURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return nc, js
-}
 
 // crash stops the node as a killed process would: no heartbeat, no
 // goodbye.

@@ -4,11 +4,14 @@
 package natstest
 
 import (
+	"context"
+	"errors"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // DefaultURL is the NATS server of a developer machine and of CI
@@ -32,4 +35,31 @@ func URL(t testing.TB) string {
 		t.Fatalf("NATS at %s has no JetStream (start nats-server with -js): %v", u, err)
 	}
 	return u
+}
+
+// DropWhenDone deletes a test deployment's buckets (<name>-nodes,
+// <name>-rooms) when the test ends, after its nodes have stopped: call it
+// before starting them.
+func DropWhenDone(t testing.TB, url, name string) {
+	t.Helper()
+	t.Cleanup(func() {
+		nc, err := nats.Connect(url)
+		if err != nil {
+			t.Errorf("drop test buckets: %v", err)
+			return
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			t.Errorf("drop test buckets: %v", err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, b := range []string{name + "-nodes", name + "-rooms"} {
+			if err := js.DeleteKeyValue(ctx, b); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+				t.Errorf("drop test bucket %s: %v", b, err)
+			}
+		}
+	})
 }
