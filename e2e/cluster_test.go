@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/confer-dev/confer/internal/apptest"
+)
+
+// TestMeetingAcrossClusterNodes: a deployment of two nodes behind a load
+// balancer that sent Anna to one and Bruno to the other. Their pages
+// meet in one meeting on one node, decode each other's video, and when
+// Bruno's signalling drops his page resumes, through his node again,
+// with its media kept.
+func TestMeetingAcrossClusterNodes(t *testing.T) {
+	nodes := apptest.StartNodes(t, 2)
+	deadline := time.Now().Add(15 * time.Second)
+	for len(nodes[0].App.Cluster.Nodes()) < 2 || len(nodes[1].App.Cluster.Nodes()) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the nodes never saw each other")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	browser := newBrowser(t)
+	anna := browser
+	navigate(t, anna, roomURL(nodes[0].URL, "demo", "Anna"))
+	joinedAll(t, []context.Context{anna}, []string{"Anna"})
+	bruno := newTab(t, browser)
+	navigate(t, bruno, roomURL(nodes[1].URL, "demo", "Bruno"))
+	joinedAll(t, []context.Context{bruno}, []string{"Bruno"})
+
+	decoding(t, anna, "Anna", 1, 5)
+	decoding(t, bruno, "Bruno", 1, 5)
+	n1, n2 := nodes[0].App.Rooms.Count("demo"), nodes[1].App.Rooms.Count("demo")
+	if n1+n2 != 2 || n1 != 0 && n2 != 0 {
+		t.Fatalf("node 1 runs %d participants, node 2 %d: want both on one", n1, n2)
+	}
+
+	welcomes := watchWelcomes(t, bruno)
+	if st := eval[string](t, bruno, `window.conferDebug.dropSignalling()`); st != "reconnecting" {
+		t.Fatalf("after the blip Bruno's page is %q, want reconnecting", st)
+	}
+	waitJS(t, bruno, "Bruno back", `window.conferDebug.state === 'joined'`, 20*time.Second)
+	deadline = time.Now().Add(10 * time.Second)
+	for len(welcomes.list()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if w := welcomes.list(); len(w) != 1 || !w[0].Resumed || !w[0].MediaKept {
+		t.Fatalf("welcomes after the blip: %+v, want one resumed with media kept", w)
+	}
+	before := videoFrames(t, bruno)
+	waitJS(t, bruno, "Bruno decodes Anna after the blip", fmt.Sprintf(`(async () => {
+	  const s = await (%s);
+	  return s.some(r => r.kind === 'video' && r.frames >= %d);
+	})()`, inboundJS, before+30), 30*time.Second)
+}
