@@ -56,3 +56,43 @@ func TestMeetingAcrossClusterNodes(t *testing.T) {
 	  return s.some(r => r.kind === 'video' && r.frames >= %d);
 	})()`, inboundJS, before+30), 30*time.Second)
 }
+
+// TestMeetingMovesWhenItsNodeStops: the node running a meeting shuts
+// down. Bruno, whose page reached it through the other node, is told the
+// meeting was interrupted and his page joins again by itself: the room
+// is now placed on the node still up, where Carla joins him and they see
+// each other.
+func TestMeetingMovesWhenItsNodeStops(t *testing.T) {
+	nodes := apptest.StartNodes(t, 2)
+	deadline := time.Now().Add(15 * time.Second)
+	for len(nodes[0].App.Cluster.Nodes()) < 2 || len(nodes[1].App.Cluster.Nodes()) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the nodes never saw each other")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	browser := newBrowser(t)
+	anna := browser
+	navigate(t, anna, roomURL(nodes[0].URL, "demo", "Anna"))
+	joinedAll(t, []context.Context{anna}, []string{"Anna"})
+	bruno := newTab(t, browser)
+	navigate(t, bruno, roomURL(nodes[1].URL, "demo", "Bruno"))
+	joinedAll(t, []context.Context{bruno}, []string{"Bruno"})
+	decoding(t, bruno, "Bruno", 1, 5)
+	if n := nodes[0].App.Rooms.Count("demo"); n != 2 {
+		t.Fatalf("node 1 runs %d participants, want Anna's and Bruno's (Anna asked it first, both idle)", n)
+	}
+
+	nodes[0].Stop()
+	waitJS(t, bruno, "Bruno told the meeting was interrupted",
+		`window.conferDebug.state === 'left' && document.querySelector('#left-title').textContent !== ''`, 15*time.Second)
+	waitJS(t, bruno, "Bruno's page joins again by itself", `window.conferDebug.state === 'joined'`, 30*time.Second)
+	if n := nodes[1].App.Rooms.Count("demo"); n != 1 {
+		t.Fatalf("after node 1 stopped, node 2 runs %d participants of demo, want Bruno", n)
+	}
+	carla := newTab(t, browser)
+	navigate(t, carla, roomURL(nodes[1].URL, "demo", "Carla"))
+	joinedAll(t, []context.Context{carla}, []string{"Carla"})
+	decoding(t, bruno, "Bruno", 1, 5)
+	decoding(t, carla, "Carla", 1, 5)
+}

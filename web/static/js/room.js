@@ -39,6 +39,8 @@ let participantId = null;
 let welcomed = false;  // PeerConnections from a welcome are alive: reconnects keep media
 let iceServers = [];
 let failures = 0;
+let patient = false;   // rejoining after a restart: more connection attempts before giving up
+let autoRejoin = 0;    // timer of the automatic rejoin after a shutdown
 
 const debug = {
   get publishPC() { return conn.pub ? conn.pub.pc : null; },
@@ -205,7 +207,9 @@ function onOpen() {
 
 function onDown() {
   if (state === 'joined' || state === 'reconnecting') { state = 'reconnecting'; updateBanner(); return; }
-  if (state === 'joining' && ++failures >= 4) {
+  // Coming back after a restart, wait longer for the server to be up.
+  if (state === 'joining' && ++failures >= (patient ? 12 : 4)) {
+    patient = false;
     teardown();
     fail('connection_failed', [{ key: 'action.retry', run: join }, { key: 'action.back', run: () => prejoin() }], true);
   }
@@ -243,6 +247,7 @@ function onMessage(type, d) {
 
 function onWelcome(d) {
   mark('welcome');
+  patient = false;
   participantId = d.participantId;
   saveResume(d.resumeToken);
   if (d.room) room = { ...room, ...d.room };
@@ -322,6 +327,11 @@ function onBye(reason) {
   stopMedia();
   state = 'left';
   ui.showLeft(reason, rejoin);
+  // The server (or, in a deployment of several, this meeting's node) is
+  // stopping: come back by ourselves, as people expect from Meet, after
+  // a random wait so that a whole meeting does not arrive at one instant.
+  // The meeting then starts again on a node that is up.
+  if (reason === 'shutdown') autoRejoin = setTimeout(() => { patient = true; rejoin(); }, 1500 + Math.random() * 2500);
 }
 
 function leave() {
@@ -330,7 +340,7 @@ function leave() {
   onBye('left');
 }
 
-function rejoin() { controls.mediaNotice(null); quickJoin(); }
+function rejoin() { clearTimeout(autoRejoin); controls.mediaNotice(null); quickJoin(); }
 
 function fail(code, actions, keepMedia = false) {
   state = 'error';
