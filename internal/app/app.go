@@ -252,6 +252,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	a.Drain(context.Background(), a.Config.Cluster.DrainTimeout)
 	a.log.Info("shutting down: ending meetings")
 	a.leaveCluster()
 	a.Rooms.Shutdown()

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/confer-dev/confer/internal/cluster"
 )
@@ -47,4 +48,36 @@ func (a *App) leaveCluster() {
 	if err := a.Cluster.Close(); err != nil {
 		a.log.Warn("leaving the cluster", "err", err)
 	}
+}
+
+// Drain takes this node out of the placement of new meetings and waits,
+// at most timeout, for its running meetings to end (people still join
+// those). It returns how many were still running. On a single node, or
+// with timeout 0, it returns at once.
+func (a *App) Drain(ctx context.Context, timeout time.Duration) int {
+	if a.Cluster == nil || timeout <= 0 {
+		return a.Rooms.Rooms()
+	}
+	if err := a.Cluster.Drain(ctx); err != nil {
+		a.log.Warn("draining: could not tell the cluster", "err", err)
+	}
+	n := a.Rooms.Rooms()
+	a.log.Info("draining: no new meetings here; waiting for the running ones to end", "meetings", n, "at_most", timeout)
+	end := time.NewTimer(timeout)
+	defer end.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for n > 0 {
+		select {
+		case <-ctx.Done():
+			return n
+		case <-end.C:
+			a.log.Info("draining: time is up", "meetings", n)
+			return n
+		case <-tick.C:
+			n = a.Rooms.Rooms()
+		}
+	}
+	a.log.Info("draining: every meeting here has ended")
+	return 0
 }

@@ -70,6 +70,11 @@ func TestMeetingAcrossNodes(t *testing.T) {
 		}
 		_ = json.NewDecoder(res.Body).Decode(&pr)
 		res.Body.Close()
+		for _, h := range []string{"X-Content-Type-Options", "Content-Security-Policy", "Referrer-Policy"} {
+			if v := res.Header.Values(h); len(v) != 1 {
+				t.Errorf("through %s, %s sent %d times: %q", n.URL, h, len(v), v)
+			}
+		}
 		if pr.Participants != 2 {
 			t.Errorf("room status through %s: %d participants, want 2", n.URL, pr.Participants)
 		}
@@ -183,5 +188,54 @@ func TestSignallingBoundToItsRoom(t *testing.T) {
 	}
 	if a.App.Rooms.Count("demo") != 0 {
 		t.Fatal("the other room's meeting started")
+	}
+}
+
+// TestDrainingNodeKeepsItsMeetings: a node being taken out (SIGTERM with
+// --drain-timeout) gets no new meetings but keeps running its own, which
+// people still join, and finishes draining when the last one ends.
+func TestDrainingNodeKeepsItsMeetings(t *testing.T) {
+	a, b := twoNodes(t)
+	apptest.AddRoom(t, a.App, "ward", 10, "")
+	apptest.AddRoom(t, a.App, "icu", 10, "")
+	anna := join(t, a.URL, "ward", "Anna", nil)
+	if a.App.Rooms.Count("ward") != 1 {
+		t.Fatal("the first meeting did not start on the node it was asked at (both idle)")
+	}
+	drained := make(chan int, 1)
+	go func() { drained <- a.App.Drain(context.Background(), 60*time.Second) }()
+	waitFor(t, "node 2 to see node 1 draining", 10*time.Second, func() bool {
+		for _, n := range b.App.Cluster.Nodes() {
+			if n.ID == a.App.Cluster.Self().ID {
+				return n.Draining
+			}
+		}
+		return false
+	})
+	carla := join(t, a.URL, "icu", "Carla", nil)
+	defer carla.Close()
+	if a.App.Rooms.Count("icu") != 0 || b.App.Rooms.Count("icu") != 1 {
+		t.Fatalf("a new meeting asked at the draining node: node 1 %d, node 2 %d", a.App.Rooms.Count("icu"), b.App.Rooms.Count("icu"))
+	}
+	bruno := join(t, b.URL, "ward", "Bruno", nil)
+	if a.App.Rooms.Count("ward") != 2 {
+		t.Fatalf("Bruno did not join the meeting still running on the draining node (node 1 has %d)", a.App.Rooms.Count("ward"))
+	}
+	select {
+	case n := <-drained:
+		t.Fatalf("draining ended with %d meetings still running", n)
+	default:
+	}
+	for _, c := range []*client.Client{anna, bruno} {
+		c.Leave(context.Background())
+		c.Close()
+	}
+	select {
+	case n := <-drained:
+		if n != 0 {
+			t.Fatalf("draining ended with %d meetings left", n)
+		}
+	case <-time.After(45 * time.Second):
+		t.Fatal("draining did not end when the last meeting did")
 	}
 }

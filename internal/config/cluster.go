@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // Cluster joins this process to a multi-node deployment (docs/cluster.md);
@@ -16,6 +17,10 @@ type Cluster struct {
 	NodeURL string // where the other nodes reach this one's HTTP
 	Secret  string // shared by the nodes; signs the requests they pass on
 	Name    string // the deployment's buckets in NATS; default "confer"
+	// DrainTimeout: on SIGTERM the node takes no new meetings and waits
+	// this long for its running ones to end before it ends them; 0 ends
+	// them at once.
+	DrainTimeout time.Duration
 }
 
 // MinClusterSecret is the shortest accepted --cluster-secret.
@@ -27,6 +32,7 @@ func init() {
 		option{"node-id", "CONFER_NODE_ID", "this node's name in the cluster (default: the host name)"},
 		option{"node-url", "CONFER_NODE_URL", "where the other nodes reach this node, e.g. http://10.0.0.5:8080"},
 		option{"cluster-secret", "CONFER_CLUSTER_SECRET", "secret shared by every node (at least 32 characters); prefer the environment variable"},
+		option{"drain-timeout", "CONFER_DRAIN_TIMEOUT", "on SIGTERM, take no new meetings and wait up to this long (e.g. 2h) for the running ones to end before ending them; a second SIGTERM stops at once (default 0: end them now)"},
 		option{"cluster-name", "CONFER_CLUSTER_NAME", "names this deployment's state in NATS, for several deployments (say staging and production) on one NATS (default confer)"},
 	)
 }
@@ -41,9 +47,16 @@ func (c *Config) applyCluster(raw map[string]*string, src func(string) string) e
 		return ""
 	}
 	k := Cluster{NATS: get("cluster"), NodeID: get("node-id"), NodeURL: get("node-url"), Secret: get("cluster-secret"), Name: get("cluster-name")}
+	if v := get("drain-timeout"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 24*time.Hour {
+			return fmt.Errorf("%s %q: want a duration from 0s to 24h, e.g. 2h", src("drain-timeout"), v)
+		}
+		k.DrainTimeout = d
+	}
 	if k.NATS == "" {
-		if k.NodeURL != "" || k.Secret != "" || k.NodeID != "" || k.Name != "" {
-			return fmt.Errorf("--node-id, --node-url, --cluster-secret and --cluster-name need %s (the cluster's NATS)", src("cluster"))
+		if k.NodeURL != "" || k.Secret != "" || k.NodeID != "" || k.Name != "" || k.DrainTimeout != 0 {
+			return fmt.Errorf("--node-id, --node-url, --cluster-secret, --cluster-name and --drain-timeout need %s (the cluster's NATS)", src("cluster"))
 		}
 		c.Cluster = Cluster{}
 		return nil

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestClusterOptions(t *testing.T) {
@@ -13,11 +14,11 @@ func TestClusterOptions(t *testing.T) {
 	const secret = "0123456789abcdef0123456789abcdef-hidden"
 	pg := "postgres://confer@db.internal/confer"
 	c, err = Parse([]string{"--db", pg, "--cluster", "nats://10.0.0.2:4222,nats://10.0.0.3:4222", "--node-id", "media-2",
-		"--node-url", "http://10.0.0.5:8080/"}, env(map[string]string{"CONFER_CLUSTER_SECRET": secret}))
+		"--node-url", "http://10.0.0.5:8080/", "--drain-timeout", "90m"}, env(map[string]string{"CONFER_CLUSTER_SECRET": secret}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Cluster.NodeID != "media-2" || c.Cluster.Name != "confer" || c.Cluster.NodeURL != "http://10.0.0.5:8080" || c.Cluster.Secret != secret {
+	if c.Cluster.NodeID != "media-2" || c.Cluster.DrainTimeout != 90*time.Minute || c.Cluster.Name != "confer" || c.Cluster.NodeURL != "http://10.0.0.5:8080" || c.Cluster.Secret != secret {
 		t.Errorf("parsed: %+v", c.Cluster)
 	}
 	c, err = Parse([]string{"--db", pg, "--cluster", "nats://n:4222", "--node-url", "https://node.internal"},
@@ -37,6 +38,8 @@ func TestClusterOptions(t *testing.T) {
 		{append(ok[:len(ok):len(ok)], "--node-url", "http://n:1/confer"), "node-url"},
 		{append(ok[:len(ok):len(ok)], "--node-id", "a b"), "node-id"},
 		{append(ok[:len(ok):len(ok)], "--cluster-name", "prod.1"), "cluster-name"},
+		{append(ok[:len(ok):len(ok)], "--drain-timeout", "48h"), "drain-timeout"},
+		{[]string{"--drain-timeout", "1h"}, "need CONFER_CLUSTER"},
 		{append(ok[:len(ok):len(ok)], "--cluster-secret", "short-hidden"), "32"},
 	}
 	for _, b := range bad {

@@ -56,7 +56,10 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusNotFound, "not found", "no such API route")
 	})
-	return h.logRequests(securityHeaders(o.TLS, h.route(mux)))
+	// A request passed to another node comes back with that node's
+	// security headers: route sits outside securityHeaders so that they
+	// are not sent twice.
+	return h.logRequests(h.route(securityHeaders(o.TLS, mux)))
 }
 
 type handler struct {
