@@ -15,6 +15,7 @@ import (
 	"github.com/confer-dev/confer/internal/apptest"
 	"github.com/confer-dev/confer/internal/client"
 	"github.com/confer-dev/confer/internal/signal"
+	"github.com/confer-dev/confer/internal/store"
 )
 
 // twoNodes starts a deployment of two nodes that know each other.
@@ -237,5 +238,48 @@ func TestDrainingNodeKeepsItsMeetings(t *testing.T) {
 		}
 	case <-time.After(45 * time.Second):
 		t.Fatal("draining did not end when the last meeting did")
+	}
+}
+
+// TestMediaSnapshotOfEveryNode: an operator asking any node for the media
+// snapshot sees every node's meetings, each with the node running it,
+// and the nodes with their load.
+func TestMediaSnapshotOfEveryNode(t *testing.T) {
+	a, b := twoNodes(t)
+	apptest.AddRoom(t, a.App, "ward", 10, "")
+	apptest.AddRoom(t, a.App, "icu", 10, "")
+	// Each asked at its own node: ward while both are idle, icu while
+	// node 2 is the less loaded.
+	w := join(t, a.URL, "ward", "Anna", nil)
+	defer w.Close()
+	i := join(t, b.URL, "icu", "Bruno", nil)
+	defer i.Close()
+	if a.App.Rooms.Count("ward") != 1 || b.App.Rooms.Count("icu") != 1 {
+		t.Fatalf("placement: ward on node 1 %d, icu on node 2 %d", a.App.Rooms.Count("ward"), b.App.Rooms.Count("icu"))
+	}
+	op := apptest.SignIn(t, a.App, b.URL, apptest.AddAccount(t, a.App, "ops@example.org", "", store.RolePlatformAdmin, ""))
+	var got struct {
+		Rooms []struct{ Node, Room string }
+		Nodes []struct {
+			ID       string
+			Meetings int
+			Error    string
+		}
+	}
+	if code, body := op.Do("GET", "/api/v1/media", nil, &got); code != http.StatusOK {
+		t.Fatalf("snapshot: %d %s", code, body)
+	}
+	where := map[string]string{}
+	for _, r := range got.Rooms {
+		where[r.Room] = r.Node
+	}
+	if where["ward"] != "node-1" || where["icu"] != "node-2" || len(got.Rooms) != 2 {
+		t.Errorf("rooms: %+v", got.Rooms)
+	}
+	if len(got.Nodes) != 2 || got.Nodes[0].Meetings != 1 || got.Nodes[1].Meetings != 1 || got.Nodes[0].Error != "" || got.Nodes[1].Error != "" {
+		t.Errorf("nodes: %+v", got.Nodes)
+	}
+	if code, _ := apptest.Anonymous(t, a.URL).Do("GET", "/api/v1/media?local=1", nil, nil); code != http.StatusUnauthorized {
+		t.Errorf("anonymous: %d, want 401", code)
 	}
 }
