@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/confer-dev/confer/internal/api"
@@ -50,6 +51,7 @@ type App struct {
 
 	handler http.Handler
 	log     *slog.Logger
+	joined  atomic.Pointer[cluster.Cluster] // Cluster, for goroutines started before it (cluster.go)
 }
 
 // Options are settings beyond config.Config: sign-in (from the

@@ -25,7 +25,19 @@ func (a *App) joinCluster(ctx context.Context) error {
 		return fmt.Errorf("join the cluster: %w", err)
 	}
 	a.Cluster = c
+	a.joined.Store(c)
 	return nil
+}
+
+// leadsWebhooks says whether this process delivers webhooks: always on
+// one node; in a cluster only the node holding the "webhooks" lease, so
+// that deliveries stay in order (none before the node has joined).
+func (a *App) leadsWebhooks(ctx context.Context) bool {
+	if a.Config.Cluster.NATS == "" {
+		return true
+	}
+	c := a.joined.Load()
+	return c != nil && c.Lead(ctx, "webhooks")
 }
 
 // placement adapts the cluster to httpapi.Placement.

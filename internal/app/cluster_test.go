@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/confer-dev/confer/internal/apptest"
 	"github.com/confer-dev/confer/internal/client"
+	"github.com/confer-dev/confer/internal/config"
 	"github.com/confer-dev/confer/internal/signal"
 	"github.com/confer-dev/confer/internal/store"
 )
@@ -281,5 +284,66 @@ func TestMediaSnapshotOfEveryNode(t *testing.T) {
 	}
 	if code, _ := apptest.Anonymous(t, a.URL).Do("GET", "/api/v1/media?local=1", nil, nil); code != http.StatusUnauthorized {
 		t.Errorf("anonymous: %d, want 401", code)
+	}
+}
+
+// TestWebhooksDeliveredOnceByTheCluster: meetings on both nodes of a
+// deployment send their events to an operator's webhook; one node at a
+// time delivers (a cluster lease), so each event arrives once, and when
+// that node stops the other takes over.
+func TestWebhooksDeliveredOnceByTheCluster(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("Confer-Event-Id")]++
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	n := apptest.StartNodes(t, 2, func(c *config.Config) { c.WebhookAllowPrivate = true })
+	a, b := n[0], n[1]
+	waitFor(t, "the nodes to see each other", 15*time.Second, func() bool {
+		return len(a.App.Cluster.Nodes()) == 2 && len(b.App.Cluster.Nodes()) == 2
+	})
+	op := apptest.SignIn(t, a.App, a.URL, apptest.AddAccount(t, a.App, "ops@example.org", "", store.RolePlatformAdmin, ""))
+	if code, body := op.Do("POST", "/api/v1/usage/webhooks", map[string]string{"url": recv.URL}, nil); code != http.StatusCreated {
+		t.Fatalf("webhook: %d %s", code, body)
+	}
+	events := func() (total int, dup []string) {
+		mu.Lock()
+		defer mu.Unlock()
+		for id, k := range seen {
+			total += k
+			if k > 1 {
+				dup = append(dup, id)
+			}
+		}
+		return total, dup
+	}
+	meet := func(node *apptest.Node, room string) {
+		apptest.AddRoom(t, node.App, room, 10, "")
+		c := join(t, node.URL, room, "Person", nil)
+		c.Leave(context.Background())
+		c.Close()
+	}
+	meet(a, "ward")
+	meet(b, "icu")
+	// Each meeting: started, joined, left, ended.
+	waitFor(t, "8 events delivered", 20*time.Second, func() bool { total, _ := events(); return total >= 8 })
+	time.Sleep(3 * time.Second) // a second dispatcher would have sent its copies by now
+	if total, dup := events(); total != 8 || len(dup) > 0 {
+		t.Fatalf("%d deliveries, events delivered more than once: %v", total, dup)
+	}
+
+	// The node leading stops: the other delivers from then on.
+	leader, other := a, b
+	if b.App.Cluster.Lead(context.Background(), "webhooks") {
+		leader, other = b, a
+	}
+	leader.Stop()
+	meet(other, "clinic")
+	waitFor(t, "the other node to deliver", 30*time.Second, func() bool { total, _ := events(); return total >= 12 })
+	if _, dup := events(); len(dup) > 0 {
+		t.Fatalf("events delivered more than once: %v", dup)
 	}
 }

@@ -47,7 +47,7 @@ func newAccounting(ctx context.Context, a *App) (*Accounting, error) {
 	}
 	acc := &Accounting{Clock: &usage.Clock{}, Store: us.Usage(), log: a.log.With("part", "usage"), done: make(chan struct{})}
 	acc.Webhooks = webhook.New(webhook.Options{Store: acc.Store, Logger: a.log.With("part", "webhook"),
-		AllowPrivate: a.Config.WebhookAllowPrivate})
+		AllowPrivate: a.Config.WebhookAllowPrivate, Active: a.leadsWebhooks})
 	acc.Metrics = metrics.New(metrics.Sources{
 		Engine:  a.Engine,
 		Pending: func() float64 { return float64(acc.Recorder.Pending()) },

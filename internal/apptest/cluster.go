@@ -28,8 +28,9 @@ func (n *Node) Stop() { n.stop() }
 
 // StartNodes runs n nodes of one deployment: one new PostgreSQL database,
 // the local NATS, a cluster name of the test's own (so tests running at
-// once never meet). The first node creates the demo organisation.
-func StartNodes(t testing.TB, n int) []*Node {
+// once never meet). The first node creates the demo organisation. edit,
+// if given, changes every node's configuration.
+func StartNodes(t testing.TB, n int, edit ...func(*config.Config)) []*Node {
 	t.Helper()
 	db := pgtest.NewDB(t)
 	nats := natstest.URL(t)
@@ -52,6 +53,9 @@ func StartNodes(t testing.TB, n int) []*Node {
 		cfg.DB = db
 		cfg.Cluster = config.Cluster{NATS: nats, NodeID: fmt.Sprintf("node-%d", i+1), NodeURL: "http://" + ln.Addr().String(),
 			Secret: "test-cluster-secret-0123456789abcdef", Name: name}
+		for _, e := range edit {
+			e(&cfg)
+		}
 		a, err := app.NewWithOptions(context.Background(), cfg, Logger(), app.Options{})
 		if err != nil {
 			ln.Close()

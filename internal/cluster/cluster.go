@@ -8,7 +8,9 @@
 //     expiring when a node stops putting it;
 //   - rooms: room slug → owner node ID, claimed with an atomic create (or
 //     a compare-and-set when the owner is gone), refreshed by the owner
-//     while its meeting is live and deleted when the meeting ends.
+//     while its meeting is live and deleted when the meeting ends;
+//   - leases: name → the one node doing a job that must not run twice
+//     (lease.go).
 //
 // The package knows nothing of HTTP or media: callers proxy requests.
 package cluster
@@ -57,15 +59,17 @@ type Config struct {
 
 // Cluster is this node's membership.
 type Cluster struct {
-	cfg   Config
-	nc    *nats.Conn
-	nodes jetstream.KeyValue
-	rooms jetstream.KeyValue
-	log   *slog.Logger
+	cfg    Config
+	nc     *nats.Conn
+	nodes  jetstream.KeyValue
+	rooms  jetstream.KeyValue
+	leases jetstream.KeyValue // lease.go
+	log    *slog.Logger
 
 	mu       sync.Mutex
 	known    map[string]Node // every live node, as of the last heartbeat
 	live     map[string]bool // rooms live here at the last heartbeat
+	held     map[string]bool // leases this node holds (lease.go)
 	draining bool
 
 	stop chan struct{}
@@ -100,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: connect to NATS %s: %w", cfg.NATS, err)
 	}
-	c := &Cluster{cfg: cfg, nc: nc, log: cfg.Logger, known: map[string]Node{}, live: map[string]bool{},
+	c := &Cluster{cfg: cfg, nc: nc, log: cfg.Logger, known: map[string]Node{}, live: map[string]bool{}, held: map[string]bool{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	js, err := jetstream.New(nc)
 	if err == nil {
@@ -110,6 +114,9 @@ func Open(ctx context.Context, cfg Config) (*Cluster, error) {
 		// A room outlives a few missed refreshes; its owner's death is
 		// noticed sooner, through the nodes bucket.
 		c.rooms, err = bucket(ctx, js, cfg.Prefix+"-rooms", 10*cfg.Heartbeat, cfg.Replicas)
+	}
+	if err == nil {
+		c.leases, err = bucket(ctx, js, cfg.Prefix+"-leases", 3*cfg.Heartbeat, cfg.Replicas)
 	}
 	if err == nil {
 		err = c.beat(ctx)
@@ -177,6 +184,7 @@ func (c *Cluster) Close() error {
 	for room := range live {
 		c.release(ctx, room)
 	}
+	c.dropLeases(ctx)
 	err := c.nodes.Delete(ctx, c.cfg.NodeID)
 	c.nc.Close()
 	if err != nil {
@@ -235,6 +243,7 @@ func (c *Cluster) beat(ctx context.Context) error {
 			c.release(ctx, room)
 		}
 	}
+	c.renewLeases(ctx)
 	return nil
 }
 

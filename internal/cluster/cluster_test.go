@@ -244,3 +244,39 @@ func (c *Cluster) crash() {
 	<-c.done
 	c.nc.Close()
 }
+
+// One node at a time leads a lease; when it dies another takes over, and
+// one that leaves cleanly hands it over at once.
+func TestLeaseHasOneHolder(t *testing.T) {
+	p := newPrefix(t)
+	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 0)
+	ctx := context.Background()
+	if !a.Lead(ctx, "webhooks") {
+		t.Fatal("a free lease was not taken")
+	}
+	if b.Lead(ctx, "webhooks") {
+		t.Fatal("two nodes lead webhooks")
+	}
+	time.Sleep(5 * beat) // longer than the lease lives without renewal
+	if !a.Lead(ctx, "webhooks") || b.Lead(ctx, "webhooks") {
+		t.Fatal("the holder's heartbeat did not keep its lease")
+	}
+	a.crash()
+	deadline := time.Now().Add(10 * time.Second)
+	for !b.Lead(ctx, "webhooks") {
+		if time.Now().After(deadline) {
+			t.Fatal("the lease of a crashed node was never taken over")
+		}
+		time.Sleep(beat / 2)
+	}
+	c := startNode(t, p, "c", 0)
+	if c.Lead(ctx, "webhooks") {
+		t.Fatal("c took a lease b holds")
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Lead(ctx, "webhooks") {
+		t.Fatal("the lease of a node that left was not free at once")
+	}
+}

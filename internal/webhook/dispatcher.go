@@ -30,11 +30,15 @@ type Options struct {
 	Poll time.Duration
 	// Workers bounds parallel deliveries to different endpoints (default 4).
 	Workers int
+	// Active, if set, is asked before each round: the dispatcher delivers
+	// only while it says so. A multi-node deployment lets one node at a
+	// time deliver (a cluster lease), so events stay in order.
+	Active func(context.Context) bool
 }
 
-// Dispatcher sends pending deliveries. Only one should run per database
-// (one confer process); a second would deliver twice, which receivers must
-// tolerate anyway (at least once), but not out of order.
+// Dispatcher sends pending deliveries. Only one should deliver per
+// database at a time (Options.Active); a second would deliver twice, which
+// receivers must tolerate anyway (at least once), but not out of order.
 type Dispatcher struct {
 	o     Options
 	log   *slog.Logger
@@ -86,6 +90,10 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-d.nudge:
+		}
+		if d.o.Active != nil && !d.o.Active(ctx) {
+			t.Reset(d.o.Poll)
+			continue
 		}
 		n, err := d.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {

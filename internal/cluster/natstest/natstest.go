@@ -37,7 +37,7 @@ func URL(t testing.TB) string {
 	return u
 }
 
-// DropWhenDone deletes a test deployment's buckets (<name>-nodes,
+// DropWhenDone deletes a test deployment's buckets (<name>-nodes, -leases,
 // <name>-rooms) when the test ends, after its nodes have stopped: call it
 // before starting them.
 func DropWhenDone(t testing.TB, url, name string) {
@@ -56,7 +56,7 @@ func DropWhenDone(t testing.TB, url, name string) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		for _, b := range []string{name + "-nodes", name + "-rooms"} {
+		for _, b := range []string{name + "-nodes", name + "-rooms", name + "-leases"} {
 			if err := js.DeleteKeyValue(ctx, b); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
 				t.Errorf("drop test bucket %s: %v", b, err)
 			}
