@@ -519,7 +519,7 @@ func TestA11yAdmin(t *testing.T) {
 	ctx := newBrowser(t)
 	setLangEN(t, ctx, base)
 	signIn(t, ctx, base, a.Bootstrap.AdminEmail, a.Bootstrap.AdminPassword, "/admin")
-	for _, s := range []string{"orgs", "accounts", "all-rooms", "import", "profile", "rooms"} {
+	for _, s := range []string{"orgs", "accounts", "all-rooms", "import", "live", "profile", "rooms"} {
 		navigate(t, ctx, base+"/admin#/"+s)
 		waitJS(t, ctx, s+" section", `!!document.querySelector('#view h1') && !document.querySelector('#view .loading')`, 10*time.Second)
 		time.Sleep(300 * time.Millisecond) // lists fill in

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/confer-dev/confer/internal/apptest"
+	"github.com/confer-dev/confer/internal/store"
 )
 
 // TestMeetingAcrossClusterNodes: a deployment of two nodes behind a load
@@ -95,4 +96,33 @@ func TestMeetingMovesWhenItsNodeStops(t *testing.T) {
 	joinedAll(t, []context.Context{carla}, []string{"Carla"})
 	decoding(t, bruno, "Bruno", 1, 5)
 	decoding(t, carla, "Carla", 1, 5)
+}
+
+// TestOperatorSeesLiveMeetings: the platform operator's "Live" page lists
+// each node with its load and every meeting now with the node running it,
+// its participants and their connections, whichever node serves the page.
+func TestOperatorSeesLiveMeetings(t *testing.T) {
+	nodes := apptest.StartNodes(t, 2)
+	apptest.AddAccount(t, nodes[0].App, "ops@example.org", "", store.RolePlatformAdmin, "operator password 2026")
+	browser := newBrowser(t)
+	meeting := newTab(t, browser)
+	navigate(t, meeting, roomURL(nodes[0].URL, "demo", "Anna"))
+	joinedAll(t, []context.Context{meeting}, []string{"Anna"})
+
+	setLangEN(t, browser, nodes[1].URL)
+	signIn(t, browser, nodes[1].URL, "ops@example.org", "operator password 2026", "/admin")
+	navigate(t, browser, nodes[1].URL+"/admin#/live")
+	waitJS(t, browser, "the demo meeting listed with its node", `(() => {
+	  const row = [...document.querySelectorAll('#view table.list tbody tr')].find((tr) => tr.textContent.includes('demo'));
+	  if (!row) return false;
+	  const cell = (label) => row.querySelector('td[data-label="' + label + '"]')?.textContent;
+	  return cell('Node') === 'node-1' && cell('Participants') === '1' && cell('Connections') === '1 good';
+	})()`, 20*time.Second)
+	waitJS(t, browser, "both nodes listed", `[...document.querySelectorAll('#view table.list tbody tr')]
+	  .filter((tr) => /node-[12]/.test(tr.querySelector('td')?.textContent || '') && tr.textContent.includes('Active')).length === 2`, 10*time.Second)
+	if got := eval[string](t, browser, `document.querySelector('#view h1').textContent`); got != "Live meetings" {
+		t.Errorf("heading %q", got)
+	}
+	// The refresh button is a labelled control that works from the keyboard.
+	eval[bool](t, browser, `(document.querySelector('#btn-live-refresh').focus(), document.activeElement.id === 'btn-live-refresh')`)
 }

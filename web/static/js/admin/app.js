@@ -8,6 +8,7 @@ import { profile } from './profile.js';
 import { orgs } from './orgs.js';
 import { accounts } from './accounts.js';
 import { allRooms } from './allrooms.js';
+import { live } from './live.js';
 import { importCSV } from './import.js';
 
 const sections = [
@@ -16,6 +17,7 @@ const sections = [
   { id: 'accounts', label: 'nav.accounts', view: accounts, roles: ['platform-admin', 'org-admin'] },
   { id: 'all-rooms', label: 'nav.allRooms', view: allRooms, roles: ['platform-admin', 'org-admin'] },
   { id: 'import', label: 'nav.import', view: importCSV, roles: ['platform-admin', 'org-admin'] },
+  { id: 'live', label: 'nav.live', view: live, roles: ['platform-admin'] },
   { id: 'profile', label: 'nav.profile', view: profile, roles: null },
 ];
 
