@@ -123,6 +123,8 @@ func TestOperatorSeesLiveMeetings(t *testing.T) {
 	if got := eval[string](t, browser, `document.querySelector('#view h1').textContent`); got != "Live meetings" {
 		t.Errorf("heading %q", got)
 	}
+	topShot(t, browser, "admin-live-desktop.png", 1280, 800)
+	topShot(t, browser, "admin-live-phone.png", 360, 640)
 	// The refresh button is a labelled control that works from the keyboard.
 	eval[bool](t, browser, `(document.querySelector('#btn-live-refresh').focus(), document.activeElement.id === 'btn-live-refresh')`)
 }
