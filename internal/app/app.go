@@ -152,8 +152,15 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		return nil, err
 	}
 	tls := cfg.TLSCert != "" || cfg.SelfSigned
+	addrLim, accountLim, err := a.signInLimits(ctx)
+	if err != nil {
+		a.leaveCluster()
+		a.Engine.Close()
+		st.Close()
+		return nil, err
+	}
 	a.Login = login.New(login.Options{Directory: a.Directory, Logger: log.With("part", "login"), Secure: tls, Mailer: mailer(opts, log),
-		PublicURL: cfg.PublicURL})
+		PublicURL: cfg.PublicURL, AddrLimiter: addrLim, AccountLimiter: accountLim})
 	var sso *oidc.Provider
 	if opts.OIDC.Issuer != "" {
 		sso = oidc.New(oidc.Config(opts.OIDC), a.Directory, a.Login, log.With("part", "oidc"))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/confer-dev/confer/internal/cluster"
+	"github.com/confer-dev/confer/internal/login"
 )
 
 // joinCluster makes this process a node of a multi-node deployment when
@@ -38,6 +39,24 @@ func (a *App) leadsWebhooks(ctx context.Context) bool {
 	}
 	c := a.joined.Load()
 	return c != nil && c.Lead(ctx, "webhooks")
+}
+
+// signInLimits are the sign-in rate limits: in a cluster shared by every
+// node (otherwise n nodes would allow n times the attempts); nil, nil on
+// one node (login's own).
+func (a *App) signInLimits(ctx context.Context) (login.Limiter, login.Limiter, error) {
+	if a.Cluster == nil {
+		return nil, nil, nil
+	}
+	addr, err := a.Cluster.Limiter(ctx, "signin-addr", login.AddrEvery, login.AddrBurst)
+	if err != nil {
+		return nil, nil, err
+	}
+	account, err := a.Cluster.Limiter(ctx, "signin-account", login.AccountEvery, login.AccountBurst)
+	if err != nil {
+		return nil, nil, err
+	}
+	return addr, account, nil
 }
 
 // placement adapts the cluster to httpapi.Placement.

@@ -17,6 +17,7 @@ import (
 	"github.com/confer-dev/confer/internal/apptest"
 	"github.com/confer-dev/confer/internal/client"
 	"github.com/confer-dev/confer/internal/config"
+	"github.com/confer-dev/confer/internal/login"
 	"github.com/confer-dev/confer/internal/signal"
 	"github.com/confer-dev/confer/internal/store"
 )
@@ -345,5 +346,30 @@ func TestWebhooksDeliveredOnceByTheCluster(t *testing.T) {
 	waitFor(t, "the other node to deliver", 30*time.Second, func() bool { total, _ := events(); return total >= 12 })
 	if _, dup := events(); len(dup) > 0 {
 		t.Fatalf("events delivered more than once: %v", dup)
+	}
+}
+
+// TestSignInLimitsSharedByTheNodes: someone guessing an account's
+// password through a load balancer gets the same few attempts as against
+// one node, not a few per node.
+func TestSignInLimitsSharedByTheNodes(t *testing.T) {
+	a, b := twoNodes(t)
+	apptest.AddAccount(t, a.App, "anna@clinic.example", "demo", store.RoleHost, "the right password 2026")
+	limited := 0
+	for i := 0; i < 10; i++ {
+		n := []*apptest.Node{a, b}[i%2]
+		code, _ := apptest.Anonymous(t, n.URL).Do("POST", "/api/v1/auth/login",
+			map[string]string{"email": "anna@clinic.example", "password": fmt.Sprintf("guess %d", i)}, nil)
+		switch code {
+		case http.StatusTooManyRequests:
+			limited++
+		case http.StatusUnauthorized:
+		default:
+			t.Fatalf("attempt %d at %s: %d", i, n.URL, code)
+		}
+	}
+	if limited != 10-login.AccountBurst {
+		t.Fatalf("%d of 10 wrong passwords over two nodes were refused as too many, want %d (one budget of %d)",
+			limited, 10-login.AccountBurst, login.AccountBurst)
 	}
 }

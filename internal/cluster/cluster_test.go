@@ -280,3 +280,71 @@ func TestLeaseHasOneHolder(t *testing.T) {
 		t.Fatal("the lease of a node that left was not free at once")
 	}
 }
+
+// Two nodes share one budget of attempts per key: what one took, the
+// other cannot; other keys are not touched; the budget refills.
+func TestLimiterSharedByTheNodes(t *testing.T) {
+	p := newPrefix(t)
+	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 0)
+	ctx := context.Background()
+	la, err := a.Limiter(ctx, "signin", 300*time.Millisecond, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := b.Limiter(ctx, "signin", 300*time.Millisecond, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "anna@example.org"
+	allowed := 0
+	for i := 0; i < 8; i++ {
+		l := la
+		if i%2 == 1 {
+			l = lb
+		}
+		if l.Allow(key) {
+			allowed++
+		}
+	}
+	if allowed != 4 {
+		t.Fatalf("%d attempts allowed across two nodes, want the burst of 4", allowed)
+	}
+	if !la.Allow("bruno@example.org") {
+		t.Fatal("another key was limited")
+	}
+	time.Sleep(350 * time.Millisecond)
+	if !lb.Allow(key) {
+		t.Fatal("the budget did not refill")
+	}
+	if lb.Allow(key) {
+		t.Fatal("more than one attempt refilled after one interval")
+	}
+	// Concurrent attempts from both nodes still add up to the burst at
+	// most (some may give up under contention: refused, never let in).
+	if la, err = a.Limiter(ctx, "slow", time.Minute, 4); err != nil {
+		t.Fatal(err)
+	}
+	if lb, err = b.Limiter(ctx, "slow", time.Minute, 4); err != nil {
+		t.Fatal(err)
+	}
+	key = "carla@example.org"
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := la
+			if i%2 == 1 {
+				l = lb
+			}
+			if l.Allow(key) {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := ok.Load(); n > 4 || n < 2 {
+		t.Fatalf("%d concurrent attempts allowed, burst is 4", n)
+	}
+}

@@ -39,14 +39,31 @@ type Options struct {
 	SessionTTL time.Duration
 	// Mailer sends confirmation links; nil logs them.
 	Mailer Mailer
-	// Limits: per remote address and per account email. nil: defaults.
-	AddrLimiter    *ratelimit.Limiter
-	AccountLimiter *ratelimit.Limiter
+	// Limits: per remote address and per account email. nil: this
+	// process's own, with the defaults below; a multi-node deployment
+	// gives limits its nodes share.
+	AddrLimiter    Limiter
+	AccountLimiter Limiter
 	Now            func() time.Time
 	// PublicURL, when set, is the base of links (reset, confirmation)
 	// instead of the request's host, which behind a proxy may be internal.
 	PublicURL string
 }
+
+// Limiter takes one attempt for a key and says whether it is allowed
+// (ratelimit.Limiter; cluster.Limiter across nodes).
+type Limiter interface {
+	Allow(key string) bool
+}
+
+// The default limits: sign-in attempts per address (20 at once, then one
+// every 6 s) and per account (6, then one every 30 s).
+const (
+	AddrEvery    = 6 * time.Second
+	AddrBurst    = 20
+	AccountEvery = 30 * time.Second
+	AccountBurst = 6
+)
 
 // Manager is safe for concurrent use.
 type Manager struct {
@@ -68,10 +85,10 @@ func New(o Options) *Manager {
 		o.Mailer = LogMailer{Log: o.Logger}
 	}
 	if o.AddrLimiter == nil {
-		o.AddrLimiter = ratelimit.New(6*time.Second, 20)
+		o.AddrLimiter = ratelimit.New(AddrEvery, AddrBurst)
 	}
 	if o.AccountLimiter == nil {
-		o.AccountLimiter = ratelimit.New(30*time.Second, 6)
+		o.AccountLimiter = ratelimit.New(AccountEvery, AccountBurst)
 	}
 	if o.Now == nil {
 		o.Now = time.Now

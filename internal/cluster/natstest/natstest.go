@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,8 +38,8 @@ func URL(t testing.TB) string {
 	return u
 }
 
-// DropWhenDone deletes a test deployment's buckets (<name>-nodes, -leases,
-// <name>-rooms) when the test ends, after its nodes have stopped: call it
+// DropWhenDone deletes a test deployment's buckets (every one named
+// <name>-…) when the test ends, after its nodes have stopped: call it
 // before starting them.
 func DropWhenDone(t testing.TB, url, name string) {
 	t.Helper()
@@ -56,7 +57,14 @@ func DropWhenDone(t testing.TB, url, name string) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		for _, b := range []string{name + "-nodes", name + "-rooms", name + "-leases"} {
+		names := js.KeyValueStoreNames(ctx)
+		var mine []string
+		for b := range names.Name() {
+			if strings.HasPrefix(b, name+"-") {
+				mine = append(mine, b)
+			}
+		}
+		for _, b := range mine {
 			if err := js.DeleteKeyValue(ctx, b); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
 				t.Errorf("drop test bucket %s: %v", b, err)
 			}
