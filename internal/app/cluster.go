@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/confer-dev/confer/internal/cluster"
+	"github.com/confer-dev/confer/internal/httpapi"
 	"github.com/confer-dev/confer/internal/login"
 )
 
@@ -19,7 +21,7 @@ func (a *App) joinCluster(ctx context.Context) error {
 	}
 	c, err := cluster.Open(ctx, cluster.Config{
 		NATS: k.NATS, NodeID: k.NodeID, URL: k.NodeURL, Prefix: k.Name,
-		Load: a.Rooms.Participants, Live: a.Rooms.Slugs,
+		Live: a.Rooms.Counts, Yield: func(room string) { a.Rooms.Move(room) },
 		Logger: a.log.With("part", "cluster"),
 	})
 	if err != nil {
@@ -64,6 +66,9 @@ type placement struct{ c *cluster.Cluster }
 
 func (p placement) Owner(ctx context.Context, room string) (string, error) {
 	n, err := p.c.Owner(ctx, room)
+	if errors.Is(err, cluster.ErrUnsure) {
+		return "", fmt.Errorf("%w: %w", httpapi.ErrTryAgain, err)
+	}
 	if err != nil || n.ID == p.c.Self().ID {
 		return "", err
 	}

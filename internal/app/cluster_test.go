@@ -16,6 +16,7 @@ import (
 
 	"github.com/confer-dev/confer/internal/apptest"
 	"github.com/confer-dev/confer/internal/client"
+	"github.com/confer-dev/confer/internal/cluster/natstest"
 	"github.com/confer-dev/confer/internal/config"
 	"github.com/confer-dev/confer/internal/login"
 	"github.com/confer-dev/confer/internal/signal"
@@ -372,4 +373,74 @@ func TestSignInLimitsSharedByTheNodes(t *testing.T) {
 		t.Fatalf("%d of 10 wrong passwords over two nodes were refused as too many, want %d (one budget of %d)",
 			limited, 10-login.AccountBurst, login.AccountBurst)
 	}
+}
+
+// TestMeetingsGoOnWhenNATSIsDown: with the cluster's NATS gone, each node
+// serves what reaches it (a meeting running there takes new people, a new
+// meeting starts, even a second meeting of a room running elsewhere), and
+// when NATS is back the nodes claim their meetings again and the smaller
+// of two meetings of one room moves to the larger.
+func TestMeetingsGoOnWhenNATSIsDown(t *testing.T) {
+	ns := natstest.StartServer(t)
+	n := apptest.StartNodes(t, 2, func(c *config.Config) { c.Cluster.NATS = ns.URL })
+	a, b := n[0], n[1]
+	waitFor(t, "the nodes to see each other", 15*time.Second, func() bool {
+		return len(a.App.Cluster.Nodes()) == 2 && len(b.App.Cluster.Nodes()) == 2
+	})
+	apptest.AddRoom(t, a.App, "ward", 10, "")
+	apptest.AddRoom(t, a.App, "icu", 10, "")
+	anna := join(t, a.URL, "ward", "Anna", nil)
+	defer anna.Close()
+	if a.App.Rooms.Count("ward") != 1 {
+		t.Fatal("the first meeting did not start on the node it was asked at")
+	}
+
+	ns.Stop()
+	bruno := join(t, a.URL, "ward", "Bruno", nil)
+	defer bruno.Close()
+	if n := a.App.Rooms.Count("ward"); n != 2 {
+		t.Fatalf("with NATS down, Bruno did not join the meeting running on the node he reached (%d there)", n)
+	}
+	carla := join(t, b.URL, "icu", "Carla", nil)
+	defer carla.Close()
+	if n := b.App.Rooms.Count("icu"); n != 1 {
+		t.Fatalf("with NATS down, a new meeting did not start on the node asked (%d there)", n)
+	}
+	// Dave reaches the other node: a second meeting of ward starts there.
+	dave := join(t, b.URL, "ward", "Dave", nil)
+	defer dave.Close()
+	if n := b.App.Rooms.Count("ward"); n != 1 {
+		t.Fatalf("with NATS down, Dave's meeting did not start on node 2 (%d there)", n)
+	}
+
+	ns.Start()
+	// The smaller meeting of ward moves: Dave is told, joins again and
+	// reaches the meeting on node 1.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, err := dave.WaitEvent(ctx, signal.TypeBye, nil)
+	if err != nil {
+		t.Fatalf("Dave's split meeting was never moved: %v", err)
+	}
+	var bye signal.Bye
+	if json.Unmarshal(d, &bye) != nil || bye.Reason != "moved" {
+		t.Fatalf("Dave was told %s, want moved", d)
+	}
+	dave2 := join(t, b.URL, "ward", "Dave", nil)
+	defer dave2.Close()
+	if n1, n2 := a.App.Rooms.Count("ward"), b.App.Rooms.Count("ward"); n1 != 3 || n2 != 0 {
+		t.Fatalf("after the move ward has %d people on node 1 and %d on node 2, want 3 and 0", n1, n2)
+	}
+	owner := func(c *apptest.Node, room string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		o, err := c.App.Cluster.Owner(ctx, room)
+		if err != nil {
+			return err.Error()
+		}
+		return o.ID
+	}
+	waitFor(t, "placement to be whole again", 30*time.Second, func() bool {
+		return owner(b, "ward") == "node-1" && owner(a, "icu") == "node-2"
+	})
 }

@@ -23,11 +23,16 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
+
+// ErrUnsure: the node running a meeting is not heard from just now, too
+// briefly to tell whether it is gone; ask again in a few seconds.
+var ErrUnsure = errors.New("cluster: the meeting's node is not answering yet")
 
 // Node is one confer process as the others see it.
 type Node struct {
@@ -35,6 +40,10 @@ type Node struct {
 	URL      string `json:"url"`  // where the other nodes reach its HTTP
 	Load     int    `json:"load"` // participants in its meetings
 	Draining bool   `json:"draining,omitempty"`
+	// Meetings running there: room → participants. Two nodes that both
+	// run one (started while they could not agree) settle it with these.
+	Meetings map[string]int `json:"meetings,omitempty"`
+	Left     bool           `json:"left,omitempty"` // it left the cluster (shut down)
 }
 
 // Config says where the cluster's NATS is and who this node is.
@@ -50,25 +59,30 @@ type Config struct {
 	Heartbeat time.Duration
 	// Replicas of the buckets in a clustered NATS (default 1).
 	Replicas int
-	// Load counts the participants in this node's meetings; Live lists
-	// the rooms whose meetings run here. Both are called each heartbeat.
-	Load   func() int
-	Live   func() []string
+	// Live gives the meetings running here (room → participants), each
+	// heartbeat; Load, if set, overrides their sum as this node's load.
+	Live func() map[string]int
+	Load func() int
+	// Yield ends this node's meeting of room: the same room's meeting
+	// runs on another node, with more people. Its participants join again
+	// and reach that node.
+	Yield  func(room string)
 	Logger *slog.Logger
 }
 
 // Cluster is this node's membership.
 type Cluster struct {
-	cfg    Config
-	nc     *nats.Conn
-	nodes  jetstream.KeyValue
-	rooms  jetstream.KeyValue
-	leases jetstream.KeyValue // lease.go
-	log    *slog.Logger
+	cfg Config
+	nc  *nats.Conn
+	b   atomic.Pointer[buckets] // replaced when NATS lost them (ensureBuckets)
+	log *slog.Logger
+	// connected is when NATS was last (re)connected (unix ns): only
+	// after a few heartbeats since then is a missing node taken as gone.
+	connected atomic.Int64
 
 	mu       sync.Mutex
 	known    map[string]Node // every live node, as of the last heartbeat
-	live     map[string]bool // rooms live here at the last heartbeat
+	live     map[string]int  // meetings here at the last heartbeat: room → participants
 	held     map[string]bool // leases this node holds (lease.go)
 	draining bool
 
@@ -91,33 +105,29 @@ func Open(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1
 	}
-	if cfg.Load == nil {
-		cfg.Load = func() int { return 0 }
-	}
 	if cfg.Live == nil {
-		cfg.Live = func() []string { return nil }
+		cfg.Live = func() map[string]int { return nil }
+	}
+	if cfg.Yield == nil {
+		cfg.Yield = func(string) {}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	nc, err := nats.Connect(cfg.NATS, nats.Name("confer "+cfg.NodeID), nats.MaxReconnects(-1))
+	c := &Cluster{cfg: cfg, log: cfg.Logger, known: map[string]Node{}, live: map[string]int{}, held: map[string]bool{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	c.connected.Store(time.Now().UnixNano())
+	nc, err := nats.Connect(cfg.NATS, nats.Name("confer "+cfg.NodeID), nats.MaxReconnects(-1),
+		nats.ReconnectHandler(func(*nats.Conn) {
+			c.connected.Store(time.Now().UnixNano())
+			c.log.Info("cluster: NATS is back")
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { c.log.Warn("cluster: NATS lost", "err", err) }))
 	if err != nil {
 		return nil, fmt.Errorf("cluster: connect to NATS %s: %w", cfg.NATS, err)
 	}
-	c := &Cluster{cfg: cfg, nc: nc, log: cfg.Logger, known: map[string]Node{}, live: map[string]bool{}, held: map[string]bool{},
-		stop: make(chan struct{}), done: make(chan struct{})}
-	js, err := jetstream.New(nc)
-	if err == nil {
-		c.nodes, err = bucket(ctx, js, cfg.Prefix+"-nodes", 3*cfg.Heartbeat, cfg.Replicas)
-	}
-	if err == nil {
-		// A room outlives a few missed refreshes; its owner's death is
-		// noticed sooner, through the nodes bucket.
-		c.rooms, err = bucket(ctx, js, cfg.Prefix+"-rooms", 10*cfg.Heartbeat, cfg.Replicas)
-	}
-	if err == nil {
-		c.leases, err = bucket(ctx, js, cfg.Prefix+"-leases", 3*cfg.Heartbeat, cfg.Replicas)
-	}
+	c.nc = nc
+	err = c.ensureBuckets(ctx)
 	if err == nil {
 		err = c.beat(ctx)
 	}
@@ -129,9 +139,44 @@ func Open(ctx context.Context, cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
+// ensureBuckets creates the buckets, or finds them: at start, and again
+// when a NATS server that lost them (a new one, an emptied store) is back.
+func (c *Cluster) ensureBuckets(ctx context.Context) error {
+	js, err := jetstream.New(c.nc)
+	if err != nil {
+		return err
+	}
+	hb := c.cfg.Heartbeat
+	nodes, err := bucket(ctx, js, c.cfg.Prefix+"-nodes", 3*hb, c.cfg.Replicas)
+	if err != nil {
+		return err
+	}
+	// A room outlives a few missed refreshes; its owner's death is
+	// noticed sooner, through the nodes bucket.
+	rooms, err := bucket(ctx, js, c.cfg.Prefix+"-rooms", 10*hb, c.cfg.Replicas)
+	if err != nil {
+		return err
+	}
+	leases, err := bucket(ctx, js, c.cfg.Prefix+"-leases", 3*hb, c.cfg.Replicas)
+	if err != nil {
+		return err
+	}
+	c.b.Store(&buckets{nodes: nodes, rooms: rooms, leases: leases})
+	return nil
+}
+
+// buckets are the cluster's key-value buckets.
+type buckets struct {
+	nodes  jetstream.KeyValue
+	rooms  jetstream.KeyValue
+	leases jetstream.KeyValue // lease.go
+}
+
+func (c *Cluster) kv() *buckets { return c.b.Load() }
+
 func bucket(ctx context.Context, js jetstream.JetStream, name string, ttl time.Duration, replicas int) (jetstream.KeyValue, error) {
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: name, TTL: ttl, History: 1, Storage: jetstream.MemoryStorage, Replicas: replicas,
+		Bucket: name, TTL: ttl, History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", name, err)
@@ -179,13 +224,19 @@ func (c *Cluster) Close() error {
 	defer cancel()
 	c.mu.Lock()
 	live := c.live
-	c.live = map[string]bool{}
+	c.live = map[string]int{}
 	c.mu.Unlock()
+	for room := range c.cfg.Live() { // meetings started since the last heartbeat too
+		live[room] = 1
+	}
 	for room := range live {
 		c.release(ctx, room)
 	}
 	c.dropLeases(ctx)
-	err := c.nodes.Delete(ctx, c.cfg.NodeID)
+	// A tombstone rather than a delete: the others take this node's rooms
+	// at once instead of waiting to be sure it is gone.
+	b, _ := json.Marshal(Node{ID: c.cfg.NodeID, URL: c.cfg.URL, Left: true})
+	_, err := c.kv().nodes.Put(ctx, c.cfg.NodeID, b)
 	c.nc.Close()
 	if err != nil {
 		return fmt.Errorf("cluster: leave: %w", err)
@@ -214,32 +265,45 @@ func (c *Cluster) run() {
 // beat announces this node, learns the others and keeps this node's live
 // rooms claimed (releasing those whose meetings ended).
 func (c *Cluster) beat(ctx context.Context) error {
+	now := c.cfg.Live()
+	load := 0
+	for _, n := range now {
+		load += n
+	}
+	if c.cfg.Load != nil {
+		load = c.cfg.Load()
+	}
 	c.mu.Lock()
-	me := Node{ID: c.cfg.NodeID, URL: c.cfg.URL, Load: c.cfg.Load(), Draining: c.draining}
+	me := Node{ID: c.cfg.NodeID, URL: c.cfg.URL, Load: load, Draining: c.draining, Meetings: now}
 	c.mu.Unlock()
 	b, _ := json.Marshal(me)
-	if _, err := c.nodes.Put(ctx, me.ID, b); err != nil {
-		return fmt.Errorf("announce node: %w", err)
+	if _, err := c.kv().nodes.Put(ctx, me.ID, b); err != nil {
+		// A NATS that came back without our buckets: make them again.
+		if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
+			if err := c.ensureBuckets(ctx); err != nil {
+				return fmt.Errorf("announce node: recreate buckets: %w", err)
+			}
+			_, err = c.kv().nodes.Put(ctx, me.ID, b)
+		}
+		if err != nil {
+			return fmt.Errorf("announce node: %w", err)
+		}
 	}
 	known, err := c.list(ctx)
 	if err != nil {
 		return err
 	}
 	known[me.ID] = me
-	now := map[string]bool{}
-	for _, room := range c.cfg.Live() {
-		now[room] = true
-	}
 	c.mu.Lock()
 	c.known = known
 	before := c.live
 	c.live = now
 	c.mu.Unlock()
-	for room := range now {
-		c.keep(ctx, room)
+	for room, n := range now {
+		c.keep(ctx, room, n)
 	}
 	for room := range before {
-		if !now[room] {
+		if _, ok := now[room]; !ok {
 			c.release(ctx, room)
 		}
 	}
@@ -248,7 +312,7 @@ func (c *Cluster) beat(ctx context.Context) error {
 }
 
 func (c *Cluster) list(ctx context.Context) (map[string]Node, error) {
-	keys, err := c.nodes.ListKeys(ctx)
+	keys, err := c.kv().nodes.ListKeys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
 	}
@@ -264,29 +328,53 @@ func (c *Cluster) list(ctx context.Context) (map[string]Node, error) {
 // node reads one node's entry; a node whose entry expired or was deleted
 // is gone.
 func (c *Cluster) node(ctx context.Context, id string) (Node, bool) {
-	e, err := c.nodes.Get(ctx, id)
+	e, err := c.kv().nodes.Get(ctx, id)
 	if err != nil {
 		return Node{}, false
 	}
 	var n Node
-	if json.Unmarshal(e.Value(), &n) != nil || n.ID != id || n.URL == "" {
+	if json.Unmarshal(e.Value(), &n) != nil || n.ID != id || n.URL == "" || n.Left {
 		return Node{}, false
 	}
 	return n, true
 }
 
-// keep refreshes the claim on a room whose meeting runs here, and makes
-// it if it is missing (a meeting that started as its key was released).
-func (c *Cluster) keep(ctx context.Context, room string) {
-	e, err := c.rooms.Get(ctx, room)
+// left says whether node id said goodbye (its entry is a tombstone).
+func (c *Cluster) left(ctx context.Context, id string) bool {
+	e, err := c.kv().nodes.Get(ctx, id)
+	if err != nil {
+		return false
+	}
+	var n Node
+	return json.Unmarshal(e.Value(), &n) == nil && n.Left
+}
+
+// keep refreshes the claim on a room whose meeting runs here (n people),
+// and makes it if it is missing (a meeting that started as its key was
+// released). When the room is placed on another node, which happens when
+// nodes could not agree for a while (NATS unreachable), the larger
+// meeting keeps the room and the other is moved to it.
+func (c *Cluster) keep(ctx context.Context, room string, n int) {
+	e, err := c.kv().rooms.Get(ctx, room)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
-		_, err = c.rooms.Create(ctx, room, []byte(c.cfg.NodeID))
+		_, err = c.kv().rooms.Create(ctx, room, []byte(c.cfg.NodeID))
 	case err == nil && string(e.Value()) == c.cfg.NodeID:
-		_, err = c.rooms.Update(ctx, room, e.Value(), e.Revision())
+		_, err = c.kv().rooms.Update(ctx, room, e.Value(), e.Revision())
 	case err == nil:
-		c.log.Warn("a meeting runs here but the room is placed on another node", "room", room, "owner", string(e.Value()))
-		return
+		other := string(e.Value())
+		theirs := 0
+		if o, ok := c.node(ctx, other); ok {
+			theirs = o.Meetings[room]
+		}
+		if n > theirs || n == theirs && c.cfg.NodeID < other {
+			c.log.Warn("room placed on another node while its meeting runs here: taking it back", "room", room, "other", other, "here", n, "there", theirs)
+			_, err = c.kv().rooms.Update(ctx, room, []byte(c.cfg.NodeID), e.Revision())
+		} else {
+			c.log.Warn("the room's meeting runs on another node too, with more people: moving ours there", "room", room, "other", other, "here", n, "there", theirs)
+			c.cfg.Yield(room)
+			return
+		}
 	}
 	if err != nil {
 		c.log.Warn("cluster: refresh room", "room", room, "err", err)
@@ -296,11 +384,11 @@ func (c *Cluster) keep(ctx context.Context, room string) {
 // release gives up a room whose meeting ended here, unless another node
 // already holds it.
 func (c *Cluster) release(ctx context.Context, room string) {
-	e, err := c.rooms.Get(ctx, room)
+	e, err := c.kv().rooms.Get(ctx, room)
 	if err != nil || string(e.Value()) != c.cfg.NodeID {
 		return
 	}
-	if err := c.rooms.Delete(ctx, room, jetstream.LastRevision(e.Revision())); err != nil {
+	if err := c.kv().rooms.Delete(ctx, room, jetstream.LastRevision(e.Revision())); err != nil {
 		c.log.Debug("cluster: release room", "room", room, "err", err)
 	}
 }
@@ -311,21 +399,33 @@ func (c *Cluster) release(ctx context.Context, room string) {
 // the same time gets the same answer.
 func (c *Cluster) Owner(ctx context.Context, room string) (Node, error) {
 	for attempt := 0; attempt < 5; attempt++ {
-		e, err := c.rooms.Get(ctx, room)
+		e, err := c.kv().rooms.Get(ctx, room)
 		switch {
 		case err == nil:
 			id := string(e.Value())
 			if n, ok := c.alive(ctx, id); ok {
 				return n, nil
 			}
+			// Its node seems gone. Believe it only when the room has not
+			// been refreshed for a while and this node has been talking to
+			// NATS long enough to have heard the others (after NATS comes
+			// back, every node needs a heartbeat to announce itself).
+			hb := c.cfg.Heartbeat
+			unsure := time.Since(e.Created()) < 3*hb || time.Since(time.Unix(0, c.connected.Load())) < 3*hb
+			if unsure && !c.left(ctx, id) {
+				if n, ok := c.cached(id); ok {
+					return n, nil
+				}
+				return Node{}, fmt.Errorf("%w: room %s, node %s", ErrUnsure, room, id)
+			}
 			target := c.pick(ctx)
-			if _, err := c.rooms.Update(ctx, room, []byte(target.ID), e.Revision()); err == nil {
+			if _, err := c.kv().rooms.Update(ctx, room, []byte(target.ID), e.Revision()); err == nil {
 				c.log.Info("meeting moved from a node that is gone", "room", room, "from", id, "to", target.ID)
 				return target, nil
 			}
 		case errors.Is(err, jetstream.ErrKeyNotFound):
 			target := c.pick(ctx)
-			if _, err := c.rooms.Create(ctx, room, []byte(target.ID)); err == nil {
+			if _, err := c.kv().rooms.Create(ctx, room, []byte(target.ID)); err == nil {
 				return target, nil
 			} else if !errors.Is(err, jetstream.ErrKeyExists) {
 				return Node{}, fmt.Errorf("cluster: place %s: %w", room, err)
@@ -336,6 +436,14 @@ func (c *Cluster) Owner(ctx context.Context, room string) (Node, error) {
 		// Another node placed it first: read its choice.
 	}
 	return Node{}, fmt.Errorf("cluster: place %s: too much contention", room)
+}
+
+// cached is node id as of the last heartbeat.
+func (c *Cluster) cached(id string) (Node, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.known[id]
+	return n, ok
 }
 
 // alive returns the node id if it is still in the cluster.

@@ -23,15 +23,31 @@ const beat = 150 * time.Millisecond
 // can be changed by the test while it runs.
 type testNode struct {
 	*Cluster
-	load atomic.Int64
-	mu   sync.Mutex
-	rms  []string
+	load    atomic.Int64
+	mu      sync.Mutex
+	rms     map[string]int
+	yielded []string
 }
 
+// setLive says which meetings run here, one person each.
 func (n *testNode) setLive(rooms ...string) {
+	m := map[string]int{}
+	for _, r := range rooms {
+		m[r] = 1
+	}
+	n.setMeetings(m)
+}
+
+func (n *testNode) setMeetings(m map[string]int) {
 	n.mu.Lock()
-	n.rms = rooms
+	n.rms = m
 	n.mu.Unlock()
+}
+
+func (n *testNode) yields() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.yielded...)
 }
 
 func startNode(t *testing.T, prefix, id string, load int) *testNode {
@@ -41,7 +57,21 @@ func startNode(t *testing.T, prefix, id string, load int) *testNode {
 	c, err := Open(context.Background(), Config{
 		NATS: NATSURL(t), NodeID: id, URL: "http://" + id + ".test:8080", Prefix: prefix, Heartbeat: beat,
 		Load: func() int { return int(n.load.Load()) },
-		Live: func() []string { n.mu.Lock(); defer n.mu.Unlock(); return append([]string(nil), n.rms...) },
+		Live: func() map[string]int {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			m := map[string]int{}
+			for r, k := range n.rms {
+				m[r] = k
+			}
+			return m
+		},
+		Yield: func(room string) {
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			n.yielded = append(n.yielded, room)
+			delete(n.rms, room) // its meeting ends
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -179,13 +209,13 @@ func TestEndedMeetingReleasesItsRoom(t *testing.T) {
 	a.setLive("clinic")
 	time.Sleep(3 * beat)
 	ctx := context.Background()
-	if _, err := a.rooms.Get(ctx, "clinic"); err != nil {
+	if _, err := a.kv().rooms.Get(ctx, "clinic"); err != nil {
 		t.Fatalf("live room not held: %v", err)
 	}
 	a.setLive()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		_, err := a.rooms.Get(ctx, "clinic")
+		_, err := a.kv().rooms.Get(ctx, "clinic")
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			break
 		}
@@ -198,7 +228,7 @@ func TestEndedMeetingReleasesItsRoom(t *testing.T) {
 	// is claimed back by the heartbeat.
 	a.setLive("clinic")
 	time.Sleep(3 * beat)
-	e, err := a.rooms.Get(ctx, "clinic")
+	e, err := a.kv().rooms.Get(ctx, "clinic")
 	if err != nil || string(e.Value()) != "a" {
 		t.Fatalf("running meeting not claimed again: %v", err)
 	}
@@ -346,5 +376,55 @@ func TestLimiterSharedByTheNodes(t *testing.T) {
 	wg.Wait()
 	if n := ok.Load(); n > 4 || n < 2 {
 		t.Fatalf("%d concurrent attempts allowed, burst is 4", n)
+	}
+}
+
+// Two nodes that each started a meeting of one room (while they could not
+// agree) settle it: the larger meeting keeps the room, the other is told
+// to move; a room taken from a node still running its meeting with nobody
+// on the taker's side goes back.
+func TestSplitMeetingSettles(t *testing.T) {
+	p := newPrefix(t)
+	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 0)
+	settle(t, a, b)
+	ctx := context.Background()
+	a.setMeetings(map[string]int{"ward": 3})
+	b.setMeetings(map[string]int{"ward": 1})
+	if _, err := b.kv().rooms.Put(ctx, "ward", []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(b.yields()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the smaller meeting was never moved")
+		}
+		time.Sleep(beat / 3)
+	}
+	if y := b.yields(); y[0] != "ward" {
+		t.Fatalf("b moved %v", y)
+	}
+	time.Sleep(2 * beat)
+	if o := owner(t, b, "ward"); o != "a" {
+		t.Fatalf("ward is on %s, want a (3 people there)", o)
+	}
+	if y := a.yields(); len(y) != 0 {
+		t.Fatalf("the larger meeting was moved too: %v", y)
+	}
+
+	// Taken while a runs it, by a node where nobody joined: a takes it back.
+	a.setMeetings(map[string]int{"icu": 2})
+	time.Sleep(2 * beat)
+	if _, err := b.kv().rooms.Put(ctx, "icu", []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for owner(t, b, "icu") != "a" {
+		if time.Now().After(deadline) {
+			t.Fatal("the room never went back to the node running its meeting")
+		}
+		time.Sleep(beat / 3)
+	}
+	if len(a.yields())+len(b.yields()) != 1 {
+		t.Fatalf("a meeting moved for nothing: a %v, b %v", a.yields(), b.yields())
 	}
 }

@@ -20,7 +20,7 @@ func (c *Cluster) Lead(ctx context.Context, name string) bool {
 	if held {
 		return true
 	}
-	_, err := c.leases.Create(ctx, name, []byte(c.cfg.NodeID))
+	_, err := c.kv().leases.Create(ctx, name, []byte(c.cfg.NodeID))
 	if err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			c.log.Warn("cluster: take lease", "lease", name, "err", err)
@@ -43,9 +43,9 @@ func (c *Cluster) renewLeases(ctx context.Context) {
 	}
 	c.mu.Unlock()
 	for _, name := range names {
-		e, err := c.leases.Get(ctx, name)
+		e, err := c.kv().leases.Get(ctx, name)
 		if err == nil && string(e.Value()) == c.cfg.NodeID {
-			_, err = c.leases.Update(ctx, name, e.Value(), e.Revision())
+			_, err = c.kv().leases.Update(ctx, name, e.Value(), e.Revision())
 		} else if err == nil {
 			err = errors.New("held by " + string(e.Value()))
 		}
@@ -65,8 +65,8 @@ func (c *Cluster) dropLeases(ctx context.Context) {
 	c.held = map[string]bool{}
 	c.mu.Unlock()
 	for name := range held {
-		if e, err := c.leases.Get(ctx, name); err == nil && string(e.Value()) == c.cfg.NodeID {
-			_ = c.leases.Delete(ctx, name, jetstream.LastRevision(e.Revision()))
+		if e, err := c.kv().leases.Get(ctx, name); err == nil && string(e.Value()) == c.cfg.NodeID {
+			_ = c.kv().leases.Delete(ctx, name, jetstream.LastRevision(e.Revision()))
 		}
 	}
 }

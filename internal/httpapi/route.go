@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -22,12 +23,19 @@ type Placement interface {
 	Owner(ctx context.Context, room string) (string, error)
 }
 
+// ErrTryAgain from Placement.Owner: the meeting's node cannot be told
+// just now (the cluster is settling); the client is asked to retry.
+var ErrTryAgain = errors.New("meeting placement settling")
+
 // NodeHeader carries, on a request one node passes to another, the
 // client's address and a signature made with the cluster secret.
 const NodeHeader = "X-Confer-Node"
 
 // nodeSkew is how old a passed-on request may be.
 const nodeSkew = time.Minute
+
+// placementWait bounds the question of which node runs a meeting.
+const placementWait = 3 * time.Second
 
 // route passes a request about a meeting that runs on another node to
 // that node, and serves the rest here. A request a node passed on is
@@ -67,7 +75,16 @@ func (h *handler) route(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		owner, err := h.o.Placement.Owner(r.Context(), room)
+		// An unreachable NATS must not hold requests for long.
+		ctx, cancel := context.WithTimeout(r.Context(), placementWait)
+		owner, err := h.o.Placement.Owner(ctx, room)
+		cancel()
+		if errors.Is(err, ErrTryAgain) {
+			w.Header().Set("Retry-After", "2")
+			problem(w, http.StatusServiceUnavailable, "meeting node reconnecting",
+				"the server running this meeting is reconnecting; try again in a few seconds")
+			return
+		}
 		if err != nil {
 			// Better a meeting here than none: the cluster state is
 			// unreachable, not the meeting.

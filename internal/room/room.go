@@ -86,6 +86,7 @@ const (
 	ReasonShutdown = "shutdown"
 	ReasonRemoved  = "removed" // a moderator removed the participant
 	ReasonEnded    = "ended"   // a moderator ended the meeting for everyone
+	ReasonMoved    = "moved"   // the meeting runs on another node now: join again
 )
 
 // Options tune a Manager.
@@ -158,30 +159,32 @@ func (m *Manager) Rooms() int {
 	return len(m.rooms)
 }
 
-// Participants returns the number of participants in every live meeting.
-func (m *Manager) Participants() int {
+// Counts returns the participants of each live meeting, by room.
+func (m *Manager) Counts() map[string]int {
 	m.mu.Lock()
 	rooms := make([]*Room, 0, len(m.rooms))
 	for _, r := range m.rooms {
 		rooms = append(rooms, r)
 	}
 	m.mu.Unlock()
-	n := 0
+	out := make(map[string]int, len(rooms))
 	for _, r := range rooms {
-		n += r.Count()
-	}
-	return n
-}
-
-// Slugs lists the rooms with a live meeting.
-func (m *Manager) Slugs() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]string, 0, len(m.rooms))
-	for slug := range m.rooms {
-		out = append(out, slug)
+		out[r.slug] = r.Count()
 	}
 	return out
+}
+
+// Move ends the meeting of slug because it runs on another node now (two
+// nodes started one each while they could not agree): its participants
+// are told to join again, which takes them there. It reports whether
+// there was a meeting.
+func (m *Manager) Move(slug string) bool {
+	r := m.Room(slug)
+	if r == nil {
+		return false
+	}
+	r.end(ReasonMoved)
+	return true
 }
 
 // Join adds a participant to the meeting of s.Slug, starting the meeting if

@@ -6,7 +6,10 @@ package natstest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -70,4 +73,67 @@ func DropWhenDone(t testing.TB, url, name string) {
 			}
 		}
 	})
+}
+
+// Server is a NATS server of the test's own (the machine's nats-server
+// binary), for tests that stop and restart it.
+type Server struct {
+	URL  string
+	port int
+	dir  string
+	cmd  *exec.Cmd
+	t    testing.TB
+}
+
+// StartServer runs a private nats-server with JetStream on a free port;
+// it stops when the test ends.
+func StartServer(t testing.TB) *Server {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s := &Server{URL: fmt.Sprintf("nats://127.0.0.1:%d", port), port: port, dir: t.TempDir(), t: t}
+	s.Start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Start (re)starts the server on its port and store.
+func (s *Server) Start() {
+	s.t.Helper()
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		bin = "/usr/sbin/nats-server"
+	}
+	s.cmd = exec.Command(bin, "-a", "127.0.0.1", "-p", fmt.Sprint(s.port), "-js", "-sd", s.dir)
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("start nats-server (scripts/test-deps.sh installs it): %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		nc, err := nats.Connect(s.URL)
+		if err == nil {
+			_, err = nc.Request("$JS.API.INFO", nil, time.Second)
+			nc.Close()
+		}
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("nats-server at %s did not come up: %v", s.URL, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop kills the server (as a crash would).
+func (s *Server) Stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		s.cmd = nil
+	}
 }

@@ -130,6 +130,8 @@ const en = {
   'bye.replaced.text': 'You joined this meeting from another window or device, so this window was disconnected.',
   'bye.shutdown.title': 'The meeting was interrupted',
   'bye.shutdown.text': 'The server is restarting. Joining again by itself in a few seconds…',
+  'bye.moved.title': 'The meeting moved to another server',
+  'bye.moved.text': 'Joining it again by itself in a few seconds…',
   // meeting control (features.js and its modules)
   'ctl.share': 'Share your screen',
   'ctl.media': 'Play a video or audio file to everyone',
@@ -385,6 +387,8 @@ const it = {
   'bye.replaced.text': 'La tua partecipazione è stata aperta da un’altra finestra o da un altro dispositivo, quindi questa finestra è stata scollegata.',
   'bye.shutdown.title': 'La riunione è stata interrotta',
   'bye.shutdown.text': 'Il server si sta riavviando. Rientro automatico tra pochi secondi…',
+  'bye.moved.title': 'La riunione si è spostata su un altro server',
+  'bye.moved.text': 'Rientro automatico tra pochi secondi…',
   // meeting control (features.js and its modules)
   'ctl.share': 'Condividi lo schermo',
   'ctl.media': 'Riproduci a tutti un file video o audio',

@@ -328,10 +328,10 @@ function onBye(reason) {
   state = 'left';
   ui.showLeft(reason, rejoin);
   // The server (or, in a deployment of several, this meeting's node) is
-  // stopping: come back by ourselves, as people expect from Meet, after
+  // stopping, or the meeting moved to another node: come back by ourselves, as people expect from Meet, after
   // a random wait so that a whole meeting does not arrive at one instant.
   // The meeting then starts again on a node that is up.
-  if (reason === 'shutdown') autoRejoin = setTimeout(() => { patient = true; rejoin(); }, 1500 + Math.random() * 2500);
+  if (reason === 'shutdown' || reason === 'moved') autoRejoin = setTimeout(() => { patient = true; rejoin(); }, 1500 + Math.random() * 2500);
 }
 
 function leave() {

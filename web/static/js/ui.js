@@ -50,9 +50,9 @@ export function showError(code, actions) {
   (first || $('#error-title')).focus();
 }
 
-/** The "you left" page; reason: left | replaced | shutdown. */
+/** The "you left" page; reason: left | replaced | shutdown | moved | removed | ended. */
 export function showLeft(reason, onRejoin) {
-  const base = ['replaced', 'shutdown', 'removed', 'ended'].includes(reason) ? `bye.${reason}` : 'left';
+  const base = ['replaced', 'shutdown', 'moved', 'removed', 'ended'].includes(reason) ? `bye.${reason}` : 'left';
   setKey($('#left-title'), `${base}.title`);
   setKey($('#left-text'), `${base}.text`);
   show('screen-left');
