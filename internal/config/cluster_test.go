@@ -56,3 +56,22 @@ func TestClusterOptions(t *testing.T) {
 		t.Errorf("usage lacks the cluster options")
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Parse([]string{"--trusted-proxies", " 127.0.0.1, 10.0.0.0/8 ,::1,192.168.1.77/24"}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "127.0.0.1/32 10.0.0.0/8 ::1/128 192.168.1.0/24" {
+		t.Errorf("parsed %v", got)
+	}
+	for _, bad := range []string{"proxy.example.org", "10.0.0.0/33", "fe80::1%eth0"} {
+		if _, err := Parse([]string{"--trusted-proxies", bad}, env(nil)); err == nil || !strings.Contains(err.Error(), "trusted-proxies") {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+}

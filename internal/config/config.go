@@ -50,6 +50,7 @@ type Config struct {
 	PublicURL           string          // base of emailed/printed links; "" = the request's host (publicurl.go)
 	TURN                turncred.Config // ICE servers (STUN, TURN) for browsers (turn.go)
 	Cluster             Cluster         // multi-node deployment (cluster.go)
+	TrustedProxies      []netip.Prefix  // whose X-Forwarded-For is believed (proxies.go)
 }
 
 // Defaults.
@@ -257,7 +258,8 @@ func (c *Config) apply(raw map[string]*string, src func(string) string) error {
 	if err := c.applyFiles(raw, src); err != nil {
 		return err
 	}
-	if err := errors.Join(c.applyMetrics(raw, src), c.applyWebhook(raw, src), c.applyPublicURL(raw, src), c.applyReconnect(raw, src), c.applyTURN(raw, src), c.applyCluster(raw, src)); err != nil {
+	if err := errors.Join(c.applyMetrics(raw, src), c.applyWebhook(raw, src), c.applyPublicURL(raw, src), c.applyReconnect(raw, src), c.applyTURN(raw, src), c.applyCluster(raw, src),
+		c.applyTrustedProxies(raw, src)); err != nil {
 		return err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*raw["log-level"])); err != nil || strings.ContainsAny(*raw["log-level"], "+-") {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ type Options struct {
 	// signed with NodeSecret.
 	Placement  Placement
 	NodeSecret string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives
+	// the client's address (realip.go).
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the root handler.
@@ -59,7 +63,7 @@ func New(o Options) http.Handler {
 	// A request passed to another node comes back with that node's
 	// security headers: route sits outside securityHeaders so that they
 	// are not sent twice.
-	return h.logRequests(h.route(securityHeaders(o.TLS, mux)))
+	return realIP(o.TrustedProxies, h.logRequests(h.route(securityHeaders(o.TLS, mux))))
 }
 
 type handler struct {
