@@ -54,9 +54,8 @@ func (t wsTransport) Close(reason string) error {
 	return t.c.Close(websocket.StatusNormalClosure, reason)
 }
 
-// clientIP is the address the connection came from. Behind a reverse
-// proxy every client shares the proxy's address; trusted-proxy headers are
-// a deployment option for later.
+// clientIP is the address the connection came from (behind a trusted
+// proxy, the one it forwarded for: realip.go).
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
