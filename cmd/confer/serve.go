@@ -88,6 +88,9 @@ func printWelcome(out io.Writer, a *app.App, addr string) {
 		}
 		fmt.Fprintf(&w, "  browsers are given %s, with %s\n", strings.Join(t.URLs, ", "), how)
 	}
+	if r := a.Relay; r != nil {
+		fmt.Fprintf(&w, "  built-in TURN relay on UDP and TCP %s (relays only to this media server)\n", r.UDP)
+	}
 	if c := a.Cluster; c != nil {
 		ids := []string{}
 		for _, n := range c.Nodes() {

@@ -31,6 +31,7 @@ import (
 	"github.com/confer-dev/confer/internal/store/postgres"
 	"github.com/confer-dev/confer/internal/store/sqlite"
 	"github.com/confer-dev/confer/internal/turncred"
+	"github.com/confer-dev/confer/internal/turnserver"
 	"github.com/confer-dev/confer/web"
 )
 
@@ -45,9 +46,10 @@ type App struct {
 	Bootstrap directory.BootstrapResult
 	Login     *login.Manager
 	API       *api.Server
-	Meeting   meetingParts     // shared documents and WHIP ingest (meeting.go)
-	Usage     *Accounting      // records, reports, budgets, metrics, webhooks (usage.go)
-	Cluster   *cluster.Cluster // nil on a single node (cluster.go)
+	Meeting   meetingParts       // shared documents and WHIP ingest (meeting.go)
+	Usage     *Accounting        // records, reports, budgets, metrics, webhooks (usage.go)
+	Cluster   *cluster.Cluster   // nil on a single node (cluster.go)
+	Relay     *turnserver.Server // the built-in TURN relay, if any (relay.go)
 
 	handler http.Handler
 	log     *slog.Logger
@@ -116,14 +118,21 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		st.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
+	loopback := cfg.OfferLoopback(func() bool { return len(localIPs()) > 0 })
 	a.Engine, err = sfu.NewEngine(sfu.Config{
 		Port: cfg.MediaPort, PublicIPs: cfg.PublicIPs, ListenIP: cfg.MediaIP,
-		Loopback: cfg.OfferLoopback(func() bool { return len(localIPs()) > 0 }), Logger: log.With("part", "sfu"),
+		Loopback: loopback, Logger: log.With("part", "sfu"),
 	})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("media engine: %w", err)
 	}
+	if err := a.startRelay(&cfg, loopback); err != nil {
+		a.Engine.Close()
+		st.Close()
+		return nil, err
+	}
+	a.Config = cfg
 	if a.Usage, err = newAccounting(ctx, a); err != nil {
 		a.Engine.Close()
 		st.Close()
@@ -273,6 +282,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 // Close releases the media engine and the store.
 func (a *App) Close() error {
+	if a.Relay != nil {
+		defer a.Relay.Close()
+	}
 	a.leaveCluster()
 	a.Rooms.Shutdown()
 	a.Signal.Close(5 * time.Second) // no session may use the store after it closes

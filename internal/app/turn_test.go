@@ -242,3 +242,71 @@ func TestICECredentialsRenewed(t *testing.T) {
 		seen[u.ICEServers[0].Username] = true
 	}
 }
+
+// TestBuiltInRelay: with --turn-listen and no relay of the operator's,
+// confer runs its own; welcomes name it with a minted credential, and
+// participants who can use nothing but a relay meet through it.
+func TestBuiltInRelay(t *testing.T) {
+	a, base := apptest.StartConfig(t, func(c *config.Config) { c.TURNListen = "127.0.0.1:0" }, app.Options{})
+	apptest.AddRoom(t, a, "relayed", 10, "")
+	if a.Relay == nil {
+		t.Fatal("no relay running")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	var video atomic.Int64
+	b, err := client.Join(ctx, base, "relayed", client.Options{Name: "Bea", RelayOnly: true, OnePC: true}, func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		go func() {
+			buf := make([]byte, 1500)
+			for {
+				if _, _, err := tr.Read(buf); err != nil {
+					return
+				}
+				if tr.Kind() == webrtc.RTPCodecTypeVideo {
+					video.Add(1)
+				}
+			}
+		}()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ws := b.Welcome.ICEServers
+	want := "turn:" + a.Relay.UDP.String() + "?transport=udp"
+	if len(ws) != 1 || len(ws[0].URLs) != 2 || ws[0].URLs[0] != want || !strings.HasSuffix(ws[0].Username, ":"+b.ID()) {
+		t.Fatalf("welcome ICE servers %+v, want the built-in relay %s with a minted credential", ws, want)
+	}
+	vclip, aclip, err := loadtest.TestMedia()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := client.Join(ctx, base, "relayed", client.Options{Name: "Al", RelayOnly: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	if _, err := pub.PublishMedia(ctx, client.MediaOptions{Video: vclip[2:], Audio: aclip}); err != nil {
+		t.Fatal(err)
+	}
+	for video.Load() < 100 {
+		prefs := map[string][2]int{}
+		for _, tr := range b.Tracks() {
+			if tr.Kind == "video" {
+				prefs[tr.ID] = [2]int{320, 180}
+			}
+		}
+		if err := b.SendVideoPrefs(ctx, prefs); err != nil {
+			t.Fatal(err)
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("Bea got %d video packets through the built-in relay", video.Load())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, pc := range []*webrtc.PeerConnection{b.PublishPC(), pub.PublishPC()} {
+		if typ := selectedLocalType(pc); typ != webrtc.ICECandidateTypeRelay {
+			t.Errorf("selected local candidate %v, want relay", typ)
+		}
+	}
+}

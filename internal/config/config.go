@@ -49,6 +49,7 @@ type Config struct {
 	WebhookAllowPrivate bool            // webhook endpoints may resolve to private addresses (webhook.go)
 	PublicURL           string          // base of emailed/printed links; "" = the request's host (publicurl.go)
 	TURN                turncred.Config // ICE servers (STUN, TURN) for browsers (turn.go)
+	TURNListen          string          // address of the built-in TURN relay; "" = none (turn.go)
 	Cluster             Cluster         // multi-node deployment (cluster.go)
 	TrustedProxies      []netip.Prefix  // whose X-Forwarded-For is believed (proxies.go)
 }

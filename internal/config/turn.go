@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ func init() {
 		option{"turn-username", "CONFER_TURN_USERNAME", "a fixed TURN username for everyone (relays without a shared secret)"},
 		option{"turn-password", "CONFER_TURN_PASSWORD", "the fixed TURN password; prefer the environment variable"},
 		option{"turn-ttl", "CONFER_TURN_TTL", "lifetime of a minted TURN credential, e.g. 24h (10m to 168h)"},
+		option{"turn-listen", "CONFER_TURN_LISTEN", "run confer's own TURN relay on this UDP and TCP address, e.g. 0.0.0.0:3478 (for networks that let only one port out); browsers are told turn:<first --public-ip>:<port>"},
 	)
 }
 
@@ -42,7 +44,26 @@ func (c *Config) applyTURN(raw map[string]*string, src func(string) string) erro
 		}
 		t.TTL = d
 	}
-	if err := t.Validate(); err != nil {
+	c.TURNListen = get("turn-listen")
+	check := t
+	if c.TURNListen != "" {
+		if err := checkHostPort(c.TURNListen); err != nil {
+			return fmt.Errorf("%s %q: %w", src("turn-listen"), c.TURNListen, err)
+		}
+		host, _, _ := net.SplitHostPort(c.TURNListen)
+		if len(c.PublicIPs) == 0 && (host == "" || host == "0.0.0.0" || host == "::") {
+			return fmt.Errorf("%s: browsers need an address for the relay: set --public-ip, or listen on a specific address", src("turn-listen"))
+		}
+		if t.Username != "" {
+			return fmt.Errorf("%s: the built-in relay checks minted credentials; give --turn-secret (or nothing), not a fixed username", src("turn-listen"))
+		}
+		// Its URLs and, without --turn-secret, its secret come at start.
+		check.URLs = append(check.URLs, "turn:relay.invalid")
+		if check.Secret == "" {
+			check.Secret = "set-at-start"
+		}
+	}
+	if err := check.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", src("ice-servers"), err)
 	}
 	c.TURN = t

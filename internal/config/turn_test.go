@@ -44,3 +44,23 @@ func TestTURNOptions(t *testing.T) {
 		t.Errorf("usage lacks the TURN options")
 	}
 }
+
+func TestBuiltInRelayOptions(t *testing.T) {
+	c, err := Parse([]string{"--turn-listen", "0.0.0.0:3478", "--public-ip", "203.0.113.5"}, env(nil))
+	if err != nil || c.TURNListen != "0.0.0.0:3478" {
+		t.Fatalf("%+v %v", c.TURNListen, err)
+	}
+	if _, err := Parse([]string{"--turn-listen", "198.51.100.2:3478", "--turn-secret", "hidden-secret"}, env(nil)); err != nil {
+		t.Errorf("a specific address and a secret: %v", err)
+	}
+	for _, args := range [][]string{
+		{"--turn-listen", "0.0.0.0:3478"}, // no address for browsers
+		{"--turn-listen", "3478", "--public-ip", "203.0.113.5"},
+		{"--turn-listen", "198.51.100.2:3478", "--turn-username", "u", "--turn-password", "hidden-secret"},
+	} {
+		_, err := Parse(args, env(nil))
+		if err == nil || !strings.Contains(err.Error(), "turn-listen") || strings.Contains(err.Error(), "hidden-secret") {
+			t.Errorf("%q: err = %v", args, err)
+		}
+	}
+}
