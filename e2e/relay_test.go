@@ -171,3 +171,23 @@ func TestRelayCredentialsRenewed(t *testing.T) {
 		t.Errorf("after the renewal: candidate %q, state %q", typ, eval[string](t, browser, `window.conferDebug.state`))
 	}
 }
+
+// TestMeetingThroughBuiltInRelay: with confer's own relay (--turn-listen)
+// two browsers that can reach nothing but a relay meet through it, Anna
+// over TCP (her network blocks UDP), Bruno over UDP.
+func TestMeetingThroughBuiltInRelay(t *testing.T) {
+	a, base := apptest.StartConfig(t, func(c *config.Config) { c.TURNListen = "127.0.0.1:0" }, app.Options{})
+	browser := newBrowser(t)
+	logMediaOnFailure(t, a)
+	names := []string{"Anna", "Bruno"}
+	pages := openPagesWith(t, browser, base, "demo", func(name string, page context.Context) {
+		onNewDocument(t, page, fmt.Sprintf(relayOnlyJS, map[string]string{"Anna": "tcp", "Bruno": "udp"}[name]))
+	}, names...)
+	for i, p := range pages {
+		decoding(t, p, names[i], 1, 5)
+		want := map[string]string{"Anna": "relay/tcp", "Bruno": "relay"}[names[i]]
+		if typ := eval[string](t, p, selectedTypeJS); typ != want {
+			t.Errorf("%s's connection uses a %q candidate, want %s", names[i], typ, want)
+		}
+	}
+}
