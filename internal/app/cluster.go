@@ -9,6 +9,7 @@ import (
 	"github.com/confer-dev/confer/internal/cluster"
 	"github.com/confer-dev/confer/internal/httpapi"
 	"github.com/confer-dev/confer/internal/login"
+	"github.com/confer-dev/confer/internal/metrics"
 )
 
 // joinCluster makes this process a node of a multi-node deployment when
@@ -29,6 +30,22 @@ func (a *App) joinCluster(ctx context.Context) error {
 	}
 	a.Cluster = c
 	a.joined.Store(c)
+	stat := func(f func(cluster.Stats) uint64) func() float64 {
+		return func() float64 { return float64(f(c.Stats())) }
+	}
+	a.Usage.Metrics.AddCluster(metrics.ClusterSources{
+		Nodes: func() float64 { return float64(len(c.Nodes())) },
+		Connected: func() float64 {
+			if c.Connected() {
+				return 1
+			}
+			return 0
+		},
+		PlacementFailures: stat(func(s cluster.Stats) uint64 { return s.PlacementFailures }),
+		TakenOver:         stat(func(s cluster.Stats) uint64 { return s.TakenOver }),
+		Reclaimed:         stat(func(s cluster.Stats) uint64 { return s.Reclaimed }),
+		Yielded:           stat(func(s cluster.Stats) uint64 { return s.Yielded }),
+	})
 	return nil
 }
 

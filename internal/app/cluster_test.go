@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -443,4 +444,34 @@ func TestMeetingsGoOnWhenNATSIsDown(t *testing.T) {
 	waitFor(t, "placement to be whole again", 30*time.Second, func() bool {
 		return owner(b, "ward") == "node-1" && owner(a, "icu") == "node-2"
 	})
+	waitFor(t, "the nodes to see each other again", 15*time.Second, func() bool {
+		return len(a.App.Cluster.Nodes()) == 2 && len(b.App.Cluster.Nodes()) == 2
+	})
+	// What an operator's alerts read (at least: a request during the
+	// reconnection may have failed too).
+	for node, want := range map[*apptest.Node]map[string]float64{
+		a: {"confer_cluster_nodes": 2, "confer_cluster_nats_connected": 1, "confer_cluster_placement_failures_total": 1},
+		b: {"confer_cluster_meetings_moved_total": 1, "confer_cluster_placement_failures_total": 2},
+	} {
+		res, err := http.Get(node.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		got := map[string]float64{}
+		for _, line := range strings.Split(string(body), "\n") {
+			var v float64
+			if name, val, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(line, "#") {
+				if _, err := fmt.Sscan(val, &v); err == nil {
+					got[name] = v
+				}
+			}
+		}
+		for name, min := range want {
+			if v, ok := got[name]; !ok || v < min {
+				t.Errorf("%s /metrics: %s = %v, want at least %v", node.URL, name, v, min)
+			}
+		}
+	}
 }

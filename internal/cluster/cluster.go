@@ -79,6 +79,7 @@ type Cluster struct {
 	// connected is when NATS was last (re)connected (unix ns): only
 	// after a few heartbeats since then is a missing node taken as gone.
 	connected atomic.Int64
+	stats     struct{ failed, takenOver, reclaimed, yielded atomic.Uint64 } // Stats
 
 	mu       sync.Mutex
 	known    map[string]Node // every live node, as of the last heartbeat
@@ -138,6 +139,23 @@ func Open(ctx context.Context, cfg Config) (*Cluster, error) {
 	go c.run()
 	return c, nil
 }
+
+// Stats counts what operators alert on.
+type Stats struct {
+	PlacementFailures uint64 // Owner could not ask NATS (requests served where they landed)
+	TakenOver         uint64 // rooms moved from a node that was gone
+	Reclaimed         uint64 // rooms taken back by the node running their meeting
+	Yielded           uint64 // meetings moved to another node running the same room
+}
+
+// Stats returns the counters since start.
+func (c *Cluster) Stats() Stats {
+	return Stats{PlacementFailures: c.stats.failed.Load(), TakenOver: c.stats.takenOver.Load(),
+		Reclaimed: c.stats.reclaimed.Load(), Yielded: c.stats.yielded.Load()}
+}
+
+// Connected says whether NATS is reachable now.
+func (c *Cluster) Connected() bool { return c.nc.IsConnected() }
 
 // ensureBuckets creates the buckets, or finds them: at start, and again
 // when a NATS server that lost them (a new one, an emptied store) is back.
@@ -369,9 +387,12 @@ func (c *Cluster) keep(ctx context.Context, room string, n int) {
 		}
 		if n > theirs || n == theirs && c.cfg.NodeID < other {
 			c.log.Warn("room placed on another node while its meeting runs here: taking it back", "room", room, "other", other, "here", n, "there", theirs)
-			_, err = c.kv().rooms.Update(ctx, room, []byte(c.cfg.NodeID), e.Revision())
+			if _, err = c.kv().rooms.Update(ctx, room, []byte(c.cfg.NodeID), e.Revision()); err == nil {
+				c.stats.reclaimed.Add(1)
+			}
 		} else {
 			c.log.Warn("the room's meeting runs on another node too, with more people: moving ours there", "room", room, "other", other, "here", n, "there", theirs)
+			c.stats.yielded.Add(1)
 			c.cfg.Yield(room)
 			return
 		}
@@ -421,6 +442,7 @@ func (c *Cluster) Owner(ctx context.Context, room string) (Node, error) {
 			target := c.pick(ctx)
 			if _, err := c.kv().rooms.Update(ctx, room, []byte(target.ID), e.Revision()); err == nil {
 				c.log.Info("meeting moved from a node that is gone", "room", room, "from", id, "to", target.ID)
+				c.stats.takenOver.Add(1)
 				return target, nil
 			}
 		case errors.Is(err, jetstream.ErrKeyNotFound):
@@ -428,9 +450,11 @@ func (c *Cluster) Owner(ctx context.Context, room string) (Node, error) {
 			if _, err := c.kv().rooms.Create(ctx, room, []byte(target.ID)); err == nil {
 				return target, nil
 			} else if !errors.Is(err, jetstream.ErrKeyExists) {
+				c.stats.failed.Add(1)
 				return Node{}, fmt.Errorf("cluster: place %s: %w", room, err)
 			}
 		default:
+			c.stats.failed.Add(1)
 			return Node{}, fmt.Errorf("cluster: look up %s: %w", room, err)
 		}
 		// Another node placed it first: read its choice.

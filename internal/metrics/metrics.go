@@ -110,6 +110,28 @@ func New(src Sources) *Metrics {
 	return m
 }
 
+// ClusterSources are a multi-node deployment's figures (internal/cluster),
+// registered once the node has joined.
+type ClusterSources struct {
+	Nodes     func() float64 // nodes this one sees, itself included
+	Connected func() float64 // 1 while NATS answers
+	// Counters: Owner could not ask NATS; rooms moved off a gone node;
+	// rooms taken back, meetings moved (after nodes disagreed).
+	PlacementFailures, TakenOver, Reclaimed, Yielded func() float64
+}
+
+// AddCluster registers the cluster's gauges and counters.
+func (m *Metrics) AddCluster(c ClusterSources) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "confer_cluster_nodes", Help: "Nodes of the deployment this node sees (itself included)."}, c.Nodes),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "confer_cluster_nats_connected", Help: "1 while the cluster's NATS answers; 0: meetings are placed where requests land."}, c.Connected),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "confer_cluster_placement_failures_total", Help: "Requests whose meeting's node could not be asked (NATS unreachable); served on this node."}, c.PlacementFailures),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "confer_cluster_rooms_taken_over_total", Help: "Rooms placed anew because the node running them was gone."}, c.TakenOver),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "confer_cluster_rooms_reclaimed_total", Help: "Rooms taken back by the node running their meeting after nodes disagreed."}, c.Reclaimed),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "confer_cluster_meetings_moved_total", Help: "Meetings ended here and rejoined on another node running the same room (after nodes disagreed)."}, c.Yielded),
+	)
+}
+
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Timeout: 10 * time.Second})
