@@ -17,20 +17,7 @@ import (
 // with its media kept.
 func TestMeetingAcrossClusterNodes(t *testing.T) {
 	nodes := apptest.StartNodes(t, 2)
-	deadline := time.Now().Add(15 * time.Second)
-	for len(nodes[0].App.Cluster.Nodes()) < 2 || len(nodes[1].App.Cluster.Nodes()) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("the nodes never saw each other")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	browser := newBrowser(t)
-	anna := browser
-	navigate(t, anna, roomURL(nodes[0].URL, "demo", "Anna"))
-	joinedAll(t, []context.Context{anna}, []string{"Anna"})
-	bruno := newTab(t, browser)
-	navigate(t, bruno, roomURL(nodes[1].URL, "demo", "Bruno"))
-	joinedAll(t, []context.Context{bruno}, []string{"Bruno"})
+	_, anna, bruno := annaAndBruno(t, nodes)
 
 	decoding(t, anna, "Anna", 1, 5)
 	decoding(t, bruno, "Bruno", 1, 5)
@@ -44,7 +31,7 @@ func TestMeetingAcrossClusterNodes(t *testing.T) {
 		t.Fatalf("after the blip Bruno's page is %q, want reconnecting", st)
 	}
 	waitJS(t, bruno, "Bruno back", `window.conferDebug.state === 'joined'`, 20*time.Second)
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for len(welcomes.list()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -65,20 +52,7 @@ func TestMeetingAcrossClusterNodes(t *testing.T) {
 // each other.
 func TestMeetingMovesWhenItsNodeStops(t *testing.T) {
 	nodes := apptest.StartNodes(t, 2)
-	deadline := time.Now().Add(15 * time.Second)
-	for len(nodes[0].App.Cluster.Nodes()) < 2 || len(nodes[1].App.Cluster.Nodes()) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("the nodes never saw each other")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	browser := newBrowser(t)
-	anna := browser
-	navigate(t, anna, roomURL(nodes[0].URL, "demo", "Anna"))
-	joinedAll(t, []context.Context{anna}, []string{"Anna"})
-	bruno := newTab(t, browser)
-	navigate(t, bruno, roomURL(nodes[1].URL, "demo", "Bruno"))
-	joinedAll(t, []context.Context{bruno}, []string{"Bruno"})
+	browser, _, bruno := annaAndBruno(t, nodes)
 	decoding(t, bruno, "Bruno", 1, 5)
 	if n := nodes[0].App.Rooms.Count("demo"); n != 2 {
 		t.Fatalf("node 1 runs %d participants, want Anna's and Bruno's (Anna asked it first, both idle)", n)
@@ -127,4 +101,18 @@ func TestOperatorSeesLiveMeetings(t *testing.T) {
 	topShot(t, browser, "admin-live-phone.png", 360, 640)
 	// The refresh button is a labelled control that works from the keyboard.
 	eval[bool](t, browser, `(document.querySelector('#btn-live-refresh').focus(), document.activeElement.id === 'btn-live-refresh')`)
+}
+
+// annaAndBruno opens Anna's page in the demo room on node 1, then Bruno's
+// on node 2, as a load balancer could have sent them.
+func annaAndBruno(t *testing.T, nodes []*apptest.Node) (browser, anna, bruno context.Context) {
+	t.Helper()
+	browser = newBrowser(t)
+	anna = browser
+	navigate(t, anna, roomURL(nodes[0].URL, "demo", "Anna"))
+	joinedAll(t, []context.Context{anna}, []string{"Anna"})
+	bruno = newTab(t, browser)
+	navigate(t, bruno, roomURL(nodes[1].URL, "demo", "Bruno"))
+	joinedAll(t, []context.Context{bruno}, []string{"Bruno"})
+	return browser, anna, bruno
 }

@@ -62,20 +62,12 @@ func TestMeetingThroughTURNRelay(t *testing.T) {
 	browser := newBrowser(t)
 	logMediaOnFailure(t, a)
 	names := []string{"Anna", "Bruno"}
-	pages := openPagesWith(t, browser, base, "demo", func(name string, page context.Context) {
-		// Anna's network blocks UDP; Bruno's lets the relay's UDP port through.
-		onNewDocument(t, page, fmt.Sprintf(relayOnlyJS, map[string]string{"Anna": "tcp", "Bruno": "udp"}[name]))
-	}, names...)
+	pages := relayedPages(t, browser, base, names)
 	ids := make([]string, len(names))
 	for i, p := range pages {
 		ids[i] = eval[string](t, p, `window.conferDebug.participantId`)
 	}
-	for i, p := range pages {
-		decoding(t, p, names[i], 1, 5)
-		want := map[string]string{"Anna": "relay/tcp", "Bruno": "relay"}[names[i]]
-		if typ := eval[string](t, p, selectedTypeJS); typ != want {
-			t.Errorf("%s's connection uses a %q candidate, want %s", names[i], typ, want)
-		}
+	for i := range pages {
 		if !r.Accepted(ids[i]) {
 			t.Errorf("the relay never accepted %s's credential (it accepted %v)", names[i], r.Users())
 		}
@@ -179,7 +171,15 @@ func TestMeetingThroughBuiltInRelay(t *testing.T) {
 	a, base := apptest.StartConfig(t, func(c *config.Config) { c.TURNListen = "127.0.0.1:0" }, app.Options{})
 	browser := newBrowser(t)
 	logMediaOnFailure(t, a)
-	names := []string{"Anna", "Bruno"}
+	relayedPages(t, browser, base, []string{"Anna", "Bruno"})
+}
+
+// relayedPages opens Anna's and Bruno's pages in the demo room, each able
+// to reach nothing but a relay: Anna's network blocks UDP, Bruno's lets
+// the relay's UDP port through. It returns once both decode each other
+// through the relay, Anna over TCP.
+func relayedPages(t *testing.T, browser context.Context, base string, names []string) []context.Context {
+	t.Helper()
 	pages := openPagesWith(t, browser, base, "demo", func(name string, page context.Context) {
 		onNewDocument(t, page, fmt.Sprintf(relayOnlyJS, map[string]string{"Anna": "tcp", "Bruno": "udp"}[name]))
 	}, names...)
@@ -190,4 +190,5 @@ func TestMeetingThroughBuiltInRelay(t *testing.T) {
 			t.Errorf("%s's connection uses a %q candidate, want %s", names[i], typ, want)
 		}
 	}
+	return pages
 }

@@ -24,13 +24,14 @@ import (
 	"github.com/confer-dev/confer/internal/store"
 )
 
-// twoNodes starts a deployment of two nodes that know each other.
-func twoNodes(t *testing.T) (*apptest.Node, *apptest.Node) {
+// twoNodes starts a deployment of two nodes that know each other, with
+// rooms in the demo organisation.
+func twoNodes(t *testing.T, rooms ...string) (*apptest.Node, *apptest.Node) {
 	t.Helper()
 	n := apptest.StartNodes(t, 2)
-	waitFor(t, "the nodes to see each other", 15*time.Second, func() bool {
-		return len(n[0].App.Cluster.Nodes()) == 2 && len(n[1].App.Cluster.Nodes()) == 2
-	})
+	for _, r := range rooms {
+		apptest.AddRoom(t, n[0].App, r, 10, "")
+	}
 	return n[0], n[1]
 }
 
@@ -40,8 +41,7 @@ func twoNodes(t *testing.T) (*apptest.Node, *apptest.Node) {
 // meeting's HTTP side (documents, encoder tokens, WHIP, the room's live
 // count) works through either node.
 func TestMeetingAcrossNodes(t *testing.T) {
-	a, b := twoNodes(t)
-	apptest.AddRoom(t, a.App, "ward", 10, "")
+	a, b := twoNodes(t, "ward")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
@@ -135,8 +135,7 @@ func TestMeetingsSpreadOverNodes(t *testing.T) {
 // meeting shuts down, the next person into that room is placed on a
 // node that is still there, at once.
 func TestMeetingMovesWhenItsNodeLeaves(t *testing.T) {
-	a, b := twoNodes(t)
-	apptest.AddRoom(t, a.App, "ward", 10, "")
+	a, b := twoNodes(t, "ward")
 	first := join(t, a.URL, "ward", "Anna", nil)
 	if a.App.Rooms.Count("ward") != 1 {
 		t.Fatal("the first meeting did not start on the node it was asked at (both idle)")
@@ -160,8 +159,7 @@ func TestMeetingMovesWhenItsNodeLeaves(t *testing.T) {
 // (whose meeting may run elsewhere); in a cluster a connection without a
 // room is refused with a clear error.
 func TestSignallingBoundToItsRoom(t *testing.T) {
-	a, _ := twoNodes(t)
-	apptest.AddRoom(t, a.App, "ward", 10, "")
+	a, _ := twoNodes(t, "ward")
 	res, err := http.Get(a.URL + "/ws")
 	if err != nil {
 		t.Fatal(err)
@@ -202,9 +200,7 @@ func TestSignallingBoundToItsRoom(t *testing.T) {
 // --drain-timeout) gets no new meetings but keeps running its own, which
 // people still join, and finishes draining when the last one ends.
 func TestDrainingNodeKeepsItsMeetings(t *testing.T) {
-	a, b := twoNodes(t)
-	apptest.AddRoom(t, a.App, "ward", 10, "")
-	apptest.AddRoom(t, a.App, "icu", 10, "")
+	a, b := twoNodes(t, "ward", "icu")
 	anna := join(t, a.URL, "ward", "Anna", nil)
 	if a.App.Rooms.Count("ward") != 1 {
 		t.Fatal("the first meeting did not start on the node it was asked at (both idle)")
@@ -251,9 +247,7 @@ func TestDrainingNodeKeepsItsMeetings(t *testing.T) {
 // snapshot sees every node's meetings, each with the node running it,
 // and the nodes with their load.
 func TestMediaSnapshotOfEveryNode(t *testing.T) {
-	a, b := twoNodes(t)
-	apptest.AddRoom(t, a.App, "ward", 10, "")
-	apptest.AddRoom(t, a.App, "icu", 10, "")
+	a, b := twoNodes(t, "ward", "icu")
 	// Each asked at its own node: ward while both are idle, icu while
 	// node 2 is the less loaded.
 	w := join(t, a.URL, "ward", "Anna", nil)
@@ -305,9 +299,6 @@ func TestWebhooksDeliveredOnceByTheCluster(t *testing.T) {
 	defer recv.Close()
 	n := apptest.StartNodes(t, 2, func(c *config.Config) { c.WebhookAllowPrivate = true })
 	a, b := n[0], n[1]
-	waitFor(t, "the nodes to see each other", 15*time.Second, func() bool {
-		return len(a.App.Cluster.Nodes()) == 2 && len(b.App.Cluster.Nodes()) == 2
-	})
 	op := apptest.SignIn(t, a.App, a.URL, apptest.AddAccount(t, a.App, "ops@example.org", "", store.RolePlatformAdmin, ""))
 	if code, body := op.Do("POST", "/api/v1/usage/webhooks", map[string]string{"url": recv.URL}, nil); code != http.StatusCreated {
 		t.Fatalf("webhook: %d %s", code, body)
@@ -385,9 +376,6 @@ func TestMeetingsGoOnWhenNATSIsDown(t *testing.T) {
 	ns := natstest.StartServer(t)
 	n := apptest.StartNodes(t, 2, func(c *config.Config) { c.Cluster.NATS = ns.URL })
 	a, b := n[0], n[1]
-	waitFor(t, "the nodes to see each other", 15*time.Second, func() bool {
-		return len(a.App.Cluster.Nodes()) == 2 && len(b.App.Cluster.Nodes()) == 2
-	})
 	apptest.AddRoom(t, a.App, "ward", 10, "")
 	apptest.AddRoom(t, a.App, "icu", 10, "")
 	anna := join(t, a.URL, "ward", "Anna", nil)

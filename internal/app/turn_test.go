@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path"
@@ -39,55 +40,12 @@ func TestMediaThroughTURNRelay(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 
-	var video atomic.Int64
-	onTrack := func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := tr.Read(buf); err != nil {
-				return
-			}
-			if tr.Kind() == webrtc.RTPCodecTypeVideo {
-				video.Add(1)
-			}
-		}
-	}
-	b, err := client.Join(ctx, base, "relayed", client.Options{Name: "Bea", RelayOnly: true, OnePC: true}, func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go onTrack(tr, nil) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b, pub, got := relayOnlyMeeting(t, ctx, base, "relayed", func() string {
+		return fmt.Sprintf("relay accepted %v, sent %d datagrams", r.Users(), r.Sent())
+	})
 	ws := b.Welcome.ICEServers
 	if len(ws) != 2 || ws[0].Username != "" || ws[1].Username == "" || !strings.HasSuffix(ws[1].Username, ":"+b.ID()) {
 		t.Fatalf("welcome ICE servers: %+v", ws)
-	}
-	vclip, aclip, err := loadtest.TestMedia()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := client.Join(ctx, base, "relayed", client.Options{Name: "Al", RelayOnly: true}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pub.Close()
-	if _, err := pub.PublishMedia(ctx, client.MediaOptions{Video: vclip[2:], Audio: aclip}); err != nil {
-		t.Fatal(err)
-	}
-	for video.Load() < 100 {
-		// Bea shows every video in a tile, as the web client says.
-		prefs := map[string][2]int{}
-		for _, tr := range b.Tracks() {
-			if tr.Kind == "video" {
-				prefs[tr.ID] = [2]int{320, 180}
-			}
-		}
-		if err := b.SendVideoPrefs(ctx, prefs); err != nil {
-			t.Fatal(err)
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("Bea got %d video packets through the relay (relay accepted %v, sent %d datagrams; Bea %v, Al %v)",
-				video.Load(), r.Users(), r.Sent(), b.PublishPC().ICEConnectionState(), pub.PublishPC().ICEConnectionState())
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	for _, pc := range []*webrtc.PeerConnection{b.PublishPC(), pub.PublishPC()} {
 		if typ := selectedLocalType(pc); typ != webrtc.ICECandidateTypeRelay {
@@ -97,7 +55,7 @@ func TestMediaThroughTURNRelay(t *testing.T) {
 	if !r.Accepted(b.ID()) || !r.Accepted(pub.ID()) {
 		t.Errorf("the relay did not accept both participants' credentials: %v", r.Users())
 	}
-	if n, got := r.Sent(), video.Load(); n < got {
+	if n := r.Sent(); n < got {
 		t.Errorf("the relay sent its clients %d datagrams, fewer than Bea's %d video packets", n, got)
 	}
 }
@@ -254,8 +212,27 @@ func TestBuiltInRelay(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
-	var video atomic.Int64
-	b, err := client.Join(ctx, base, "relayed", client.Options{Name: "Bea", RelayOnly: true, OnePC: true}, func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	b, pub, _ := relayOnlyMeeting(t, ctx, base, "relayed", func() string { return "through the built-in relay" })
+	ws := b.Welcome.ICEServers
+	want := "turn:" + a.Relay.UDP.String() + "?transport=udp"
+	if len(ws) != 1 || len(ws[0].URLs) != 2 || ws[0].URLs[0] != want || !strings.HasSuffix(ws[0].Username, ":"+b.ID()) {
+		t.Fatalf("welcome ICE servers %+v, want the built-in relay %s with a minted credential", ws, want)
+	}
+	for _, pc := range []*webrtc.PeerConnection{b.PublishPC(), pub.PublishPC()} {
+		if typ := selectedLocalType(pc); typ != webrtc.ICECandidateTypeRelay {
+			t.Errorf("selected local candidate %v, want relay", typ)
+		}
+	}
+}
+
+// relayOnlyMeeting has Bea (one PeerConnection, the web client's kind)
+// and Al (publishing the test clip) join room with relay-only ICE, and
+// waits until Bea got 100 of Al's video packets, which it returns; why
+// adds to a failure what the relay saw.
+func relayOnlyMeeting(t *testing.T, ctx context.Context, base, room string, why func() string) (bea, al *client.Client, video int64) {
+	t.Helper()
+	var n atomic.Int64
+	bea, err := client.Join(ctx, base, room, client.Options{Name: "Bea", RelayOnly: true, OnePC: true}, func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		go func() {
 			buf := make([]byte, 1500)
 			for {
@@ -263,7 +240,7 @@ func TestBuiltInRelay(t *testing.T) {
 					return
 				}
 				if tr.Kind() == webrtc.RTPCodecTypeVideo {
-					video.Add(1)
+					n.Add(1)
 				}
 			}
 		}()
@@ -271,42 +248,35 @@ func TestBuiltInRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
-	ws := b.Welcome.ICEServers
-	want := "turn:" + a.Relay.UDP.String() + "?transport=udp"
-	if len(ws) != 1 || len(ws[0].URLs) != 2 || ws[0].URLs[0] != want || !strings.HasSuffix(ws[0].Username, ":"+b.ID()) {
-		t.Fatalf("welcome ICE servers %+v, want the built-in relay %s with a minted credential", ws, want)
-	}
+	t.Cleanup(bea.Close)
 	vclip, aclip, err := loadtest.TestMedia()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := client.Join(ctx, base, "relayed", client.Options{Name: "Al", RelayOnly: true}, nil)
+	al, err = client.Join(ctx, base, room, client.Options{Name: "Al", RelayOnly: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pub.Close()
-	if _, err := pub.PublishMedia(ctx, client.MediaOptions{Video: vclip[2:], Audio: aclip}); err != nil {
+	t.Cleanup(al.Close)
+	if _, err := al.PublishMedia(ctx, client.MediaOptions{Video: vclip[2:], Audio: aclip}); err != nil {
 		t.Fatal(err)
 	}
-	for video.Load() < 100 {
+	for n.Load() < 100 {
+		// Bea shows every video in a tile, as the web client says.
 		prefs := map[string][2]int{}
-		for _, tr := range b.Tracks() {
+		for _, tr := range bea.Tracks() {
 			if tr.Kind == "video" {
 				prefs[tr.ID] = [2]int{320, 180}
 			}
 		}
-		if err := b.SendVideoPrefs(ctx, prefs); err != nil {
+		if err := bea.SendVideoPrefs(ctx, prefs); err != nil {
 			t.Fatal(err)
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("Bea got %d video packets through the built-in relay", video.Load())
+			t.Fatalf("Bea got %d video packets through the relay (%s; Bea %v, Al %v)",
+				n.Load(), why(), bea.PublishPC().ICEConnectionState(), al.PublishPC().ICEConnectionState())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for _, pc := range []*webrtc.PeerConnection{b.PublishPC(), pub.PublishPC()} {
-		if typ := selectedLocalType(pc); typ != webrtc.ICECandidateTypeRelay {
-			t.Errorf("selected local candidate %v, want relay", typ)
-		}
-	}
+	return bea, al, n.Load()
 }

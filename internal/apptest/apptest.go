@@ -25,12 +25,7 @@ func Start(t testing.TB) (*app.App, string) {
 // nil) and app options.
 func StartConfig(t testing.TB, edit func(*config.Config), opts app.Options) (*app.App, string) {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Data = t.TempDir()
-	cfg.MediaPort = 0
-	on := true
-	cfg.Loopback = &on
-	cfg.Dev = true
+	cfg := testConfig(t)
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -44,6 +39,18 @@ func StartConfig(t testing.TB, edit func(*config.Config), opts app.Options) (*ap
 		a.Close()
 	})
 	return a, srv.URL
+}
+
+// testConfig is the configuration of a test service: a data folder of
+// the test's own, any free media port, loopback candidates, demo room.
+func testConfig(t testing.TB) config.Config {
+	cfg := config.Default()
+	cfg.Data = t.TempDir()
+	cfg.MediaPort = 0
+	on := true
+	cfg.Loopback = &on
+	cfg.Dev = true
+	return cfg
 }
 
 // Logger is quiet unless CONFER_TEST_LOG names a level (debug, info…), so

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/confer-dev/confer/internal/app"
 	"github.com/confer-dev/confer/internal/cluster/natstest"
@@ -29,7 +30,8 @@ func (n *Node) Stop() { n.stop() }
 // StartNodes runs n nodes of one deployment: one new PostgreSQL database,
 // the local NATS, a cluster name of the test's own (so tests running at
 // once never meet). The first node creates the demo organisation. edit,
-// if given, changes every node's configuration.
+// if given, changes every node's configuration. It returns once every
+// node sees the others.
 func StartNodes(t testing.TB, n int, edit ...func(*config.Config)) []*Node {
 	t.Helper()
 	db := pgtest.NewDB(t)
@@ -44,12 +46,7 @@ func StartNodes(t testing.TB, n int, edit ...func(*config.Config)) []*Node {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := config.Default()
-		cfg.Data = t.TempDir()
-		cfg.MediaPort = 0
-		on := true
-		cfg.Loopback = &on
-		cfg.Dev = true
+		cfg := testConfig(t)
 		cfg.DB = db
 		cfg.Cluster = config.Cluster{NATS: nats, NodeID: fmt.Sprintf("node-%d", i+1), NodeURL: "http://" + ln.Addr().String(),
 			Secret: "test-cluster-secret-0123456789abcdef", Name: name}
@@ -75,6 +72,15 @@ func StartNodes(t testing.TB, n int, edit ...func(*config.Config)) []*Node {
 		}
 		t.Cleanup(stop)
 		nodes[i] = &Node{App: a, URL: srv.URL, stop: stop}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for _, nd := range nodes {
+		for len(nd.App.Cluster.Nodes()) < n {
+			if time.Now().After(deadline) {
+				t.Fatal("the nodes never saw each other")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 	return nodes
 }

@@ -91,6 +91,16 @@ func newPrefix(t *testing.T) string {
 	return p
 }
 
+// pair starts nodes a and b with the given loads on the test's own
+// buckets, once they see each other.
+func pair(t *testing.T, loadA, loadB int) (prefix string, a, b *testNode) {
+	t.Helper()
+	prefix = newPrefix(t)
+	a, b = startNode(t, prefix, "a", loadA), startNode(t, prefix, "b", loadB)
+	settle(t, a, b)
+	return prefix, a, b
+}
+
 // settle waits until every node has seen every other one.
 func settle(t *testing.T, nodes ...*testNode) {
 	t.Helper()
@@ -122,9 +132,7 @@ func owner(t *testing.T, n *testNode, room string) string {
 // Two nodes asked at the same moment about the same rooms agree on every
 // owner, and new meetings spread over both.
 func TestEveryRoomHasOneOwner(t *testing.T) {
-	p := newPrefix(t)
-	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 0)
-	settle(t, a, b)
+	_, a, b := pair(t, 0, 0)
 	per := map[string]int{}
 	for i := 0; i < 30; i++ {
 		room := fmt.Sprintf("room-%d", i)
@@ -152,9 +160,7 @@ func TestEveryRoomHasOneOwner(t *testing.T) {
 }
 
 func TestNewMeetingGoesToTheLeastLoadedNode(t *testing.T) {
-	p := newPrefix(t)
-	a, b := startNode(t, p, "a", 40), startNode(t, p, "b", 3)
-	settle(t, a, b)
+	_, a, _ := pair(t, 40, 3)
 	if o := owner(t, a, "ward-7"); o != "b" {
 		t.Fatalf("asked at the loaded node a, the meeting went to %s", o)
 	}
@@ -163,9 +169,7 @@ func TestNewMeetingGoesToTheLeastLoadedNode(t *testing.T) {
 // A node that stops (crash) loses its rooms once it misses its
 // heartbeats; one that leaves cleanly gives them up at once.
 func TestRoomsOfAGoneNodeMove(t *testing.T) {
-	p := newPrefix(t)
-	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 5)
-	settle(t, a, b)
+	p, a, b := pair(t, 0, 5)
 	if o := owner(t, a, "crash-room"); o != "a" {
 		t.Fatalf("owner %s", o)
 	}
@@ -236,9 +240,7 @@ func TestEndedMeetingReleasesItsRoom(t *testing.T) {
 
 // A draining node keeps its running meetings but gets no new ones.
 func TestDrainingNodeGetsNoNewMeetings(t *testing.T) {
-	p := newPrefix(t)
-	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 30)
-	settle(t, a, b)
+	_, a, b := pair(t, 0, 30)
 	if o := owner(t, a, "running"); o != "a" {
 		t.Fatalf("owner %s", o)
 	}
@@ -384,9 +386,7 @@ func TestLimiterSharedByTheNodes(t *testing.T) {
 // to move; a room taken from a node still running its meeting with nobody
 // on the taker's side goes back.
 func TestSplitMeetingSettles(t *testing.T) {
-	p := newPrefix(t)
-	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 0)
-	settle(t, a, b)
+	_, a, b := pair(t, 0, 0)
 	ctx := context.Background()
 	a.setMeetings(map[string]int{"ward": 3})
 	b.setMeetings(map[string]int{"ward": 1})
