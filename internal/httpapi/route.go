@@ -109,23 +109,41 @@ func (h *handler) route(next http.Handler) http.Handler {
 type ownerKey struct{}
 
 // roomOf names the room whose live meeting a request is about, or "" for
-// requests any node serves (pages, accounts, reports).
+// requests any node serves (pages, accounts, reports) and for names that
+// cannot be a room (those get "room not found" wherever they land).
 func roomOf(r *http.Request) string {
-	if r.URL.Path == "/ws" {
-		return r.URL.Query().Get("room")
-	}
+	room := ""
 	p := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	switch {
+	case r.URL.Path == "/ws":
+		room = r.URL.Query().Get("room")
 	case len(p) >= 5 && p[0] == "api" && p[1] == "v1" && p[2] == "rooms" && (p[4] == "files" || p[4] == "whip-tokens"):
-		return p[3]
+		room = p[3]
 	case len(p) == 5 && p[0] == "api" && p[1] == "v1" && p[2] == "public" && p[3] == "rooms":
-		return p[4] // its live participant count
+		room = p[4] // its live participant count
 	case len(p) >= 3 && p[0] == "files":
-		return p[1]
+		room = p[1]
 	case len(p) >= 2 && p[0] == "whip":
-		return p[1]
+		room = p[1]
 	}
-	return ""
+	if !slugLike(room) {
+		return ""
+	}
+	return room
+}
+
+// slugLike: 2-63 of [a-z0-9-], the shape of a room slug (and of a valid
+// key in the cluster's buckets).
+func slugLike(s string) bool {
+	if len(s) < 2 || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // signNode signs what a passed-on request cannot change: when, what and

@@ -73,6 +73,9 @@ func TestRoomOf(t *testing.T) {
 		"/api/v1/usage?room=ward":               "",
 		"/static/js/room.js":                    "",
 		"/api/v1/orgs/demo/rooms/ward/whip-tok": "",
+		"/ws?room=Ward%20Room":                  "", // not a slug: served where it lands
+		"/whip/..%2F..":                         "",
+		"/ws?room=" + strings.Repeat("a", 64):   "",
 	}
 	for target, want := range cases {
 		r := httptest.NewRequest("GET", target, nil)
@@ -80,6 +83,22 @@ func TestRoomOf(t *testing.T) {
 			t.Errorf("%s: room %q, want %q", target, got, want)
 		}
 	}
+}
+
+func FuzzRoomOf(f *testing.F) {
+	f.Add("/ws?room=ward")
+	f.Add("/api/v1/rooms/ward/files/x")
+	f.Add("/whip/%00")
+	f.Fuzz(func(t *testing.T, target string) {
+		u, err := url.ParseRequestURI(target)
+		if err != nil {
+			return
+		}
+		r := &http.Request{Method: "GET", URL: u}
+		if room := roomOf(r); room != "" && !slugLike(room) {
+			t.Fatalf("%q gave room %q", target, room)
+		}
+	})
 }
 
 type fixedPlacement string
