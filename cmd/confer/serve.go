@@ -90,6 +90,9 @@ func printWelcome(out io.Writer, a *app.App, addr string) {
 	}
 	if r := a.Relay; r != nil {
 		fmt.Fprintf(&w, "  built-in TURN relay on UDP and TCP %s (relays only to this media server)\n", r.UDP)
+		if r.TLS != nil {
+			fmt.Fprintf(&w, "  and TURN over TLS on %s\n", r.TLS)
+		}
 	}
 	if c := a.Cluster; c != nil {
 		ids := []string{}

@@ -2,8 +2,10 @@ package app
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"net"
+	"net/url"
 	"strconv"
 
 	"github.com/confer-dev/confer/internal/config"
@@ -45,8 +47,15 @@ func (a *App) startRelay(cfg *config.Config, loopback bool) error {
 	if relayIP == "" {
 		relayIP = "127.0.0.1"
 	}
+	var tlsCfg *tls.Config
+	if cfg.TURNTLSListen != "" {
+		var err error
+		if tlsCfg, err = a.TLSConfig(); err != nil {
+			return err
+		}
+	}
 	s, err := turnserver.Start(turnserver.Config{
-		Listen: cfg.TURNListen, RelayIP: net.ParseIP(relayIP), Secret: secret,
+		Listen: cfg.TURNListen, TLSListen: cfg.TURNTLSListen, TLS: tlsCfg, RelayIP: net.ParseIP(relayIP), Secret: secret,
 		AllowPeer: func(ip net.IP) bool {
 			if v4 := ip.To4(); v4 != nil {
 				ip = v4
@@ -65,6 +74,13 @@ func (a *App) startRelay(cfg *config.Config, loopback bool) error {
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(s.UDP.(*net.UDPAddr).Port))
 	cfg.TURN.URLs = append(cfg.TURN.URLs, "turn:"+addr+"?transport=udp", "turn:"+addr+"?transport=tcp")
+	if s.TLS != nil {
+		// Browsers check the certificate against this name.
+		if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		cfg.TURN.URLs = append(cfg.TURN.URLs, "turns:"+net.JoinHostPort(host, strconv.Itoa(s.TLS.(*net.TCPAddr).Port))+"?transport=tcp")
+	}
 	cfg.TURN.Secret = secret
 	return nil
 }

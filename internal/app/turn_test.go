@@ -2,9 +2,11 @@ package app_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path"
 	"regexp"
@@ -279,4 +281,29 @@ func relayOnlyMeeting(t *testing.T, ctx context.Context, base, room string, why 
 		time.Sleep(100 * time.Millisecond)
 	}
 	return bea, al, n.Load()
+}
+
+// TestBuiltInRelayOverTLS: with --turn-tls-listen the built-in relay also
+// speaks TURN over TLS with the service's certificate, and welcomes name
+// it by the public URL's host name, which the certificate is for.
+func TestBuiltInRelayOverTLS(t *testing.T) {
+	a, base := apptest.StartConfig(t, func(c *config.Config) {
+		c.TURNListen, c.TURNTLSListen, c.SelfSigned, c.PublicURL = "127.0.0.1:0", "127.0.0.1:0", true, "https://meet.example.org"
+	}, app.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Join(ctx, base, "demo", client.Options{Name: "Bea"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	want := fmt.Sprintf("turns:meet.example.org:%d?transport=tcp", a.Relay.TLS.(*net.TCPAddr).Port)
+	if ws := c.Welcome.ICEServers; len(ws) != 1 || len(ws[0].URLs) != 3 || ws[0].URLs[2] != want {
+		t.Fatalf("welcome ICE servers %+v, want %s among them", ws, want)
+	}
+	conn, err := tls.Dial("tcp", a.Relay.TLS.String(), &tls.Config{InsecureSkipVerify: true}) // the test's self-signed certificate
+	if err != nil {
+		t.Fatalf("TLS to the relay: %v", err)
+	}
+	conn.Close()
 }

@@ -50,6 +50,7 @@ type Config struct {
 	PublicURL           string          // base of emailed/printed links; "" = the request's host (publicurl.go)
 	TURN                turncred.Config // ICE servers (STUN, TURN) for browsers (turn.go)
 	TURNListen          string          // address of the built-in TURN relay; "" = none (turn.go)
+	TURNTLSListen       string          // its TURN-over-TLS address; "" = none
 	Cluster             Cluster         // multi-node deployment (cluster.go)
 	TrustedProxies      []netip.Prefix  // whose X-Forwarded-For is believed (proxies.go)
 }

@@ -19,6 +19,7 @@ func init() {
 		option{"turn-password", "CONFER_TURN_PASSWORD", "the fixed TURN password; prefer the environment variable"},
 		option{"turn-ttl", "CONFER_TURN_TTL", "lifetime of a minted TURN credential, e.g. 24h (10m to 168h)"},
 		option{"turn-listen", "CONFER_TURN_LISTEN", "run confer's own TURN relay on this UDP and TCP address, e.g. 0.0.0.0:3478 (for networks that let only one port out); browsers are told turn:<first --public-ip>:<port>"},
+		option{"turn-tls-listen", "CONFER_TURN_TLS_LISTEN", "the built-in relay also speaks TURN over TLS here, e.g. 203.0.113.5:443 (networks that let only TLS out), with the HTTPS certificate; browsers are told turns:<host of --public-url>:<port>"},
 	)
 }
 
@@ -57,11 +58,22 @@ func (c *Config) applyTURN(raw map[string]*string, src func(string) string) erro
 		if t.Username != "" {
 			return fmt.Errorf("%s: the built-in relay checks minted credentials; give --turn-secret (or nothing), not a fixed username", src("turn-listen"))
 		}
+		if c.TURNTLSListen = get("turn-tls-listen"); c.TURNTLSListen != "" {
+			if err := checkHostPort(c.TURNTLSListen); err != nil {
+				return fmt.Errorf("%s %q: %w", src("turn-tls-listen"), c.TURNTLSListen, err)
+			}
+			if c.TLSCert == "" && !c.SelfSigned {
+				return fmt.Errorf("%s needs the certificate of --tls-cert (browsers check it against the relay's name)", src("turn-tls-listen"))
+			}
+		}
 		// Its URLs and, without --turn-secret, its secret come at start.
 		check.URLs = append(check.URLs, "turn:relay.invalid")
 		if check.Secret == "" {
 			check.Secret = "set-at-start"
 		}
+	}
+	if c.TURNListen == "" && get("turn-tls-listen") != "" {
+		return fmt.Errorf("%s needs --turn-listen (the built-in relay)", src("turn-tls-listen"))
 	}
 	if err := check.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", src("ice-servers"), err)

@@ -50,6 +50,9 @@ func TestBuiltInRelayOptions(t *testing.T) {
 	if err != nil || c.TURNListen != "0.0.0.0:3478" {
 		t.Fatalf("%+v %v", c.TURNListen, err)
 	}
+	if c, err := Parse([]string{"--turn-listen", "198.51.100.2:3478", "--turn-tls-listen", "198.51.100.3:443", "--self-signed"}, env(nil)); err != nil || c.TURNTLSListen != "198.51.100.3:443" {
+		t.Errorf("TURN over TLS: %q %v", c.TURNTLSListen, err)
+	}
 	if _, err := Parse([]string{"--turn-listen", "198.51.100.2:3478", "--turn-secret", "hidden-secret"}, env(nil)); err != nil {
 		t.Errorf("a specific address and a secret: %v", err)
 	}
@@ -57,9 +60,11 @@ func TestBuiltInRelayOptions(t *testing.T) {
 		{"--turn-listen", "0.0.0.0:3478"}, // no address for browsers
 		{"--turn-listen", "3478", "--public-ip", "203.0.113.5"},
 		{"--turn-listen", "198.51.100.2:3478", "--turn-username", "u", "--turn-password", "hidden-secret"},
+		{"--turn-listen", "198.51.100.2:3478", "--turn-tls-listen", "198.51.100.2:443"}, // no certificate
+		{"--turn-tls-listen", "198.51.100.2:443", "--self-signed"},                        // no built-in relay
 	} {
 		_, err := Parse(args, env(nil))
-		if err == nil || !strings.Contains(err.Error(), "turn-listen") || strings.Contains(err.Error(), "hidden-secret") {
+		if err == nil || !strings.Contains(err.Error(), "listen") || strings.Contains(err.Error(), "hidden-secret") {
 			t.Errorf("%q: err = %v", args, err)
 		}
 	}

@@ -8,6 +8,7 @@
 package turnserver
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,6 +20,10 @@ import (
 // Config says where the relay listens and what it may relay to.
 type Config struct {
 	Listen  string // host:port, on UDP and TCP
+	// TLSListen, with TLS, also serves TURN over TLS there (turns:), for
+	// networks that let only TLS out (often port 443).
+	TLSListen string
+	TLS       *tls.Config
 	RelayIP net.IP // the address of its relayed sockets (one of this host's)
 	Secret  string // the TURN REST shared secret credentials are minted with
 	// AllowPeer says whether a client may send to (and hear from) ip:
@@ -30,6 +35,7 @@ type Config struct {
 // Server is a running relay.
 type Server struct {
 	UDP, TCP net.Addr
+	TLS      net.Addr // nil without TLSListen
 	srv      *turn.Server
 }
 
@@ -61,19 +67,38 @@ func Start(c Config) (*Server, error) {
 	}
 	lf := logging.NewDefaultLoggerFactory()
 	lf.DefaultLogLevel = logging.LogLevelError
+	listeners := []turn.ListenerConfig{{Listener: ln, RelayAddressGenerator: relay, PermissionHandler: allow}}
+	var tlsAddr net.Addr
+	if c.TLSListen != "" {
+		if c.TLS == nil {
+			pc.Close()
+			ln.Close()
+			return nil, fmt.Errorf("turn relay: TURN over TLS needs a certificate")
+		}
+		tl, err := tls.Listen("tcp", c.TLSListen, c.TLS)
+		if err != nil {
+			pc.Close()
+			ln.Close()
+			return nil, fmt.Errorf("turn relay: %w", err)
+		}
+		tlsAddr = tl.Addr()
+		listeners = append(listeners, turn.ListenerConfig{Listener: tl, RelayAddressGenerator: relay, PermissionHandler: allow})
+	}
 	srv, err := turn.NewServer(turn.ServerConfig{
 		Realm:             "confer",
 		AuthHandler:       turn.LongTermTURNRESTAuthHandler(c.Secret, lf.NewLogger("turn")),
 		LoggerFactory:     lf,
 		PacketConnConfigs: []turn.PacketConnConfig{{PacketConn: pc, RelayAddressGenerator: relay, PermissionHandler: allow}},
-		ListenerConfigs:   []turn.ListenerConfig{{Listener: ln, RelayAddressGenerator: relay, PermissionHandler: allow}},
+		ListenerConfigs:   listeners,
 	})
 	if err != nil {
 		pc.Close()
-		ln.Close()
+		for _, l := range listeners {
+			l.Listener.Close()
+		}
 		return nil, fmt.Errorf("turn relay: %w", err)
 	}
-	return &Server{UDP: pc.LocalAddr(), TCP: ln.Addr(), srv: srv}, nil
+	return &Server{UDP: pc.LocalAddr(), TCP: ln.Addr(), TLS: tlsAddr, srv: srv}, nil
 }
 
 // Close stops the relay and every allocation.
