@@ -61,7 +61,7 @@ func TestBuiltInRelayOptions(t *testing.T) {
 		{"--turn-listen", "3478", "--public-ip", "203.0.113.5"},
 		{"--turn-listen", "198.51.100.2:3478", "--turn-username", "u", "--turn-password", "hidden-secret"},
 		{"--turn-listen", "198.51.100.2:3478", "--turn-tls-listen", "198.51.100.2:443"}, // no certificate
-		{"--turn-tls-listen", "198.51.100.2:443", "--self-signed"},                        // no built-in relay
+		{"--turn-tls-listen", "198.51.100.2:443", "--self-signed"},                      // no built-in relay
 	} {
 		_, err := Parse(args, env(nil))
 		if err == nil || !strings.Contains(err.Error(), "listen") || strings.Contains(err.Error(), "hidden-secret") {

@@ -19,13 +19,13 @@ import (
 
 // Config says where the relay listens and what it may relay to.
 type Config struct {
-	Listen  string // host:port, on UDP and TCP
+	Listen string // host:port, on UDP and TCP
 	// TLSListen, with TLS, also serves TURN over TLS there (turns:), for
 	// networks that let only TLS out (often port 443).
 	TLSListen string
 	TLS       *tls.Config
-	RelayIP net.IP // the address of its relayed sockets (one of this host's)
-	Secret  string // the TURN REST shared secret credentials are minted with
+	RelayIP   net.IP // the address of its relayed sockets (one of this host's)
+	Secret    string // the TURN REST shared secret credentials are minted with
 	// AllowPeer says whether a client may send to (and hear from) ip:
 	// the media engine's addresses only.
 	AllowPeer func(ip net.IP) bool
