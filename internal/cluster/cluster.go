@@ -123,7 +123,11 @@ func Open(ctx context.Context, cfg Config) (*Cluster, error) {
 			c.connected.Store(time.Now().UnixNano())
 			c.log.Info("cluster: NATS is back")
 		}),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { c.log.Warn("cluster: NATS lost", "err", err) }))
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil: this node closed it
+				c.log.Warn("cluster: NATS lost", "err", err)
+			}
+		}))
 	if err != nil {
 		return nil, fmt.Errorf("cluster: connect to NATS %s: %w", cfg.NATS, err)
 	}
