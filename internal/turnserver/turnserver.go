@@ -47,14 +47,8 @@ func Start(c Config) (*Server, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	pc, err := net.ListenPacket("udp", c.Listen)
+	pc, ln, err := listenBoth(c.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("turn relay: %w", err)
-	}
-	// TCP on the same port number (turn:host:port?transport=tcp).
-	ln, err := net.Listen("tcp", net.JoinHostPort(hostOf(c.Listen), fmt.Sprint(pc.LocalAddr().(*net.UDPAddr).Port)))
-	if err != nil {
-		pc.Close()
 		return nil, fmt.Errorf("turn relay: %w", err)
 	}
 	relay := &turn.RelayAddressGeneratorStatic{RelayAddress: c.RelayIP, Address: c.RelayIP.String()}
@@ -103,6 +97,27 @@ func Start(c Config) (*Server, error) {
 
 // Close stops the relay and every allocation.
 func (s *Server) Close() error { return s.srv.Close() }
+
+// listenBoth listens on UDP and on TCP with the same port number
+// (turn:host:port?transport=udp|tcp). With port 0 the system picks a UDP
+// port, which may be taken on TCP: then it tries another.
+func listenBoth(addr string) (net.PacketConn, net.Listener, error) {
+	for attempt := 0; ; attempt++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		port := pc.LocalAddr().(*net.UDPAddr).Port
+		ln, err := net.Listen("tcp", net.JoinHostPort(hostOf(addr), fmt.Sprint(port)))
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		if _, p, _ := net.SplitHostPort(addr); p != "0" || attempt == 20 {
+			return nil, nil, err
+		}
+	}
+}
 
 func hostOf(addr string) string {
 	h, _, err := net.SplitHostPort(addr)
