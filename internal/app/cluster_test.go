@@ -349,6 +349,7 @@ func TestSignInLimitsSharedByTheNodes(t *testing.T) {
 	a, b := twoNodes(t)
 	apptest.AddAccount(t, a.App, "anna@clinic.example", "demo", store.RoleHost, "the right password 2026")
 	limited := 0
+	start := time.Now()
 	for i := 0; i < 10; i++ {
 		n := []*apptest.Node{a, b}[i%2]
 		code, _ := apptest.Anonymous(t, n.URL).Do("POST", "/api/v1/auth/login",
@@ -361,9 +362,13 @@ func TestSignInLimitsSharedByTheNodes(t *testing.T) {
 			t.Fatalf("attempt %d at %s: %d", i, n.URL, code)
 		}
 	}
-	if limited != 10-login.AccountBurst {
-		t.Fatalf("%d of 10 wrong passwords over two nodes were refused as too many, want %d (one budget of %d)",
-			limited, 10-login.AccountBurst, login.AccountBurst)
+	// One budget: the burst, and one more per interval the attempts took
+	// (argon2 under the race detector is slow). Per node, none would have
+	// been refused.
+	allowed := 10 - limited
+	if max := login.AccountBurst + int(time.Since(start)/login.AccountEvery); allowed > max || limited == 0 {
+		t.Fatalf("%d of 10 wrong passwords over two nodes were let through, want at most %d (one budget of %d)",
+			allowed, max, login.AccountBurst)
 	}
 }
 

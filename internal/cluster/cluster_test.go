@@ -17,7 +17,7 @@ import (
 	"github.com/confer-dev/confer/internal/cluster/natstest"
 )
 
-const beat = 150 * time.Millisecond
+const beat = 300 * time.Millisecond
 
 // node starts a cluster member on the test's own buckets; load and live
 // can be changed by the test while it runs.
@@ -319,11 +319,11 @@ func TestLimiterSharedByTheNodes(t *testing.T) {
 	p := newPrefix(t)
 	a, b := startNode(t, p, "a", 0), startNode(t, p, "b", 0)
 	ctx := context.Background()
-	la, err := a.Limiter(ctx, "signin", 300*time.Millisecond, 4)
+	la, err := a.Limiter(ctx, "signin", time.Second, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lb, err := b.Limiter(ctx, "signin", 300*time.Millisecond, 4)
+	lb, err := b.Limiter(ctx, "signin", time.Second, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestLimiterSharedByTheNodes(t *testing.T) {
 	if !la.Allow("bruno@example.org") {
 		t.Fatal("another key was limited")
 	}
-	time.Sleep(350 * time.Millisecond)
+	time.Sleep(1100 * time.Millisecond)
 	if !lb.Allow(key) {
 		t.Fatal("the budget did not refill")
 	}
