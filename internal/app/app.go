@@ -182,7 +182,7 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 	a.handler = httpapi.New(httpapi.Options{
 		Static: static, Directory: dir, Rooms: a.Rooms, Signal: a.Signal,
 		Logger: log.With("part", "http"), TLS: tls, Identify: a.Login.Identify,
-		Placement: place, NodeSecret: cfg.Cluster.Secret, TrustedProxies: cfg.TrustedProxies,
+		Placement: place, NodeSecret: cfg.Cluster.Secret, TrustedProxies: cfg.TrustedProxies, RoomExists: a.roomExists,
 		Routes: func(mux *http.ServeMux) {
 			a.meetingRoutes(mux)
 			a.API.Register(mux)

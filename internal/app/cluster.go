@@ -10,6 +10,7 @@ import (
 	"github.com/confer-dev/confer/internal/httpapi"
 	"github.com/confer-dev/confer/internal/login"
 	"github.com/confer-dev/confer/internal/metrics"
+	"github.com/confer-dev/confer/internal/store"
 )
 
 // joinCluster makes this process a node of a multi-node deployment when
@@ -76,6 +77,19 @@ func (a *App) signInLimits(ctx context.Context) (login.Limiter, login.Limiter, e
 		return nil, nil, err
 	}
 	return addr, account, nil
+}
+
+// roomExists says whether slug names a room (for routing: unknown names
+// are not placed in the cluster).
+func (a *App) roomExists(ctx context.Context, slug string) (bool, error) {
+	_, err := a.Directory.RoomBySlug(ctx, slug)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
 }
 
 // placement adapts the cluster to httpapi.Placement.

@@ -75,6 +75,14 @@ func (h *handler) route(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if f := h.o.RoomExists; f != nil {
+			// No such room: "not found" wherever it lands, and nothing
+			// placed for it.
+			if ok, err := f(r.Context(), room); err == nil && !ok {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
 		// An unreachable NATS must not hold requests for long.
 		ctx, cancel := context.WithTimeout(r.Context(), placementWait)
 		owner, err := h.o.Placement.Owner(ctx, room)

@@ -163,3 +163,24 @@ func TestRequestsPassedToTheOwner(t *testing.T) {
 		t.Errorf("owner down: %d %s", res.StatusCode, b)
 	}
 }
+
+type countingPlacement struct{ asked []string }
+
+func (p *countingPlacement) Owner(_ context.Context, room string) (string, error) {
+	p.asked = append(p.asked, room)
+	return "", nil
+}
+
+// A name that is no room (a mistyped link, a probe) is answered where it
+// lands and never placed in the cluster.
+func TestUnknownRoomsAreNotPlaced(t *testing.T) {
+	p := &countingPlacement{}
+	h := (&handler{o: Options{Placement: p, RoomExists: func(_ context.Context, slug string) (bool, error) { return slug == "ward", nil }},
+		log: slog.New(slog.DiscardHandler)}).route(http.NotFoundHandler())
+	for _, target := range []string{"/api/v1/public/rooms/nowhere", "/ws?room=typo-room", "/api/v1/public/rooms/ward"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", target, nil))
+	}
+	if len(p.asked) != 1 || p.asked[0] != "ward" {
+		t.Fatalf("placement asked about %v, want only ward", p.asked)
+	}
+}

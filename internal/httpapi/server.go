@@ -3,6 +3,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -36,6 +37,9 @@ type Options struct {
 	// signed with NodeSecret.
 	Placement  Placement
 	NodeSecret string
+	// RoomExists, if set, keeps names of rooms that do not exist (typed
+	// links, probes) out of the cluster's placement.
+	RoomExists func(ctx context.Context, slug string) (bool, error)
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives
 	// the client's address (realip.go).
 	TrustedProxies []netip.Prefix
