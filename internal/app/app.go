@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 }
 
 // NewWithOptions is New with explicit sign-in options.
-func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (_ *App, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -104,6 +104,11 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: st, log: log}
+	defer func() {
+		if err != nil {
+			a.abort()
+		}
+	}()
 	cfg.Signup = cfg.Signup || opts.Signup
 	if !opts.PersonalValidUntil.IsZero() {
 		cfg.PersonalValidUntil = opts.PersonalValidUntil
@@ -115,7 +120,6 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 	a.Directory = directory.New(st, directory.Options{MaxCapacity: cfg.MaxCapacity, Signup: cfg.Signup,
 		PersonalValidUntil: cfg.PersonalValidUntil, OperatorContact: cfg.OperatorContact})
 	if a.Bootstrap, err = a.Directory.Bootstrap(ctx, cfg.Dev); err != nil {
-		st.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	loopback := cfg.OfferLoopback(func() bool { return len(localIPs()) > 0 })
@@ -124,18 +128,13 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		Loopback: loopback, Logger: log.With("part", "sfu"),
 	})
 	if err != nil {
-		st.Close()
 		return nil, fmt.Errorf("media engine: %w", err)
 	}
 	if err := a.startRelay(&cfg, loopback); err != nil {
-		a.Engine.Close()
-		st.Close()
 		return nil, err
 	}
 	a.Config = cfg
 	if a.Usage, err = newAccounting(ctx, a); err != nil {
-		a.Engine.Close()
-		st.Close()
 		return nil, err
 	}
 	a.Rooms = room.NewManager(a.Engine, room.Options{Logger: log.With("part", "room"), Grace: cfg.ReconnectGrace,
@@ -144,12 +143,9 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 	dir := directoryAdapter{d: a.Directory, budget: a.Usage.budgetCheck(a.Rooms)}
 	a.Signal = signal.NewServer(a.Rooms, dir, signal.Options{Logger: log.With("part", "signal"), ICEServers: iceServers(cfg.TURN), ICERefresh: cfg.TURN.RenewEvery()})
 	if err := a.initMeeting(dir); err != nil {
-		st.Close()
 		return nil, err
 	}
 	if err := a.joinCluster(ctx); err != nil {
-		a.Engine.Close()
-		st.Close()
 		return nil, err
 	}
 	var place httpapi.Placement
@@ -163,9 +159,6 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 	tls := cfg.TLSCert != "" || cfg.SelfSigned
 	addrLim, accountLim, err := a.signInLimits(ctx)
 	if err != nil {
-		a.leaveCluster()
-		a.Engine.Close()
-		st.Close()
 		return nil, err
 	}
 	a.Login = login.New(login.Options{Directory: a.Directory, Logger: log.With("part", "login"), Secure: tls, Mailer: mailer(opts, log),
@@ -195,6 +188,22 @@ func NewWithOptions(ctx context.Context, cfg config.Config, log *slog.Logger, op
 		},
 	})
 	return a, nil
+}
+
+// abort undoes a start that failed half-way: what was started stops, in
+// the order Close uses.
+func (a *App) abort() {
+	a.leaveCluster()
+	if a.Usage != nil {
+		a.Usage.Close()
+	}
+	if a.Relay != nil {
+		a.Relay.Close()
+	}
+	if a.Engine != nil {
+		a.Engine.Close()
+	}
+	a.Store.Close()
 }
 
 func mailer(opts Options, log *slog.Logger) login.Mailer {
